@@ -1,0 +1,72 @@
+import type { Capabilities, EventSink, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { Platform } from '../../src/core/events.ts';
+import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { SIMULATED_CAPABILITIES } from './capabilities.ts';
+import { ConsoleHub } from './hub.ts';
+
+export { ConsoleHub } from './hub.ts';
+
+/**
+ * The local console as a platform: a person chats with Hearth in the browser, as a customer on any
+ * platform no real adapter serves. What the bot sends lands in the console's transcript.
+ */
+export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
+  readonly capabilities: Capabilities;
+  private nextMessageId = 1;
+
+  constructor(
+    readonly platform: Platform,
+    private readonly hub: ConsoleHub,
+  ) {
+    this.capabilities = SIMULATED_CAPABILITIES[platform];
+  }
+
+  async start(sink: EventSink): Promise<void> {
+    this.hub.register(this.platform, sink);
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const messageId = message.editMessageId ?? `${this.platform}-${this.nextMessageId++}`;
+    const nativePollId = message.poll && this.capabilities.nativePolls ? `poll-${messageId}` : undefined;
+    this.hub.transcript.add({
+      direction: 'out',
+      platform: this.platform,
+      chatId: message.to.chatId,
+      ...(message.to.threadId ? { threadId: message.to.threadId } : {}),
+      // Console convention: community chats have ids starting with '#'; anything else is a direct chat.
+      isDirect: !message.to.chatId.startsWith('#'),
+      text: message.text,
+      messageId,
+      ...(message.buttons ? { buttons: message.buttons } : {}),
+      ...(message.poll ? { poll: { ...message.poll, ...(nativePollId ? { nativePollId } : {}) } } : {}),
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      ...(message.file
+        ? {
+            file: {
+              name: message.file.name,
+              mimeType: message.file.mimeType,
+              sizeBytes: Buffer.from(message.file.contentBase64, 'base64').length,
+            },
+          }
+        : {}),
+      ...(message.editMessageId ? { editOf: message.editMessageId } : {}),
+      ...(message.stopPoll ? { stoppedPoll: message.stopPoll.messageId } : {}),
+      ...(message.correlationId ? { correlationId: message.correlationId } : {}),
+    });
+    return nativePollId ? { messageId, nativePollId } : { messageId };
+  }
+
+  async stop(): Promise<void> {
+    this.hub.unregister(this.platform);
+  }
+
+  mount(http: HttpMount): void {
+    this.hub.mount(http);
+  }
+}
+
+/** One console adapter per platform that no real adapter serves, sharing one hub. */
+export function createConsoleAdapters(platforms: Platform[], hub = new ConsoleHub()): ConsoleAdapter[] {
+  return platforms.map((platform) => new ConsoleAdapter(platform, hub));
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ValidationError } from '../../src/core/errors.ts';
+import { PLATFORMS } from '../../src/core/events.ts';
+
+const id = z.string().trim().min(1).max(200);
+const base = {
+  platform: z.enum(PLATFORMS),
+  userId: id,
+  name: z.string().trim().max(200).optional(),
+  /** A community chat id; omitted for a direct chat with the bot. */
+  chatId: id.optional(),
+  threadId: id.optional(),
+  /** Reuse an id to simulate a platform redelivering the same event. */
+  eventId: id.optional(),
+  isAdmin: z.boolean().optional(),
+};
+
+export const messageRequest = z.object({ ...base, text: z.string().max(20_000) });
+export const actionRequest = z.object({
+  ...base,
+  actionId: id,
+  value: z.string().max(2000).optional(),
+  messageId: id.optional(),
+});
+export const voteRequest = z.object({
+  ...base,
+  pollRef: id,
+  optionIds: z.array(z.number().int().min(0).max(99)).max(100),
+});
+
+export type MessageRequest = z.infer<typeof messageRequest>;
+export type ActionRequest = z.infer<typeof actionRequest>;
+export type VoteRequest = z.infer<typeof voteRequest>;
+
+/** Parses a request body or throws a ValidationError that names each bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === undefined || body === null || typeof body !== 'object') {
+    throw new ValidationError('expected a JSON object body');
+  }
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+  throw new ValidationError(`invalid request: ${problems.join('; ')}`);
+}

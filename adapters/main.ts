@@ -1,0 +1,51 @@
+/**
+ * Hearth's composition root: config → database → adapters → bot → worker → HTTP.
+ * It lives in adapters/ because it is the one place that knows every platform adapter; src/ stays
+ * platform-neutral (src/app/hearth.ts assembles everything else).
+ */
+import { Hearth } from '../src/app/hearth.ts';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createLogger } from '../src/logger.ts';
+import { createAdapters } from './registry.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL);
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.HEARTH_DATA_DIR });
+  const hearth = new Hearth({ config, log, database, adapters: createAdapters(config, log) });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    try {
+      await hearth.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('unhandledRejection', (reason) =>
+    log.error({ err: reason }, 'unhandled rejection (kept running)'),
+  );
+  try {
+    await hearth.start();
+  } catch (error) {
+    await hearth.stop().catch(() => {});
+    throw error;
+  }
+  const where = database.kind === 'pglite' ? `embedded database in ${config.HEARTH_DATA_DIR}` : 'PostgreSQL';
+  log.info(`Hearth is running on ${where}. Console: http://localhost:${hearth.port}/`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    console.error(`hearth: ${error.message}`);
+  } else {
+    console.error('hearth: failed to start:', error);
+  }
+  process.exit(1);
+});

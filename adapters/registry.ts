@@ -1,0 +1,37 @@
+import type { Config } from '../src/config.ts';
+import type { PlatformAdapter } from '../src/core/adapter.ts';
+import { PLATFORMS, type Platform } from '../src/core/events.ts';
+import type { Logger } from '../src/core/log.ts';
+import { ConsoleHub, createConsoleAdapters } from './console/index.ts';
+
+/** A real platform adapter, created only when its credentials are configured. */
+export interface AdapterFactory {
+  platform: Platform;
+  /** Null when the platform is not configured. */
+  create(config: Config, log: Logger): PlatformAdapter | null;
+}
+
+/** Real platform adapters; each platform's issue adds its factory here. */
+export const ADAPTER_FACTORIES: AdapterFactory[] = [];
+
+/**
+ * The adapters for this configuration: real ones whose credentials are present, and the local
+ * console simulating every other platform (so Hearth can be tried with no token at all).
+ */
+export function createAdapters(config: Config, log: Logger, hub = new ConsoleHub()): PlatformAdapter[] {
+  const real: PlatformAdapter[] = [];
+  for (const factory of ADAPTER_FACTORIES) {
+    const adapter = factory.create(config, log.child({ platform: factory.platform }));
+    if (adapter) real.push(adapter);
+    else log.info(`${factory.platform}: not configured (no credentials), not started`);
+  }
+  if (!config.CONSOLE_ENABLED) return real;
+  const served = new Set(real.map((a) => a.platform));
+  return [
+    ...real,
+    ...createConsoleAdapters(
+      PLATFORMS.filter((p) => !served.has(p)),
+      hub,
+    ),
+  ];
+}

@@ -1,0 +1,200 @@
+import type { Config } from '../config.ts';
+import type { Capabilities, PlatformAdapter } from '../core/adapter.ts';
+import { Bot } from '../core/bot.ts';
+import type { EnqueueRequest } from '../core/context.ts';
+import type { Platform } from '../core/events.ts';
+import type { Logger } from '../core/log.ts';
+import type { Database } from '../db/database.ts';
+import { Outbox } from '../delivery/outbox.ts';
+import { SendRateLimiter } from '../delivery/rate-limiter.ts';
+import { DeliveryWorker } from '../delivery/worker.ts';
+import { FEATURES } from '../features/index.ts';
+import { MetricsRecorder } from '../features/metrics/recorder.ts';
+import { isHttpMountable } from '../http/routes.ts';
+import { HttpServer } from '../http/server.ts';
+import { MemberDirectory } from '../members/directory.ts';
+import { ProcessedEvents } from '../members/processed-events.ts';
+import { HearthContext, type Services } from './context.ts';
+import type { Feature, FeatureFactory } from './feature.ts';
+
+export interface HearthOptions {
+  config: Config;
+  log: Logger;
+  database: Database;
+  adapters: PlatformAdapter[];
+  features?: FeatureFactory[];
+  now?: () => Date;
+  /** Serve HTTP (console, health, webhooks) on config.PORT; tests may pass false. */
+  http?: boolean;
+}
+
+export interface HealthStatus {
+  status: 'ok' | 'degraded';
+  db: 'ok' | 'down';
+  database: Database['kind'];
+  adapters: { platform: Platform; started: boolean; error?: string }[];
+  uptimeSeconds: number;
+}
+
+/** A running Hearth: database, bot, features, adapters, delivery worker and HTTP server. */
+export class Hearth {
+  readonly services: Services;
+  readonly outbox: Outbox;
+  readonly worker: DeliveryWorker;
+  readonly bot: Bot<HearthContext>;
+  readonly features: Feature[];
+  readonly http: HttpServer;
+  readonly limiter: SendRateLimiter;
+  private readonly adapters = new Map<Platform, PlatformAdapter>();
+  private readonly adapterState = new Map<Platform, { started: boolean; error?: string }>();
+  private readonly startedAt = Date.now();
+  port: number | undefined;
+
+  constructor(private readonly options: HearthOptions) {
+    const { config, log, database } = options;
+    const db = database.prisma;
+    const now = options.now ?? (() => new Date());
+    for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
+    this.outbox = new Outbox(db);
+    this.limiter = new SendRateLimiter(() => now().getTime());
+    this.worker = new DeliveryWorker({
+      outbox: this.outbox,
+      limiter: this.limiter,
+      adapterFor: (platform) =>
+        this.adapterState.get(platform)?.started ? this.adapters.get(platform) : undefined,
+      log: log.child({ part: 'delivery' }),
+      pollMs: config.OUTBOX_POLL_MS,
+      batchSize: config.OUTBOX_BATCH_SIZE,
+      maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+      leaseMs: config.OUTBOX_LEASE_MS,
+      now,
+    });
+    this.services = {
+      config,
+      db,
+      outbox: this.outbox,
+      members: new MemberDirectory(db),
+      metrics: new MetricsRecorder(db),
+      log,
+      capabilitiesOf: (platform) => this.adapters.get(platform)?.capabilities,
+      platforms: () => [...this.adapters.keys()].filter((p) => this.adapterState.get(p)?.started),
+      wakeDelivery: () => this.worker.wake(),
+      now,
+    };
+    this.features = (options.features ?? FEATURES).map((factory) => factory(this.services));
+    const processed = new ProcessedEvents(db);
+    const enqueue = async (request: EnqueueRequest) => {
+      const id = await this.outbox.enqueue(request);
+      this.worker.wake();
+      return id;
+    };
+    this.bot = new Bot<HearthContext>({
+      log,
+      markProcessed: (event) => processed.markProcessed(event),
+      createContext: (event) =>
+        new HearthContext(
+          event,
+          { enqueue, log: log.child({ event: event.id, platform: event.address.platform }) },
+          this.services,
+        ),
+    });
+    this.bot.use(async (ctx, next) => {
+      ctx.member = await this.services.members.identify(ctx.event);
+      if (ctx.event.kind === 'message' || ctx.event.kind === 'command') {
+        await this.services.metrics.record({
+          type: 'message_received',
+          platform: ctx.event.address.platform,
+          memberId: ctx.member.memberId,
+        });
+      }
+      await next();
+    });
+    for (const feature of this.features) {
+      if (feature.composer) this.bot.use(feature.composer.middleware());
+      if (feature.delivery) this.worker.addListener(feature.delivery);
+    }
+    this.http = new HttpServer(log.child({ part: 'http' }), {
+      bearerToken: config.CONSOLE_TOKEN,
+      protectedPrefixes: ['/console'],
+    });
+  }
+
+  /** Applies migrations, starts features, adapters, the worker and the HTTP server. */
+  async start(): Promise<void> {
+    const { log, database, config } = this.options;
+    const applied = await database.migrate();
+    if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    this.http.json('GET', '/health', async () => {
+      const health = await this.health();
+      return { status: health.db === 'ok' ? 200 : 503, body: health };
+    });
+    for (const feature of this.features) {
+      await feature.start?.();
+      feature.mount?.(this.http);
+    }
+    for (const adapter of this.adapters.values()) {
+      if (isHttpMountable(adapter)) adapter.mount(this.http);
+    }
+    if (this.options.http !== false) this.port = await this.http.listen(config.PORT, config.HOST);
+    await Promise.all([...this.adapters.values()].map((adapter) => this.startAdapter(adapter)));
+    const started = [...this.adapterState].filter(([, s]) => s.started).map(([p]) => p);
+    log.info(
+      { adapters: started, database: database.kind, port: this.port },
+      `adapters started: ${started.join(', ') || 'none'}`,
+    );
+    this.worker.start();
+  }
+
+  private async startAdapter(adapter: PlatformAdapter): Promise<void> {
+    this.limiter.configure(adapter.platform, adapter.capabilities);
+    try {
+      await adapter.start((event) => this.bot.dispatch(event));
+      this.adapterState.set(adapter.platform, { started: true });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.adapterState.set(adapter.platform, { started: false, error: message });
+      this.options.log.error(
+        { err: error, platform: adapter.platform },
+        `${adapter.platform} adapter failed to start`,
+      );
+    }
+  }
+
+  adapter(platform: Platform): PlatformAdapter | undefined {
+    return this.adapters.get(platform);
+  }
+
+  capabilities(platform: Platform): Capabilities | undefined {
+    return this.adapters.get(platform)?.capabilities;
+  }
+
+  async health(): Promise<HealthStatus> {
+    const dbOk = await this.options.database.ping();
+    const adapters = [...this.adapters.keys()].map((platform) => ({
+      platform,
+      started: false,
+      ...this.adapterState.get(platform),
+    }));
+    return {
+      status: dbOk && adapters.every((a) => a.started) ? 'ok' : 'degraded',
+      db: dbOk ? 'ok' : 'down',
+      database: this.options.database.kind,
+      adapters,
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+  }
+
+  /** Stops taking events, lets in-flight sends finish, closes everything. */
+  async stop(): Promise<void> {
+    const log = this.options.log;
+    await Promise.allSettled([...this.adapters.values()].map((a) => a.stop()));
+    await this.worker.stop();
+    for (const feature of [...this.features].reverse()) {
+      await feature
+        .stop?.()
+        .catch((error: unknown) => log.error({ err: error, feature: feature.name }, 'feature stop failed'));
+    }
+    await this.http.close();
+    await this.options.database.close();
+  }
+}

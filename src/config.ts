@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Treats `FOO=` (empty) as unset, as most .env users expect. */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const url = (what: string) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.url({ error: `expected ${what}` }).optional());
+const int = (def: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? def : v),
+    z.coerce
+      .number({ error: `expected a whole number from ${min} to ${max}` })
+      .int({ error: `expected a whole number from ${min} to ${max}` })
+      .min(min, { error: `expected a whole number from ${min} to ${max}` })
+      .max(max, { error: `expected a whole number from ${min} to ${max}` }),
+  );
+const bool = (def: boolean) =>
+  z
+    .preprocess(
+      (v) => (v === '' || v === undefined ? String(def) : String(v).toLowerCase()),
+      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }),
+    )
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  z.array(z.string()),
+);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  BUSINESS_NAME: z.string().min(1).default('Hearth'),
+  /** Topics created at first start; owners manage them later. */
+  HEARTH_TOPICS: list.default(['news']),
+  HEARTH_DATA_DIR: z.string().min(1).default('.hearth'),
+  DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// URL' })
+      .optional(),
+  ),
+  CONSOLE_ENABLED: bool(true),
+  /** When set, the console and its API require `Authorization: Bearer <token>`. */
+  CONSOLE_TOKEN: optionalString,
+  OUTBOX_POLL_MS: int(250, 10, 60_000),
+  OUTBOX_BATCH_SIZE: int(100, 1, 5000),
+  OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
+  OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
+
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_API_ROOT: url('the Bot API base URL, e.g. https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_URL: url('the public https URL Telegram should post updates to'),
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters A-Z, a-z, 0-9, _ or -' })
+      .optional(),
+  ),
+
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  SLACK_API_URL: url('the Slack Web API base URL, e.g. https://slack.com/api/'),
+  SLACK_OWNERS_CHANNEL: optionalString,
+  SLACK_OWNER_USER_IDS: list.default([]),
+
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_API_URL: url('the Discord REST API base URL, e.g. https://discord.com/api'),
+
+  X_APP_KEY: optionalString,
+  X_APP_SECRET: optionalString,
+  X_ACCESS_TOKEN: optionalString,
+  X_ACCESS_SECRET: optionalString,
+  X_API_URL: url('the X API base URL, e.g. https://api.x.com'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Start-up refuses to run with a bad environment; the message names each variable at fault. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The only reader of process.env: validates it and returns typed settings. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    const got = env[name];
+    return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+  });
+  throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+}

@@ -1,0 +1,69 @@
+import type { DispatchOutcome } from './adapter.ts';
+import { compose, type Middleware } from './composer.ts';
+import type { Context } from './context.ts';
+import { errorMessage, UserFacingError } from './errors.ts';
+import type { InboundEvent } from './events.ts';
+import type { Logger } from './log.ts';
+
+export interface BotOptions<C extends Context> {
+  /** Builds the per-event context. */
+  createContext(event: InboundEvent): C;
+  /** Records the event id; false when it was already processed (a redelivery). */
+  markProcessed(event: InboundEvent): Promise<boolean>;
+  log: Logger;
+}
+
+/** Takes normalised events from adapters and runs them through the middleware, once each. */
+export class Bot<C extends Context> {
+  private readonly middleware: Middleware<C>[] = [];
+
+  constructor(private readonly options: BotOptions<C>) {}
+
+  use(...middleware: Middleware<C>[]): this {
+    this.middleware.push(...middleware);
+    return this;
+  }
+
+  /**
+   * Handles one event. Handler errors are caught and answered (one bad event never takes the process
+   * down); it throws only when the event could not be recorded (database down), so the adapter can
+   * let the platform redeliver it.
+   */
+  async dispatch(event: InboundEvent): Promise<DispatchOutcome> {
+    const log = this.options.log;
+    if (event.sender.isBot) {
+      log.debug({ platform: event.address.platform, id: event.id }, 'ignored event from a bot');
+      return { handled: false, enqueued: 0 };
+    }
+    let fresh: boolean;
+    try {
+      fresh = await this.options.markProcessed(event);
+    } catch (error) {
+      log.error({ err: error, id: event.id }, 'could not record inbound event');
+      throw error;
+    }
+    if (!fresh) {
+      log.debug({ platform: event.address.platform, id: event.id }, 'duplicate event ignored');
+      return { handled: false, enqueued: 0 };
+    }
+    const ctx = this.options.createContext(event);
+    try {
+      await compose(this.middleware)(ctx, async () => {});
+    } catch (error) {
+      await this.handleError(ctx, error);
+    }
+    return { handled: true, enqueued: ctx.enqueued };
+  }
+
+  private async handleError(ctx: C, error: unknown): Promise<void> {
+    const userFacing = error instanceof UserFacingError;
+    if (!userFacing) ctx.log.error({ err: error, event: ctx.event.id }, 'handler failed');
+    try {
+      await ctx.reply(
+        userFacing ? errorMessage(error) : 'Sorry, something went wrong on our side. Please try again later.',
+      );
+    } catch (replyError) {
+      ctx.log.error({ err: replyError }, 'could not send the error reply');
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { ChatAddress } from './events.ts';
+
+/** A button under a message; pressing it produces an ActionEvent with this actionId and value. */
+export interface Button {
+  actionId: string;
+  label: string;
+  value?: string;
+  /** Opens a link instead of sending an action. */
+  url?: string;
+}
+
+export interface PollContent {
+  /** Hearth's poll id; votes are mapped back to it. */
+  pollId: string;
+  question: string;
+  options: string[];
+  multi: boolean;
+  anonymous: boolean;
+}
+
+/**
+ * What features ask to send. Platform-neutral: adapters render it (buttons as inline keyboards or
+ * numbered replies, polls natively where possible, long text split at the platform's limit).
+ */
+export interface OutboundContent {
+  text: string;
+  /** Rows of buttons. */
+  buttons?: Button[][];
+  poll?: PollContent;
+  /** Stop (close) a native poll previously sent as this platform message id. */
+  stopPoll?: { messageId: string };
+  /** Edit a message previously sent instead of sending a new one. */
+  editMessageId?: string;
+  /** Slack Block Kit or similar rich layout; adapters that do not understand it use `text`. */
+  blocks?: unknown[];
+  /** A file to attach (e.g. a JSON export, a chart image), base64 encoded. */
+  file?: { name: string; contentBase64: string; mimeType: string };
+}
+
+export interface OutboundMessage extends OutboundContent {
+  /** The outbox row id. */
+  id: string;
+  to: ChatAddress;
+  /** The inbound event this answers, if any. */
+  correlationId?: string;
+}
+
+export interface SendResult {
+  messageId: string;
+  /** Platform id of a native poll that was created. */
+  nativePollId?: string;
+}

@@ -1,0 +1,88 @@
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { type Prisma, PrismaClient } from '../../prisma/generated/client.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { applyMigrations } from './schema-engine.ts';
+
+export type Db = PrismaClient;
+export type Tx = Prisma.TransactionClient;
+export type { Prisma };
+
+export interface DatabaseOptions {
+  /** postgres:// URL; without it the embedded PGlite is used. */
+  url?: string;
+  /** PGlite data folder; `memory://` for a throwaway in-memory database. */
+  dataDir?: string;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+export interface Database {
+  prisma: Db;
+  kind: 'pglite' | 'postgres';
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Cheap liveness probe for /health. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens the database Hearth runs on: PostgreSQL when a URL is given, else embedded PGlite. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const factory = new PrismaPg({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const prisma = new PrismaClient({ adapter: factory });
+    // Migrations get a one-connection pool: the engine's session advisory lock must be taken and
+    // released on the same connection (with a pool, a second run waits ~10 s for a lock it leaked).
+    const migrationFactory = () => new PrismaPg({ connectionString: options.url, max: 1 });
+    return wrap('postgres', prisma, migrationFactory, async () => {});
+  }
+  const dataDir = options.dataDir ?? '.hearth';
+  const inMemory = dataDir.startsWith('memory://');
+  const unlock = inMemory ? () => {} : lockDataDir(dataDir);
+  try {
+    const pglite = new PGlite(inMemory ? dataDir : `${dataDir}/pgdata`);
+    await pglite.waitReady;
+    const factory = new PrismaPGlite(pglite);
+    const prisma = new PrismaClient({ adapter: factory });
+    return wrap(
+      'pglite',
+      prisma,
+      () => factory,
+      async () => {
+        await pglite.close();
+        unlock();
+      },
+    );
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+function wrap(
+  kind: Database['kind'],
+  prisma: Db,
+  migrationFactory: () => SqlMigrationAwareDriverAdapterFactory,
+  closeDriver: () => Promise<void>,
+): Database {
+  return {
+    prisma,
+    kind,
+    migrate: () => applyMigrations(migrationFactory()),
+    async ping() {
+      try {
+        await prisma.$queryRaw`SELECT 1`;
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await closeDriver();
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import type { EnqueueRequest } from '../core/context.ts';
+import type { ChatAddress, Platform } from '../core/events.ts';
+import type { OutboundContent } from '../core/outbound.ts';
+import type { Db, Prisma, Tx } from '../db/database.ts';
+
+/** A claimed outbox row, ready to send. */
+export interface OutboxRow {
+  id: bigint;
+  platform: Platform;
+  chatId: string;
+  threadId: string | null;
+  payload: OutboundContent;
+  attempts: number;
+  correlationId: string | null;
+  memberId: string | null;
+  broadcastId: string | null;
+}
+
+export function addressOf(row: Pick<OutboxRow, 'platform' | 'chatId' | 'threadId'>): ChatAddress {
+  return row.threadId
+    ? { platform: row.platform, chatId: row.chatId, threadId: row.threadId }
+    : { platform: row.platform, chatId: row.chatId };
+}
+
+function toData(request: EnqueueRequest): Prisma.OutboxCreateManyInput {
+  return {
+    platform: request.to.platform,
+    chatId: request.to.chatId,
+    threadId: request.to.threadId ?? null,
+    payload: request.content as unknown as Prisma.InputJsonValue,
+    correlationId: request.correlationId ?? null,
+    memberId: request.memberId ?? null,
+    broadcastId: request.broadcastId ?? null,
+    dedupeKey: request.dedupeKey ?? null,
+    availableAt: request.availableAt ?? new Date(),
+  };
+}
+
+/** The outbox table: every outbound message is a row here first. */
+export class Outbox {
+  constructor(private readonly db: Db) {}
+
+  /** Enqueues one message (inside `tx` when given); returns the row id. */
+  async enqueue(request: EnqueueRequest, tx: Tx | Db = this.db): Promise<string> {
+    const data = toData(request);
+    if (data.dedupeKey) {
+      const rows = await tx.outbox.createManyAndReturn({
+        data: [data],
+        skipDuplicates: true,
+        select: { id: true },
+      });
+      if (rows[0]) return rows[0].id.toString();
+      const existing = await tx.outbox.findUniqueOrThrow({ where: { dedupeKey: data.dedupeKey } });
+      return existing.id.toString();
+    }
+    const row = await tx.outbox.create({ data, select: { id: true } });
+    return row.id.toString();
+  }
+
+  /** Enqueues many messages in one statement; rows whose dedupeKey exists are skipped. Returns how many were new. */
+  async enqueueMany(requests: EnqueueRequest[], tx: Tx | Db = this.db): Promise<number> {
+    if (requests.length === 0) return 0;
+    const result = await tx.outbox.createMany({ data: requests.map(toData), skipDuplicates: true });
+    return result.count;
+  }
+
+  /**
+   * Claims up to `limit` due rows for `workerId` (FOR UPDATE SKIP LOCKED: several workers and
+   * processes never claim the same row). A row whose lease ran out (its worker died mid-send) is due again.
+   */
+  async claim(workerId: string, limit: number, now: Date, leaseMs: number): Promise<OutboxRow[]> {
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const rows = await this.db.$queryRaw<(Omit<OutboxRow, 'platform'> & { platform: string })[]>`
+      UPDATE outbox SET status = 'sending', "lockedBy" = ${workerId}, "lockedUntil" = ${leaseUntil},
+        attempts = attempts + 1
+      WHERE id IN (
+        SELECT id FROM outbox
+        WHERE (status = 'pending' AND "availableAt" <= ${now})
+           OR (status = 'sending' AND "lockedUntil" < ${now})
+        ORDER BY "availableAt", id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "memberId", "broadcastId"`;
+    return rows.map((row) => ({ ...row, platform: row.platform as Platform }));
+  }
+
+  /** Records a send; only the worker holding the lease may (a row recorded as sent is never sent again). */
+  async markSent(row: OutboxRow, workerId: string, platformMessageId: string): Promise<boolean> {
+    const result = await this.db.outbox.updateMany({
+      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      data: { status: 'sent', sentAt: new Date(), platformMessageId, lockedUntil: null, lastError: null },
+    });
+    return result.count === 1;
+  }
+
+  /** Puts a claimed row back to wait until `availableAt`; `countAttempt: false` for rate limits. */
+  async release(
+    row: OutboxRow,
+    workerId: string,
+    availableAt: Date,
+    error: string | null,
+    countAttempt: boolean,
+  ) {
+    await this.db.outbox.updateMany({
+      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      data: {
+        status: 'pending',
+        availableAt,
+        lockedUntil: null,
+        lockedBy: null,
+        lastError: error,
+        ...(countAttempt ? {} : { attempts: { decrement: 1 } }),
+      },
+    });
+  }
+
+  /** Gives up on a row: it stays in the table as a dead letter with the reason. */
+  async deadLetter(row: OutboxRow, workerId: string, error: string): Promise<void> {
+    await this.db.outbox.updateMany({
+      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      data: { status: 'dead', lockedUntil: null, lastError: error },
+    });
+  }
+
+  /** Cancels pending rows, e.g. a member's pending broadcast messages after STOP. */
+  async cancelPending(
+    where: { memberId: string; broadcastOnly: boolean },
+    tx: Tx | Db = this.db,
+  ): Promise<number> {
+    const result = await tx.outbox.updateMany({
+      where: {
+        memberId: where.memberId,
+        status: 'pending',
+        ...(where.broadcastOnly ? { broadcastId: { not: null } } : {}),
+      },
+      data: { status: 'cancelled' },
+    });
+    return result.count;
+  }
+
+  /** Counts by status, for health and metrics. */
+  async counts(where: Prisma.OutboxWhereInput = {}): Promise<Record<string, number>> {
+    const groups = await this.db.outbox.groupBy({ by: ['status'], where, _count: { _all: true } });
+    return Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+  }
+}

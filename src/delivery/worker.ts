@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { PlatformAdapter } from '../core/adapter.ts';
+import { errorMessage, PermanentError, RateLimitedError } from '../core/errors.ts';
+import type { Platform } from '../core/events.ts';
+import type { Logger } from '../core/log.ts';
+import type { SendResult } from '../core/outbound.ts';
+import { backoffMs } from './backoff.ts';
+import { addressOf, type Outbox, type OutboxRow } from './outbox.ts';
+import type { SendRateLimiter } from './rate-limiter.ts';
+
+/** Told about delivery outcomes (metrics, broadcasts' progress, unsubscribing unreachable members). */
+export interface DeliveryListener {
+  onSent?(row: OutboxRow, result: SendResult): Promise<void> | void;
+  onDead?(row: OutboxRow, error: unknown): Promise<void> | void;
+  /** The platform says this recipient is gone for good (blocked the bot, deactivated). */
+  onRecipientGone?(row: OutboxRow, error: PermanentError): Promise<void> | void;
+}
+
+export interface WorkerOptions {
+  outbox: Outbox;
+  limiter: SendRateLimiter;
+  adapterFor(platform: Platform): PlatformAdapter | undefined;
+  log: Logger;
+  pollMs: number;
+  batchSize: number;
+  maxAttempts: number;
+  leaseMs: number;
+  now?: () => Date;
+}
+
+/** Wait before retrying a row whose platform has no running adapter. */
+const NO_ADAPTER_RETRY_MS = 60_000;
+
+/**
+ * Claims due outbox rows and sends them through the rate limiter and the platform's adapter:
+ * 429 → back in the queue after exactly the time asked; transient errors → backoff; permanent →
+ * dead letter. Safe to run in several processes at once (claims use SKIP LOCKED).
+ */
+export class DeliveryWorker {
+  readonly id = `worker-${randomUUID().slice(0, 8)}`;
+  private readonly listeners: DeliveryListener[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeRequested = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  addListener(listener: DeliveryListener): void {
+    this.listeners.push(listener);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Asks for a pass now (after an enqueue), instead of at the next poll. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.loop) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.loop;
+  }
+
+  /** Runs passes until no row is due now; used by tests and benchmarks. */
+  async drain(): Promise<void> {
+    while ((await this.runOnce()) > 0) {}
+  }
+
+  /** One pass: claims a batch and sends it. Returns how many rows were claimed. */
+  async runOnce(): Promise<number> {
+    const { outbox, batchSize, leaseMs } = this.options;
+    const rows = await outbox.claim(this.id, batchSize, this.now(), leaseMs);
+    await Promise.all(rows.map((row) => this.deliver(row)));
+    return rows.length;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.loop = this.pass().finally(() => {
+        this.loop = undefined;
+      });
+    }, delayMs);
+  }
+
+  private async pass(): Promise<void> {
+    let claimed = 0;
+    try {
+      this.wakeRequested = false;
+      claimed = await this.runOnce();
+    } catch (error) {
+      this.options.log.error({ err: error }, 'delivery pass failed; retrying at the next poll');
+    }
+    if (!this.running) return;
+    const again = claimed > 0 || this.wakeRequested;
+    this.schedule(again ? 0 : this.options.pollMs);
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { limiter, outbox, log } = this.options;
+    const adapter = this.options.adapterFor(row.platform);
+    if (!adapter) {
+      await this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
+      return;
+    }
+    const wait = await limiter.acquire(row.platform, row.chatId);
+    if (wait > 0) {
+      await outbox.release(row, this.id, new Date(this.now().getTime() + wait), null, false);
+      return;
+    }
+    let result: SendResult;
+    try {
+      result = await adapter.send({
+        ...row.payload,
+        id: row.id.toString(),
+        to: addressOf(row),
+        ...correlation(row),
+      });
+    } catch (error) {
+      await this.handleFailure(row, error);
+      return;
+    }
+    const recorded = await outbox.markSent(row, this.id, result.messageId);
+    if (!recorded)
+      log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
+    await this.notify('onSent', (l) => l.onSent?.(row, result));
+  }
+
+  private async handleFailure(row: OutboxRow, error: unknown): Promise<void> {
+    const { limiter, outbox, log } = this.options;
+    if (error instanceof RateLimitedError) {
+      limiter.pause(row.platform, error.scope === 'global' ? null : row.chatId, error.retryAfterMs);
+      const at = new Date(this.now().getTime() + error.retryAfterMs);
+      await outbox.release(row, this.id, at, errorMessage(error), false);
+      log.warn(
+        { id: row.id.toString(), platform: row.platform, retryAfterMs: error.retryAfterMs },
+        'rate limited',
+      );
+      return;
+    }
+    if (error instanceof PermanentError) {
+      await outbox.deadLetter(row, this.id, errorMessage(error));
+      log.warn({ id: row.id.toString(), platform: row.platform, err: errorMessage(error) }, 'dead-lettered');
+      if (error.recipientGone) await this.notify('onRecipientGone', (l) => l.onRecipientGone?.(row, error));
+      await this.notify('onDead', (l) => l.onDead?.(row, error));
+      return;
+    }
+    await this.retryOrDie(row, error, backoffMs(row.attempts));
+  }
+
+  private async retryOrDie(row: OutboxRow, error: unknown, delayMs: number): Promise<void> {
+    const { outbox, log, maxAttempts } = this.options;
+    if (row.attempts >= maxAttempts) {
+      await outbox.deadLetter(row, this.id, `gave up after ${row.attempts} attempts: ${errorMessage(error)}`);
+      log.warn({ id: row.id.toString(), err: errorMessage(error) }, 'dead-lettered after retries');
+      await this.notify('onDead', (l) => l.onDead?.(row, error));
+      return;
+    }
+    await outbox.release(row, this.id, new Date(this.now().getTime() + delayMs), errorMessage(error), true);
+    log.info(
+      { id: row.id.toString(), attempt: row.attempts, delayMs, err: errorMessage(error) },
+      'send failed; will retry',
+    );
+  }
+
+  private async notify(what: string, call: (listener: DeliveryListener) => unknown): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await call(listener);
+      } catch (error) {
+        this.options.log.error({ err: error, hook: what }, 'delivery listener failed');
+      }
+    }
+  }
+}
+
+function correlation(row: OutboxRow): { correlationId?: string } {
+  return row.correlationId ? { correlationId: row.correlationId } : {};
+}

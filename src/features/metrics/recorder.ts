@@ -1,0 +1,49 @@
+import type { Platform } from '../../core/events.ts';
+import type { Db, Prisma, Tx } from '../../db/database.ts';
+
+/** The facts Hearth records for the owners' reports. */
+export type MetricType =
+  | 'message_received'
+  | 'question_asked'
+  | 'question_answered'
+  | 'question_handed_off'
+  | 'handoff_answered'
+  | 'subscribed'
+  | 'unsubscribed'
+  | 'delivery_sent'
+  | 'delivery_failed'
+  | 'poll_vote'
+  | 'member_joined';
+
+export interface MetricFact {
+  type: MetricType;
+  platform?: Platform;
+  memberId?: string;
+  value?: number;
+  data?: Prisma.InputJsonValue;
+  at?: Date;
+}
+
+/** Appends metric facts; reports aggregate them later. */
+export class MetricsRecorder {
+  constructor(private readonly db: Db) {}
+
+  async record(fact: MetricFact, tx: Tx | Db = this.db): Promise<void> {
+    await tx.metricEvent.create({ data: toRow(fact) });
+  }
+
+  async recordMany(facts: MetricFact[], tx: Tx | Db = this.db): Promise<void> {
+    if (facts.length > 0) await tx.metricEvent.createMany({ data: facts.map(toRow) });
+  }
+}
+
+function toRow(fact: MetricFact): Prisma.MetricEventCreateManyInput {
+  return {
+    type: fact.type,
+    platform: fact.platform ?? null,
+    memberId: fact.memberId ?? null,
+    value: fact.value ?? null,
+    ...(fact.data === undefined ? {} : { data: fact.data }),
+    at: fact.at ?? new Date(),
+  };
+}
