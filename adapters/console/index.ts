@@ -1,6 +1,7 @@
 import type { Capabilities, EventSink, PlatformAdapter } from '../../src/core/adapter.ts';
 import type { Platform } from '../../src/core/events.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { SIMULATED_CAPABILITIES } from './capabilities.ts';
 import { ConsoleHub } from './hub.ts';
@@ -27,6 +28,23 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
+    // Like a real platform: texts over the limit arrive as several messages; extras go on the last.
+    const pieces = message.editMessageId
+      ? [message.text]
+      : splitText(message.text, this.capabilities.maxTextLength);
+    for (const piece of pieces.slice(0, -1))
+      this.record({
+        ...message,
+        text: piece,
+        buttons: undefined,
+        poll: undefined,
+        blocks: undefined,
+        file: undefined,
+      });
+    return this.record({ ...message, text: pieces.at(-1) ?? '' });
+  }
+
+  private record(message: OutboundMessage): SendResult {
     const messageId = message.editMessageId ?? `${this.platform}-${this.nextMessageId++}`;
     const nativePollId = message.poll && this.capabilities.nativePolls ? `poll-${messageId}` : undefined;
     this.hub.transcript.add({

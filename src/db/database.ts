@@ -17,6 +17,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL. */
   poolSize?: number;
+  /** PGlite only: start from a data-dir dump (`PGlite.dumpDataDir`), e.g. an already migrated template. */
+  restoreFrom?: Blob;
 }
 
 export interface Database {
@@ -43,7 +45,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const inMemory = dataDir.startsWith('memory://');
   const unlock = inMemory ? () => {} : lockDataDir(dataDir);
   try {
-    const pglite = new PGlite(inMemory ? dataDir : `${dataDir}/pgdata`);
+    const location = inMemory ? dataDir : `${dataDir}/pgdata`;
+    const pglite = options.restoreFrom
+      ? new PGlite(location, { loadDataDir: options.restoreFrom })
+      : new PGlite(location);
     await pglite.waitReady;
     const factory = new PrismaPGlite(pglite);
     const prisma = new PrismaClient({ adapter: factory });

@@ -1,0 +1,80 @@
+import { ConsoleHub, createConsoleAdapters } from '../../adapters/console/index.ts';
+import type { FeatureFactory } from '../../src/app/feature.ts';
+import { Hearth } from '../../src/app/hearth.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import type { PlatformAdapter } from '../../src/core/adapter.ts';
+import { PLATFORMS } from '../../src/core/events.ts';
+import type { Database } from '../../src/db/database.ts';
+import { CapturingLogger } from './logger.ts';
+
+export interface TestHearthOptions {
+  database: Database;
+  /** Real adapters under test; the console simulates every other platform. */
+  adapters?: PlatformAdapter[];
+  env?: Record<string, string>;
+  features?: FeatureFactory[];
+  /** Serve HTTP on a free port (default true). */
+  http?: boolean;
+  now?: () => Date;
+}
+
+export interface TestHearth {
+  hearth: Hearth;
+  hub: ConsoleHub;
+  config: Config;
+  log: CapturingLogger;
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
+  /** POST JSON to a path; returns status and parsed body. */
+  post(path: string, body: unknown): Promise<{ status: number; body: unknown }>;
+  stop(): Promise<void>;
+}
+
+/** Test settings: a fast outbox poll and a free port. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env });
+}
+
+/** Starts a whole Hearth on `database` (migrated already or not), like adapters/main.ts does. */
+export async function startTestHearth(options: TestHearthOptions): Promise<TestHearth> {
+  const config = testConfig(options.env);
+  const log = new CapturingLogger();
+  const hub = new ConsoleHub(5_000);
+  const real = options.adapters ?? [];
+  const served = new Set(real.map((a) => a.platform));
+  const adapters = [
+    ...real,
+    ...createConsoleAdapters(
+      PLATFORMS.filter((p) => !served.has(p)),
+      hub,
+    ),
+  ];
+  const hearth = new Hearth({
+    config,
+    log,
+    database: options.database,
+    adapters,
+    ...(options.features ? { features: options.features } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    http: options.http ?? true,
+  });
+  await hearth.start();
+  const baseUrl = `http://127.0.0.1:${hearth.port ?? 0}`;
+  return {
+    hearth,
+    hub,
+    config,
+    log,
+    baseUrl,
+    async post(path, body) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    stop: () => hearth.stop(),
+  };
+}
