@@ -1,12 +1,19 @@
 import type { Config } from '../config.ts';
 import type { Capabilities } from '../core/adapter.ts';
 import { Context, type ContextDeps } from '../core/context.ts';
-import type { InboundEvent, Platform } from '../core/events.ts';
+import type { ChatAddress, InboundEvent, Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import type { Db } from '../db/database.ts';
 import type { Outbox } from '../delivery/outbox.ts';
 import type { MetricsRecorder } from '../features/metrics/recorder.ts';
 import type { MemberDirectory } from '../members/directory.ts';
+
+/** The owners: where Hearth reports to them, and whether an event's sender is one of them. */
+export interface Owners {
+  /** The private owners' channel (Slack; `#owners` in the console's owner view). */
+  channel: ChatAddress;
+  isOwner(event: InboundEvent): boolean;
+}
 
 /** Shared services features use; one instance per running Hearth. */
 export interface Services {
@@ -20,6 +27,8 @@ export interface Services {
   capabilitiesOf(platform: Platform): Capabilities | undefined;
   /** Platforms with a running adapter. */
   platforms(): Platform[];
+  /** Who runs this business: the owners' channel and the check for owner commands. */
+  owners: Owners;
   /** Asks the delivery worker for a pass now. */
   wakeDelivery(): void;
   now(): Date;
@@ -37,6 +46,11 @@ export class HearthContext extends Context {
 
   get capabilities(): Capabilities | undefined {
     return this.services.capabilitiesOf(this.event.address.platform);
+  }
+
+  /** True when the sender is one of the business's owners. */
+  get isOwner(): boolean {
+    return this.services.owners.isOwner(this.event);
   }
 
   /** The member behind the sender; set by the identify middleware before features run. */

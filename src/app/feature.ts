@@ -10,6 +10,8 @@ export interface Feature {
   readonly composer?: Composer<HearthContext>;
   /** Hears delivery outcomes. */
   readonly delivery?: DeliveryListener;
+  /** `/hearth <name> ...` subcommands this feature gives the owners. */
+  readonly ownerCommands?: OwnerCommand[];
   /** Extra HTTP endpoints. */
   mount?(http: HttpMount): void;
   start?(): Promise<void>;
@@ -17,3 +19,18 @@ export interface Feature {
 }
 
 export type FeatureFactory = (services: Services) => Feature;
+
+/**
+ * A subcommand of the owners' `/hearth` command (Slack, or the console's owner view). The owner
+ * router checks the sender is an owner before `run`; `run` answers with `ctx.reply` (Block Kit
+ * `blocks` plus a plain `text` fallback) and throws UserFacingError for bad arguments.
+ */
+export interface OwnerCommand {
+  /** First word after `/hearth`, lower case. */
+  readonly name: string;
+  /** e.g. `stats [day|week|month]`. */
+  readonly usage: string;
+  /** One line for `/hearth help`. */
+  readonly summary: string;
+  run(ctx: HearthContext, args: string): Promise<void>;
+}

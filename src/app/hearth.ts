@@ -10,6 +10,8 @@ import { SendRateLimiter } from '../delivery/rate-limiter.ts';
 import { DeliveryWorker } from '../delivery/worker.ts';
 import { FEATURES } from '../features/index.ts';
 import { MetricsRecorder } from '../features/metrics/recorder.ts';
+import { createOwners } from '../features/owner/owners.ts';
+import { ownerRouter } from '../features/owner/router.ts';
 import { isHttpMountable } from '../http/routes.ts';
 import { HttpServer } from '../http/server.ts';
 import { MemberDirectory } from '../members/directory.ts';
@@ -77,6 +79,7 @@ export class Hearth {
       metrics: new MetricsRecorder(db),
       log,
       capabilitiesOf: (platform) => this.adapters.get(platform)?.capabilities,
+      owners: createOwners(config),
       platforms: () => [...this.adapters.keys()].filter((p) => this.adapterState.get(p)?.started),
       wakeDelivery: () => this.worker.wake(),
       now,
@@ -109,6 +112,7 @@ export class Hearth {
       }
       await next();
     });
+    this.bot.use(ownerRouter(this.features.flatMap((f) => f.ownerCommands ?? [])).middleware());
     for (const feature of this.features) {
       if (feature.composer) this.bot.use(feature.composer.middleware());
       if (feature.delivery) this.worker.addListener(feature.delivery);

@@ -1,0 +1,65 @@
+import type { HearthContext } from '../../app/context.ts';
+import type { OwnerCommand } from '../../app/feature.ts';
+import { Composer } from '../../core/composer.ts';
+import { UserFacingError } from '../../core/errors.ts';
+
+/** The owners' command; Slack's slash command `/hearth` and the console owner view both send it. */
+export const OWNER_COMMAND = 'hearth';
+
+/** Block Kit for a help listing, with a plain-text fallback. */
+function helpReply(commands: readonly OwnerCommand[]) {
+  const lines = commands.map((c) => `\`/hearth ${c.usage}\` - ${c.summary}`);
+  return {
+    text: `Hearth owner commands:\n${lines.join('\n')}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'Hearth owner commands' } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+    ],
+  };
+}
+
+/**
+ * Routes `/hearth <sub> ...` to the feature that owns `<sub>`, after checking the sender is an owner.
+ * A refused attempt is answered briefly and logged; an unknown subcommand gets the list.
+ */
+export function ownerRouter(commands: readonly OwnerCommand[]): Composer<HearthContext> {
+  const byName = new Map<string, OwnerCommand>();
+  for (const command of commands) {
+    if (byName.has(command.name)) throw new Error(`two features define /hearth ${command.name}`);
+    byName.set(command.name, command);
+  }
+  const help: OwnerCommand = {
+    name: 'help',
+    usage: 'help',
+    summary: 'this list',
+    run: async (ctx) => {
+      await ctx.reply(helpReply([...byName.values(), help]));
+    },
+  };
+  const composer = new Composer<HearthContext>();
+  composer.command(OWNER_COMMAND, async (ctx) => {
+    const { event } = ctx;
+    if (!ctx.isOwner) {
+      ctx.log.warn(
+        { platform: event.address.platform, chatId: event.address.chatId, userId: event.sender.userId },
+        'owner command refused: sender is not an owner',
+      );
+      await ctx.reply('Sorry, /hearth commands are only for the owners of this business.');
+      return;
+    }
+    const [first = 'help', ...rest] = event.args.split(/\s+/).filter(Boolean);
+    const name = first.toLowerCase();
+    const command = name === 'help' ? help : byName.get(name);
+    if (!command) {
+      await ctx.reply(`Unknown command "${name}". Send /hearth help for the list.`);
+      return;
+    }
+    try {
+      await command.run(ctx, rest.join(' '));
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      await ctx.reply(`${error.message}\nUsage: /hearth ${command.usage}`);
+    }
+  });
+  return composer;
+}
