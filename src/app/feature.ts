@@ -1,6 +1,7 @@
 import type { Composer } from '../core/composer.ts';
 import type { DeliveryListener } from '../delivery/worker.ts';
 import type { HttpMount } from '../http/routes.ts';
+import type { SystemJob } from '../scheduler/system-job.ts';
 import type { HearthContext, Services } from './context.ts';
 
 /** One job Hearth does (subscriptions, support, polls...): a composer plus optional lifecycle hooks. */
@@ -12,6 +13,8 @@ export interface Feature {
   readonly delivery?: DeliveryListener;
   /** `/hearth <name> ...` subcommands this feature gives the owners. */
   readonly ownerCommands?: OwnerCommand[];
+  /** Recurring jobs (digests, poll closing); run once per occurrence across instances. */
+  readonly jobs?: SystemJob[];
   /** Extra HTTP endpoints. */
   mount?(http: HttpMount): void;
   start?(): Promise<void>;
