@@ -1,0 +1,208 @@
+/**
+ * FAQ-matcher benchmark: `npm run bench:faq -- <file.json> [--errors]`.
+ *
+ * Scores the default FaqMatcher (exactly what the bot uses) on a development set in the format of
+ * shared/bench/faq (CLINC150-derived, CC BY 3.0: Larson et al., EMNLP-IJCNLP 2019), then measures
+ * per-query latency on a 5,000-entry index made by recombining the file's phrasings under fresh ids.
+ * Prints human-readable lines, then, last, one JSON line with the figures.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+
+interface BenchQuery {
+  text: string;
+  expected: string | null;
+}
+
+interface BenchFile {
+  faq: FaqDocument[];
+  queries: BenchQuery[];
+}
+
+const SYNTHETIC_ENTRIES = 5000;
+const LATENCY_ROUNDS = 3;
+
+function fail(message: string): never {
+  console.error(`bench:faq: ${message}`);
+  console.error('usage: npm run bench:faq -- <file.json> [--errors]');
+  process.exit(1);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads and validates a bench file; exits with a clear message on anything malformed. */
+function loadBenchFile(path: string): BenchFile {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (error) {
+    fail(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    fail(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!isRecord(parsed) || !Array.isArray(parsed.faq) || !Array.isArray(parsed.queries)) {
+    fail(`${path} must be an object with "faq" and "queries" arrays`);
+  }
+  const faq: FaqDocument[] = parsed.faq.map((entry: unknown, i: number) => {
+    if (
+      !isRecord(entry) ||
+      typeof entry.id !== 'string' ||
+      typeof entry.question !== 'string' ||
+      !Array.isArray(entry.alternatives) ||
+      !entry.alternatives.every((alternative: unknown) => typeof alternative === 'string')
+    ) {
+      fail(`faq[${i}] must have string "id", "question" and string[] "alternatives"`);
+    }
+    // The answer is deliberately dropped: it names the entry and would leak the label.
+    return { id: entry.id, question: entry.question, alternatives: entry.alternatives as string[] };
+  });
+  const ids = new Set(faq.map((entry) => entry.id));
+  const queries: BenchQuery[] = parsed.queries.map((query: unknown, i: number) => {
+    if (!isRecord(query) || typeof query.text !== 'string') fail(`queries[${i}] must have a string "text"`);
+    const expected = query.expected;
+    if (expected !== null && (typeof expected !== 'string' || !ids.has(expected))) {
+      fail(`queries[${i}].expected must be null or the id of a faq entry`);
+    }
+    return { text: query.text, expected };
+  });
+  if (faq.length === 0 || queries.length === 0) fail(`${path} has no faq entries or no queries`);
+  return { faq, queries };
+}
+
+/** Small deterministic PRNG (mulberry32) so the synthetic index is the same on every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(items: readonly T[], random: () => number): T {
+  const item = items[Math.floor(random() * items.length)];
+  if (item === undefined) throw new Error('pick from an empty list');
+  return item;
+}
+
+/** Splices the start of one phrasing onto the end of another, with a word dropped now and then. */
+function recombine(first: string, second: string, random: () => number): string {
+  const head = first.split(' ');
+  const tail = second.split(' ');
+  const words = [
+    ...head.slice(0, Math.max(1, Math.ceil(head.length / 2))),
+    ...tail.slice(Math.floor(tail.length / 2)),
+  ];
+  if (words.length > 3 && random() < 0.3) words.splice(Math.floor(random() * words.length), 1);
+  return words.join(' ');
+}
+
+/** A FAQ of `count` entries with fresh ids, made by recombining the file's phrasings. */
+function syntheticFaq(faq: readonly FaqDocument[], count: number): FaqDocument[] {
+  const random = seededRandom(20_191_103);
+  const phrasings = faq.flatMap((entry) => [entry.question, ...entry.alternatives]);
+  const entries: FaqDocument[] = [];
+  for (let i = 0; i < count; i++) {
+    const phrase = () => recombine(pick(phrasings, random), pick(phrasings, random), random);
+    entries.push({ id: `synthetic-${i}`, question: phrase(), alternatives: [phrase(), phrase()] });
+  }
+  return entries;
+}
+
+function percentile(sortedValues: readonly number[], fraction: number): number {
+  if (sortedValues.length === 0) return 0;
+  const rank = Math.min(sortedValues.length - 1, Math.ceil(fraction * sortedValues.length) - 1);
+  return sortedValues[Math.max(0, rank)] ?? 0;
+}
+
+function round(value: number, digits = 4): number {
+  return Number(value.toFixed(digits));
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const path = args.find((arg) => !arg.startsWith('--'));
+  const showErrors = args.includes('--errors');
+  if (!path) fail('missing the bench file argument');
+  const { faq, queries } = loadBenchFile(path);
+
+  const matcher = new FaqMatcher();
+  matcher.replaceAll(faq);
+
+  let correct = 0;
+  let inScope = 0;
+  let inScopeCorrect = 0;
+  let outOfScope = 0;
+  let abstained = 0;
+  let abstainedCorrectly = 0;
+  for (const query of queries) {
+    const result = matcher.match(query.text);
+    const right = query.expected === null ? result.abstained : result.entryId === query.expected;
+    if (right) correct++;
+    if (query.expected === null) outOfScope++;
+    else {
+      inScope++;
+      if (right) inScopeCorrect++;
+    }
+    if (result.abstained) {
+      abstained++;
+      if (query.expected === null) abstainedCorrectly++;
+    }
+    if (showErrors && !right) {
+      const top = result.candidates.map((candidate) => `${candidate.id}:${candidate.score}`).join(' ');
+      console.log(`  miss  expected=${query.expected ?? '(abstain)'}  got=${result.entryId ?? '(abstain)'}`);
+      console.log(`        "${query.text}"  [${top}]`);
+    }
+  }
+
+  const synthetic = syntheticFaq(faq, SYNTHETIC_ENTRIES);
+  const largeMatcher = new FaqMatcher();
+  const buildStart = performance.now();
+  largeMatcher.replaceAll(synthetic);
+  const buildMs = performance.now() - buildStart;
+  for (const query of queries.slice(0, 50)) largeMatcher.match(query.text);
+  const latencies: number[] = [];
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    for (const query of queries) {
+      const start = performance.now();
+      largeMatcher.match(query.text);
+      latencies.push(performance.now() - start);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+
+  const figures = {
+    overall: round(correct / queries.length),
+    inScopeTop1: round(inScope > 0 ? inScopeCorrect / inScope : 0),
+    abstainPrecision: round(abstained > 0 ? abstainedCorrectly / abstained : 0),
+    abstainRecall: round(outOfScope > 0 ? abstainedCorrectly / outOfScope : 0),
+    p99Ms: round(percentile(latencies, 0.99), 3),
+    entries: faq.length,
+    queries: queries.length,
+  };
+  console.log(`file: ${path}`);
+  console.log(
+    `entries: ${faq.length}, queries: ${queries.length} (${inScope} in scope, ${outOfScope} out of scope)`,
+  );
+  console.log(`overall accuracy: ${figures.overall}`);
+  console.log(`in-scope top-1: ${figures.inScopeTop1}`);
+  console.log(
+    `abstained: ${abstained}; precision ${figures.abstainPrecision}, recall ${figures.abstainRecall}`,
+  );
+  console.log(
+    `latency on ${SYNTHETIC_ENTRIES} synthetic entries (built in ${buildMs.toFixed(0)} ms), ${latencies.length} matches: ` +
+      `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 ${figures.p99Ms} ms, max ${(latencies.at(-1) ?? 0).toFixed(3)} ms`,
+  );
+  console.log(JSON.stringify(figures));
+}
+
+main();

@@ -1,0 +1,133 @@
+import { stemmer } from 'stemmer';
+
+/** Text normalisation for the FAQ matcher: contractions, tokens, stopwords, stems, char n-grams. */
+
+/** Contraction suffixes spelled out so "what's" and "what is" index the same. */
+const CONTRACTIONS: readonly (readonly [RegExp, string])[] = [
+  [/\bcan't\b/g, 'can not'],
+  [/\bwon't\b/g, 'will not'],
+  [/\bshan't\b/g, 'shall not'],
+  [/n't\b/g, ' not'],
+  [/'re\b/g, ' are'],
+  [/'ll\b/g, ' will'],
+  [/'ve\b/g, ' have'],
+  [/'m\b/g, ' am'],
+  [/'d\b/g, ' would'],
+  [/\b(what|where|when|who|how|why|that|there|it|he|she|here)'s\b/g, '$1 is'],
+  [/'s\b/g, ''],
+];
+
+/**
+ * English function words that carry no intent. Question words (how, when, where, why, who, which)
+ * and negations are kept on purpose: they separate entries such as "when to change oil" from
+ * "how to change oil".
+ */
+const STOPWORDS: ReadonlySet<string> = new Set(
+  `a an the and or but if then so than too very of at by for with about to from in on into onto
+  over under up down out off is am are was were be been being do does did doing have has had having
+  i me my mine myself we us our ours you your yours yourself he him his she her hers it its they them
+  their theirs this that these those there here what whats s t just also please pls plz kindly can could
+  would should shall will may might must let lets tell know want wanna need like get got go going
+  im id ive ill youre thats hey hi hello ok okay oh um uh yes yeah any some one thing things`
+    .split(/\s+/)
+    .filter((word) => word.length > 0),
+);
+
+/** Words that are weak but still worth keeping when a question has nothing else. */
+const LOW_INFORMATION_WORDS: ReadonlySet<string> = new Set([
+  'how',
+  'what',
+  'when',
+  'where',
+  'why',
+  'who',
+  'which',
+]);
+
+/** A token of a normalised text: the surface word and its stem. */
+export interface TextToken {
+  word: string;
+  stem: string;
+}
+
+/** Lower-case, NFKC-fold and spell out contractions; never throws. */
+export function normaliseText(text: string, maxChars: number): string {
+  let folded = text.length > maxChars ? text.slice(0, maxChars) : text;
+  folded = folded
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc`´]/g, "'");
+  for (const [pattern, replacement] of CONTRACTIONS) folded = folded.replace(pattern, replacement);
+  return folded;
+}
+
+const WORD_PATTERN = /[\p{L}\p{N}]+/gu;
+const HAN_OR_KANA = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** Splits a CJK run (no spaces) into overlapping character bigrams so it is still searchable. */
+function splitCjkRun(run: string): string[] {
+  const chars = Array.from(run);
+  if (chars.length <= 2) return [run];
+  const bigrams: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) bigrams.push(`${chars[i]}${chars[i + 1]}`);
+  return bigrams;
+}
+
+/** Raw words of a normalised text, at most `maxTokens` of them. */
+export function splitWords(normalised: string, maxTokens: number): string[] {
+  const words: string[] = [];
+  for (const match of normalised.matchAll(WORD_PATTERN)) {
+    const word = match[0];
+    const parts = HAN_OR_KANA.test(word) ? splitCjkRun(word) : [word];
+    for (const part of parts) {
+      words.push(part);
+      if (words.length >= maxTokens) return words;
+    }
+  }
+  return words;
+}
+
+/** Porter stem for Latin-script words; other scripts are kept as they are. */
+export function stemWord(word: string): string {
+  if (!/^[a-z]+$/.test(word)) return word;
+  return word.length <= 3 ? word : stemmer(word);
+}
+
+/** True for words that carry no intent at all. */
+export function isStopword(word: string): boolean {
+  return STOPWORDS.has(word);
+}
+
+/** True for question words: kept, but weighted down. */
+export function isLowInformation(word: string): boolean {
+  return LOW_INFORMATION_WORDS.has(word);
+}
+
+/**
+ * Content tokens of a text: normalised, stopwords dropped, stemmed. If every word is a stopword the
+ * stopwords are kept, so "who are you" still has something to match.
+ */
+export function contentTokens(text: string, maxChars: number, maxTokens: number): TextToken[] {
+  const words = splitWords(normaliseText(text, maxChars), maxTokens);
+  const content = words.filter((word) => !isStopword(word));
+  const kept = content.length > 0 ? content : words;
+  return kept.map((word) => ({ word, stem: stemWord(word) }));
+}
+
+/** Character n-grams of the words (with boundary marks), counted. */
+export function charNgrams(words: readonly string[], size: number): Map<string, number> {
+  const grams = new Map<string, number>();
+  for (const word of words) {
+    const padded = ` ${word} `;
+    const chars = Array.from(padded);
+    if (chars.length < size) {
+      grams.set(padded, (grams.get(padded) ?? 0) + 1);
+      continue;
+    }
+    for (let i = 0; i + size <= chars.length; i++) {
+      const gram = chars.slice(i, i + size).join('');
+      grams.set(gram, (grams.get(gram) ?? 0) + 1);
+    }
+  }
+  return grams;
+}
