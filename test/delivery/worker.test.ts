@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Capabilities, PlatformAdapter } from '../../src/core/adapter.ts';
+import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
+import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { Database } from '../../src/db/database.ts';
+import { Outbox } from '../../src/delivery/outbox.ts';
+import { SendRateLimiter } from '../../src/delivery/rate-limiter.ts';
+import { type DeliveryListener, DeliveryWorker } from '../../src/delivery/worker.ts';
+import { TEST_DATABASES } from '../support/databases.ts';
+import { CapturingLogger } from '../support/logger.ts';
+
+const CAPABILITIES: Capabilities = {
+  buttons: false,
+  nativePolls: false,
+  threads: false,
+  editMessages: false,
+  files: false,
+  blocks: false,
+  maxTextLength: 4096,
+  maxMessagesPerSecond: 10_000,
+  maxMessagesPerSecondPerChat: 10_000,
+};
+
+/** A platform adapter whose send outcomes the test scripts; it records what it sent. */
+class ScriptedAdapter implements PlatformAdapter {
+  readonly platform = 'telegram' as const;
+  readonly capabilities = CAPABILITIES;
+  readonly sent: OutboundMessage[] = [];
+  readonly failures: Error[] = [];
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async send(message: OutboundMessage): Promise<SendResult> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.sent.push(message);
+    return { messageId: `m${message.id}` };
+  }
+}
+
+describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
+  let database: Database;
+  let outbox: Outbox;
+  let adapter: ScriptedAdapter;
+  let clock: number;
+  const listener = { gone: [] as string[], dead: [] as string[] };
+
+  function worker(options: { maxAttempts?: number; leaseMs?: number } = {}) {
+    const limiter = new SendRateLimiter(() => clock);
+    limiter.configure('telegram', CAPABILITIES);
+    const w = new DeliveryWorker({
+      outbox,
+      limiter,
+      adapterFor: (platform) => (platform === 'telegram' ? adapter : undefined),
+      log: new CapturingLogger(),
+      pollMs: 1000,
+      batchSize: 50,
+      maxAttempts: options.maxAttempts ?? 3,
+      leaseMs: options.leaseMs ?? 60_000,
+      now: () => new Date(clock),
+    });
+    const hooks: DeliveryListener = {
+      onRecipientGone: (row) => void listener.gone.push(row.chatId),
+      onDead: (row) => void listener.dead.push(row.chatId),
+    };
+    w.addListener(hooks);
+    return w;
+  }
+
+  async function rowOf(id: string) {
+    return database.prisma.outbox.findUniqueOrThrow({ where: { id: BigInt(id) } });
+  }
+
+  beforeAll(async () => {
+    database = await kind.open();
+    outbox = new Outbox(database.prisma);
+  });
+  afterAll(async () => database?.close());
+  beforeEach(async () => {
+    await database.prisma.outbox.deleteMany();
+    adapter = new ScriptedAdapter();
+    clock = Date.parse('2026-11-23T10:00:00Z');
+    listener.gone.length = 0;
+    listener.dead.length = 0;
+  });
+
+  const enqueue = (chatId: string, text = 'hello') =>
+    outbox.enqueue({ to: { platform: 'telegram', chatId }, content: { text }, availableAt: new Date(clock) });
+
+  it('two workers draining the same rows concurrently send each row exactly once', async () => {
+    for (let i = 0; i < 120; i++) await enqueue(`chat-${i % 7}`, `message ${i}`);
+    const a = worker();
+    const b = worker();
+    let claimed = 0;
+    do {
+      const [ca, cb] = await Promise.all([a.runOnce(), b.runOnce()]);
+      claimed = ca + cb;
+    } while (claimed > 0);
+    const ids = adapter.sent.map((m) => m.id);
+    expect(ids).toHaveLength(120);
+    expect(new Set(ids).size).toBe(120);
+    expect(await outbox.counts()).toEqual({ sent: 120 });
+  });
+
+  it('a 429 puts the row back for exactly the time asked, without counting an attempt', async () => {
+    const id = await enqueue('chat-1');
+    adapter.failures.push(new RateLimitedError(7000));
+    const w = worker();
+    expect(await w.runOnce()).toBe(1);
+    const row = await rowOf(id);
+    expect(row.status).toBe('pending');
+    expect(row.availableAt.getTime()).toBe(clock + 7000);
+    expect(row.attempts).toBe(0);
+    clock += 6999;
+    expect(await w.runOnce()).toBe(0);
+    expect(adapter.sent).toHaveLength(0);
+    clock += 1;
+    expect(await w.runOnce()).toBe(1);
+    expect(adapter.sent.map((m) => m.id)).toEqual([id]);
+    expect((await rowOf(id)).status).toBe('sent');
+  });
+
+  it('transient errors retry with growing backoff, then dead-letter after the maximum attempts', async () => {
+    const id = await enqueue('chat-2');
+    adapter.failures.push(new TransientError('502'), new TransientError('503'), new TransientError('504'));
+    const w = worker({ maxAttempts: 3 });
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(await w.runOnce()).toBe(1);
+      const row = await rowOf(id);
+      if (attempt < 3) {
+        expect(row.status).toBe('pending');
+        expect(row.attempts).toBe(attempt);
+        delays.push(row.availableAt.getTime() - clock);
+        clock = row.availableAt.getTime();
+      } else {
+        expect(row.status).toBe('dead');
+        expect(row.lastError).toContain('gave up after 3 attempts');
+      }
+    }
+    expect(delays[0]).toBeGreaterThanOrEqual(500);
+    expect(delays[1]).toBeGreaterThanOrEqual(1000);
+    expect(adapter.sent).toHaveLength(0);
+    expect(listener.dead).toEqual(['chat-2']);
+  });
+
+  it('a permanent error dead-letters at once and tells listeners when the recipient is gone', async () => {
+    const gone = await enqueue('blocked-user');
+    const missing = await enqueue('no-such-chat');
+    adapter.failures.push(new PermanentError('Forbidden: bot was blocked by the user', true));
+    adapter.failures.push(new PermanentError('Bad Request: chat not found'));
+    const w = worker();
+    // One at a time so the scripted failures line up with the rows.
+    await w.runOnce();
+    expect((await rowOf(gone)).status).toBe('dead');
+    expect((await rowOf(missing)).status).toBe('dead');
+    expect(listener.gone).toEqual(['blocked-user']);
+    expect(listener.dead.sort()).toEqual(['blocked-user', 'no-such-chat']);
+  });
+
+  it('never sends a row again once it was recorded as sent, and only the lease holder records it', async () => {
+    const id = await enqueue('chat-3');
+    const slow = worker({ leaseMs: 1000 });
+    const [claimedBySlow] = await outbox.claim('worker-slow', 10, new Date(clock), 1000);
+    expect(claimedBySlow?.id.toString()).toBe(id);
+    // The slow worker's lease runs out: another worker takes the row over and sends it.
+    clock += 1001;
+    expect(await slow.runOnce()).toBe(1);
+    expect(adapter.sent).toHaveLength(1);
+    // The first worker finishing late cannot record the row as its own.
+    expect(await outbox.markSent(claimedBySlow!, 'worker-slow', 'late')).toBe(false);
+    clock += 24 * 3600_000;
+    expect(await slow.runOnce()).toBe(0);
+    expect(adapter.sent).toHaveLength(1);
+    expect((await rowOf(id)).platformMessageId).toBe(`m${id}`);
+  });
+
+  it('holds a row back while the platform has no running adapter', async () => {
+    const id = await database.prisma.outbox.create({
+      data: { platform: 'discord', chatId: 'c', payload: { text: 'x' }, availableAt: new Date(clock) },
+    });
+    await worker().runOnce();
+    const row = await rowOf(id.id.toString());
+    expect(row.status).toBe('pending');
+    expect(row.availableAt.getTime()).toBeGreaterThan(clock);
+    expect(row.lastError).toContain('no running adapter');
+  });
+});
