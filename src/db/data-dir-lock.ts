@@ -1,10 +1,13 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** Another live process holds the data folder. */
 export class DataDirLockedError extends Error {
   override readonly name = 'DataDirLockedError';
 }
+
+/** Lock files this process holds (a pid match alone may be a stale file from a reused pid). */
+const heldHere = new Set<string>();
 
 function isAlive(pid: number): boolean {
   try {
@@ -25,12 +28,22 @@ function isAlive(pid: number): boolean {
 export function lockDataDir(dir: string): () => void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'hearth.pid');
+  const key = resolve(path);
+  if (heldHere.has(key)) {
+    throw new DataDirLockedError(
+      `The data folder ${dir} is already open in this process. Close the other Hearth first.`,
+    );
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return () => rmSync(path, { force: true });
+      heldHere.add(key);
+      return () => {
+        heldHere.delete(key);
+        rmSync(path, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);

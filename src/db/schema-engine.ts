@@ -146,9 +146,10 @@ export async function applyMigrations(factory: SqlMigrationAwareDriverAdapterFac
  */
 export async function diffMigrationsAgainstSchema(
   shadow: SqlMigrationAwareDriverAdapterFactory,
+  schemaPath = SCHEMA_PATH,
 ): Promise<string | undefined> {
   const migrationsList = await readMigrationList();
-  const files = await readSchemaFiles();
+  const files = await readSchemaFiles(schemaPath);
   return withSchemaEngine(shadow, async (engine) => {
     if (migrationsList.migrationDirectories.length > 0) {
       await engine.applyMigrations({ migrationsList, filters: emptySchemaFilter });
