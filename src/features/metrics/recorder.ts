@@ -13,6 +13,7 @@ export type MetricType =
   | 'delivery_sent'
   | 'delivery_failed'
   | 'poll_vote'
+  | 'poll_closed'
   | 'member_joined';
 
 export interface MetricFact {
