@@ -1,0 +1,189 @@
+/** Wire helpers of the fake Telegram Bot API (test/fakes/telegram-api.ts): bodies, answers, chats. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type FakeFailure =
+  | { kind: 'rate-limited'; retryAfterSeconds: number }
+  | { kind: 'blocked' }
+  | { kind: 'deactivated' }
+  | { kind: 'chat-not-found' }
+  | { kind: 'server-error'; status?: number }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'error'; status: number; description: string };
+
+export interface FailureFilter {
+  /** API method; by default any sending method (sendMessage, sendPoll, editMessageText, ...). */
+  method?: string;
+  chatId?: string | number;
+}
+
+export interface RecordedCall {
+  token: string;
+  method: string;
+  body: Record<string, unknown>;
+  /** HTTP status the fake answered with. */
+  status: number;
+  at: number;
+}
+
+export interface SentMessage {
+  method: string;
+  chatId: string;
+  messageId: number;
+  text: string;
+  threadId?: number;
+  /** Inline keyboard as sent (rows of {text, callback_data | url}). */
+  keyboard?: { text: string; callback_data?: string; url?: string }[][];
+  body: Record<string, unknown>;
+}
+
+/** Methods that put something into a chat (and count toward rate limits). */
+export const SEND_METHODS = new Set([
+  'sendMessage',
+  'sendPoll',
+  'stopPoll',
+  'editMessageText',
+  'editMessageReplyMarkup',
+  'sendDocument',
+  'sendPhoto',
+  'copyMessage',
+  'forwardMessage',
+]);
+
+/** A Poll object as Telegram returns it for sendPoll. */
+export function pollOf(id: string, body: Record<string, unknown>) {
+  const options = (parseMaybeJson(body.options) ?? []) as unknown[];
+  return {
+    id,
+    question: body.question,
+    options: options.map((o) => ({
+      text: typeof o === 'string' ? o : (o as { text: string }).text,
+      voter_count: 0,
+    })),
+    total_voter_count: 0,
+    is_closed: false,
+    is_anonymous: body.is_anonymous !== false && body.is_anonymous !== 'false',
+    type: body.type ?? 'regular',
+    allows_multiple_answers: body.allows_multiple_answers === true || body.allows_multiple_answers === 'true',
+  };
+}
+
+/** What Telegram answers for an injected failure: JSON, or an HTML page for a 5xx from its proxy. */
+export function failureAnswer(failure: Exclude<FakeFailure, { kind: 'slow' }>): {
+  status: number;
+  payload: object | string;
+} {
+  const error = (status: number, description: string, parameters?: object) => ({
+    status,
+    payload: { ok: false, error_code: status, description, ...(parameters ? { parameters } : {}) },
+  });
+  switch (failure.kind) {
+    case 'rate-limited':
+      return error(429, `Too Many Requests: retry after ${failure.retryAfterSeconds}`, {
+        retry_after: failure.retryAfterSeconds,
+      });
+    case 'blocked':
+      return error(403, 'Forbidden: bot was blocked by the user');
+    case 'deactivated':
+      return error(403, 'Forbidden: user is deactivated');
+    case 'chat-not-found':
+      return error(400, 'Bad Request: chat not found');
+    case 'error':
+      return error(failure.status, failure.description);
+    case 'server-error':
+      return { status: failure.status ?? 502, payload: '<html>Bad Gateway</html>' };
+  }
+}
+
+export class ApiError {
+  constructor(
+    readonly status: number,
+    readonly payload: unknown,
+  ) {}
+}
+
+export function chatOf(chatId: unknown) {
+  const id = Number(chatId);
+  if (id > 0) return { id, type: 'private', first_name: 'User' };
+  return { id, type: id <= -1_000_000_000_000 ? 'supergroup' : 'group', title: `Chat ${id}` };
+}
+
+export function prune(times: number[], now: number): void {
+  while (times.length > 0 && (times[0] ?? 0) <= now - 1000) times.shift();
+}
+
+export function parseMaybeJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function reply(res: ServerResponse, status: number, payload: unknown): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+}
+
+/** JSON bodies parsed; multipart bodies (files) parsed into fields, files as {name, size}. */
+export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  if (raw.length === 0) return {};
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const body: Record<string, unknown> = {};
+    for (const [key, value] of form.entries()) {
+      body[key] = typeof value === 'string' ? value : { name: value.name, size: value.size };
+    }
+    return body;
+  }
+  try {
+    const parsed: unknown = JSON.parse(raw.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return { raw: raw.toString('utf8') };
+  }
+}
+
+/** POSTs an update as Telegram does, with the secret header when given. */
+export async function postJson(
+  url: string,
+  update: unknown,
+  secret?: string,
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(secret === undefined ? {} : { 'x-telegram-bot-api-secret-token': secret }),
+    },
+    body: typeof update === 'string' ? update : JSON.stringify(update),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Resolves once `predicate` holds (checked every 10 ms); rejects after `timeoutMs`. */
+export async function waitUntil<T>(
+  predicate: () => T | undefined | false,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
