@@ -3,6 +3,7 @@ import type { PlatformAdapter } from '../src/core/adapter.ts';
 import { PLATFORMS, type Platform } from '../src/core/events.ts';
 import type { Logger } from '../src/core/log.ts';
 import { ConsoleHub, createConsoleAdapters } from './console/index.ts';
+import { createSlackAdapter } from './slack/index.ts';
 
 /** A real platform adapter, created only when its credentials are configured. */
 export interface AdapterFactory {
@@ -12,7 +13,10 @@ export interface AdapterFactory {
 }
 
 /** Real platform adapters; each platform's issue adds its factory here. */
-export const ADAPTER_FACTORIES: AdapterFactory[] = [];
+export const ADAPTER_FACTORIES: AdapterFactory[] = [
+  // Slack: SLACK_BOT_TOKEN plus SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).
+  { platform: 'slack', create: (config, log) => createSlackAdapter(config, log) },
+];
 
 /**
  * The adapters for this configuration: real ones whose credentials are present, and the local
