@@ -1,6 +1,7 @@
 import type { FeatureFactory } from '../app/feature.ts';
 import { fallbackFeature } from './fallback.ts';
+import { pollsFeature } from './polls/index.ts';
 import { subscriptionsFeature } from './subscriptions/index.ts';
 
 /** Features in the order they see events. The fallback answers whatever nobody handled. */
-export const FEATURES: FeatureFactory[] = [subscriptionsFeature, fallbackFeature];
+export const FEATURES: FeatureFactory[] = [subscriptionsFeature, pollsFeature, fallbackFeature];

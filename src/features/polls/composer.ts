@@ -1,0 +1,102 @@
+import type { HearthContext } from '../../app/context.ts';
+import { Composer } from '../../core/composer.ts';
+import { numberChoices, parseVoteValue, VOTE_ACTION } from './render.ts';
+import type { PollService } from './service.ts';
+import type { PollStore, VoteChange, VoteOutcome } from './store.ts';
+
+/** A reply made only of option numbers: "2", "1 3", "1, 3". */
+const NUMBERED_REPLY = /^\s*\d{1,2}(?:\s*[,;\s]\s*\d{1,2})*\s*\.?$/;
+
+/** After a numbered poll closes, a number in its chat is answered "closed" for this long, then ignored. */
+export const CLOSED_NOTICE_MS = 24 * 3_600_000;
+
+const CLOSED_REPLY = 'Thanks! This poll is closed now, so your vote was not counted.';
+
+/**
+ * Votes from the three renderings, all keyed by member (a member with identities on two platforms has
+ * one vote):
+ * - native poll answers (VoteEvent; pollRef = the platform's poll id → PollPost → Poll);
+ * - poll buttons (ActionEvent `poll.vote`, value `<pollId>:<idx>`; a press toggles that option);
+ * - numbered replies: a message made only of numbers in a chat where a poll was posted as numbered
+ *   text counts for the latest numbered poll posted in that chat while it is open. Once it closed, a
+ *   number there is answered "closed" for 24 hours, then passed on to other features.
+ * Malformed or unknown payloads are logged and ignored; nothing is thrown.
+ */
+export function pollsComposer(service: PollService): Composer<HearthContext> {
+  const composer = new Composer<HearthContext>();
+  const { store } = service;
+
+  composer.on('vote', async (ctx) => {
+    const { event } = ctx;
+    const post = await store.postByNativeId(event.address.platform, event.pollRef);
+    if (!post) {
+      ctx.log.warn({ pollRef: event.pollRef }, 'vote for an unknown poll ignored');
+      return;
+    }
+    if (!Array.isArray(event.optionIds) || !event.optionIds.every((n) => Number.isInteger(n))) {
+      ctx.log.warn({ pollRef: event.pollRef }, 'malformed vote ignored');
+      return;
+    }
+    const outcome = await castVote(store, ctx, post.pollId, { set: event.optionIds });
+    // A native answer arrives without a chat of its own: tell the voter only in a direct chat.
+    if (outcome.kind === 'closed' && event.isDirect) await ctx.reply(CLOSED_REPLY);
+  });
+
+  composer.action(VOTE_ACTION, async (ctx) => {
+    const vote = parseVoteValue(ctx.event.value);
+    if (!vote) {
+      ctx.log.warn({ value: ctx.event.value?.slice(0, 100) }, 'malformed poll button value ignored');
+      return;
+    }
+    const outcome = await castVote(store, ctx, vote.pollId, { toggle: vote.idx });
+    if (outcome.kind === 'closed') await ctx.reply(CLOSED_REPLY);
+    else if (outcome.kind === 'recorded' && ctx.event.isDirect) await ctx.reply(confirmation(outcome));
+  });
+
+  composer.on('message', async (ctx, next) => {
+    const { event } = ctx;
+    if (!NUMBERED_REPLY.test(event.text)) return next();
+    const poll = await store.latestNumberedInChat(event.address.platform, event.address.chatId);
+    if (!poll) return next();
+    if (poll.status === 'closed') {
+      const closedFor = ctx.services.now().getTime() - (poll.closedAt?.getTime() ?? 0);
+      if (closedFor > CLOSED_NOTICE_MS) return next();
+      await ctx.reply(CLOSED_REPLY);
+      return;
+    }
+    const numbers = (event.text.match(/\d+/g) ?? []).map(Number);
+    const count = poll.options.length;
+    if (numbers.some((n) => n < 1 || n > count)) {
+      await ctx.reply(`Please reply with ${poll.multi ? 'numbers' : 'a number'} from 1 to ${count}.`);
+      return;
+    }
+    if (!poll.multi && new Set(numbers).size > 1) {
+      await ctx.reply(`This poll takes one answer: reply ${numberChoices(count)}.`);
+      return;
+    }
+    const outcome = await castVote(store, ctx, poll.id, { set: numbers.map((n) => n - 1) });
+    if (outcome.kind === 'recorded') await ctx.reply(confirmation(outcome));
+  });
+
+  return composer;
+}
+
+async function castVote(
+  store: PollStore,
+  ctx: HearthContext,
+  pollId: string,
+  change: VoteChange,
+): Promise<VoteOutcome> {
+  const { event } = ctx;
+  const outcome = await store.vote(pollId, ctx.memberId, event.address.platform, change, event.at);
+  if (outcome.kind === 'unknown') ctx.log.warn({ pollId }, 'vote for an unknown poll ignored');
+  if (outcome.kind === 'invalid') ctx.log.warn({ pollId, reason: outcome.reason }, 'invalid vote ignored');
+  if (outcome.kind === 'closed') ctx.log.info({ pollId }, 'vote after closing refused');
+  return outcome;
+}
+
+function confirmation(outcome: Extract<VoteOutcome, { kind: 'recorded' }>): string {
+  const chosen = outcome.after.map((idx) => outcome.poll.options[idx]).filter(Boolean);
+  if (chosen.length === 0) return `Your vote on "${outcome.poll.question}" was withdrawn.`;
+  return `Thanks! Your vote on "${outcome.poll.question}": ${chosen.join(', ')}.`;
+}
