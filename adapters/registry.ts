@@ -31,11 +31,10 @@ export function createAdapters(config: Config, log: Logger, hub = new ConsoleHub
   }
   if (!config.CONSOLE_ENABLED) return real;
   const served = new Set(real.map((a) => a.platform));
-  return [
-    ...real,
-    ...createConsoleAdapters(
-      PLATFORMS.filter((p) => !served.has(p)),
-      hub,
-    ),
-  ];
+  const simulated = PLATFORMS.filter((p) => !served.has(p));
+  log.info(
+    { real: [...served], simulated },
+    `real adapters: ${[...served].join(', ') || 'none'}; the local console simulates: ${simulated.join(', ')}`,
+  );
+  return [...real, ...createConsoleAdapters(simulated, hub)];
 }
