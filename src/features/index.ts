@@ -1,7 +1,13 @@
 import type { FeatureFactory } from '../app/feature.ts';
 import { fallbackFeature } from './fallback.ts';
+import { maintenanceFeature } from './maintenance.ts';
 import { pollsFeature } from './polls/index.ts';
 import { subscriptionsFeature } from './subscriptions/index.ts';
 
 /** Features in the order they see events. The fallback answers whatever nobody handled. */
-export const FEATURES: FeatureFactory[] = [subscriptionsFeature, pollsFeature, fallbackFeature];
+export const FEATURES: FeatureFactory[] = [
+  subscriptionsFeature,
+  pollsFeature,
+  maintenanceFeature,
+  fallbackFeature,
+];
