@@ -19,6 +19,8 @@ export interface ContractHarness {
   adapter: PlatformAdapter;
   /** The address the adapter sends to for a direct chat with `userId`. */
   directChat(userId: string): ChatAddress;
+  /** The platform's id for the test user `userId`, when the platform has its own id format (numeric ids). */
+  platformUserId?(userId: string): string;
   /** Make the platform deliver a direct text message from `userId` to the bot. */
   userSays(userId: string, text: string): Promise<void>;
   /** What the platform received in a chat, oldest first. */
@@ -80,13 +82,14 @@ export function adapterContract(
 
     it('normalises a direct text message', async () => {
       await harness.userSays('contract-user-1', 'hello there');
-      const event = await nextEvent((e) => e.kind === 'message' && e.sender.userId === 'contract-user-1');
+      const userId = harness.platformUserId?.('contract-user-1') ?? 'contract-user-1';
+      const event = await nextEvent((e) => e.kind === 'message' && e.sender.userId === userId);
       expect(event).toMatchObject({
         kind: 'message',
         text: 'hello there',
         isDirect: true,
         address: { platform: harness.adapter.platform },
-        sender: { userId: 'contract-user-1', isBot: false },
+        sender: { userId, isBot: false },
       });
       expect(event.id).toBeTruthy();
       expect(event.at).toBeInstanceOf(Date);
@@ -94,7 +97,8 @@ export function adapterContract(
 
     it('normalises a command with its arguments', async () => {
       await harness.userSays('contract-user-2', '/subscribe News');
-      const event = await nextEvent((e) => e.kind === 'command' && e.sender.userId === 'contract-user-2');
+      const userId = harness.platformUserId?.('contract-user-2') ?? 'contract-user-2';
+      const event = await nextEvent((e) => e.kind === 'command' && e.sender.userId === userId);
       expect(event).toMatchObject({ kind: 'command', name: 'subscribe', args: 'News' });
     });
 
