@@ -1,4 +1,5 @@
 import { stemmer } from 'stemmer';
+import { CONCEPT_GROUPS, PHRASE_REWRITES } from './matcher-concepts.ts';
 
 /** Text normalisation for the FAQ matcher: contractions, tokens, stopwords, stems, char n-grams. */
 
@@ -28,7 +29,7 @@ const STOPWORDS: ReadonlySet<string> = new Set(
   i me my mine myself we us our ours you your yours yourself he him his she her hers it its they them
   their theirs this that these those there here what whats s t just also please pls plz kindly can could
   would should shall will may might must let lets tell know want wanna need like get got go going
-  im id ive ill youre thats hey hi hello ok okay oh um uh yes yeah any some one thing things`
+  im id ive ill youre thats oh um uh any some one thing things`
     .split(/\s+/)
     .filter((word) => word.length > 0),
 );
@@ -42,6 +43,12 @@ const LOW_INFORMATION_WORDS: ReadonlySet<string> = new Set([
   'why',
   'who',
   'which',
+]);
+
+/** Curated phrase rewrites as whole-word patterns. */
+const REWRITE_PATTERNS: readonly (readonly [RegExp, string])[] = PHRASE_REWRITES.map(([phrase, word]) => [
+  new RegExp(`(?<![\\p{L}\\p{N}])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'gu'),
+  word,
 ]);
 
 /** A token of a normalised text: the surface word and its stem. */
@@ -58,6 +65,7 @@ export function normaliseText(text: string, maxChars: number): string {
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc`´]/g, "'");
   for (const [pattern, replacement] of CONTRACTIONS) folded = folded.replace(pattern, replacement);
+  for (const [pattern, replacement] of REWRITE_PATTERNS) folded = folded.replace(pattern, replacement);
   return folded;
 }
 
@@ -93,6 +101,36 @@ export function stemWord(word: string): string {
   return word.length <= 3 ? word : stemmer(word);
 }
 
+let conceptOfStem: ReadonlyMap<string, string> | undefined;
+
+/** Stem to the shared term of its curated group (first group wins). */
+function conceptTable(): ReadonlyMap<string, string> {
+  if (conceptOfStem) return conceptOfStem;
+  const table = new Map<string, string>();
+  for (const group of CONCEPT_GROUPS) {
+    const head = group[0];
+    if (head === undefined) continue;
+    for (const word of group) {
+      if (!/^[a-z0-9]+$/.test(word)) continue;
+      const stem = stemWord(word);
+      if (!table.has(stem)) table.set(stem, stemWord(head));
+    }
+  }
+  conceptOfStem = table;
+  return table;
+}
+
+/** The matcher's term for a word: its stem, folded into its curated group when it has one. */
+export function termOf(word: string): string {
+  const stem = stemWord(word);
+  return conceptTable().get(stem) ?? stem;
+}
+
+/** True when a term is a slot (a named bank, card brand or place) rather than an intent word. */
+export function isSlotTerm(term: string): boolean {
+  return term === 'banknam' || term === 'cardbrand' || term === 'placenam';
+}
+
 /** True for words that carry no intent at all. */
 export function isStopword(word: string): boolean {
   return STOPWORDS.has(word);
@@ -111,7 +149,7 @@ export function contentTokens(text: string, maxChars: number, maxTokens: number)
   const words = splitWords(normaliseText(text, maxChars), maxTokens);
   const content = words.filter((word) => !isStopword(word));
   const kept = content.length > 0 ? content : words;
-  return kept.map((word) => ({ word, stem: stemWord(word) }));
+  return kept.map((word) => ({ word, stem: termOf(word) }));
 }
 
 /** Character n-grams of the words (with boundary marks), counted. */

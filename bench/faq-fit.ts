@@ -1,0 +1,212 @@
+/**
+ * Offline fit of the FAQ matcher's ranker and abstain weights:
+ * `npx tsx bench/faq-fit.ts <a.json> <b.json>`.
+ *
+ * Fits a linear ranker (softmax over each question's candidate pool) and a logistic abstain model
+ * on the features FaqMatcher.explain reports, cross-validated across the files (fit on one, score
+ * the other), then fits on all files and prints the constants to paste into
+ * DEFAULT_MATCHER_SETTINGS. Data: shared/bench/faq (CLINC150-derived, CC BY 3.0).
+ */
+import { readFileSync } from 'node:fs';
+import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+
+interface Sample {
+  file: number;
+  expected: string | null;
+  ids: string[];
+  features: number[][];
+  /** known, exactShare */
+  queryFeatures: number[];
+}
+
+function loadSamples(path: string, file: number): Sample[] {
+  const data = JSON.parse(readFileSync(path, 'utf8')) as {
+    faq: FaqDocument[];
+    queries: { text: string; expected: string | null }[];
+  };
+  const matcher = new FaqMatcher();
+  matcher.replaceAll(
+    data.faq.map((entry) => ({ id: entry.id, question: entry.question, alternatives: entry.alternatives })),
+  );
+  return data.queries.map((query) => {
+    const explained = matcher.explain(query.text);
+    return {
+      file,
+      expected: query.expected,
+      ids: explained.candidates.map((candidate) => candidate.id),
+      features: explained.candidates.map((candidate) => candidate.features),
+      queryFeatures: explained.abstainFeatures.slice(3),
+    };
+  });
+}
+
+const dot = (w: readonly number[], f: readonly number[]) => f.reduce((sum, x, i) => sum + x * (w[i] ?? 0), 0);
+
+/** Softmax ranking fit by gradient descent with L2. */
+function fitRanker(samples: readonly Sample[], dims: number): number[] {
+  const usable = samples.filter((s) => s.expected !== null && s.ids.includes(s.expected));
+  const weights = new Array<number>(dims).fill(1);
+  const rate = 0.5;
+  const l2 = 0.001;
+  for (let epoch = 0; epoch < 400; epoch++) {
+    const gradient = new Array<number>(dims).fill(0);
+    for (const sample of usable) {
+      const scores = sample.features.map((f) => 4 * dot(weights, f));
+      const max = Math.max(...scores);
+      const exps = scores.map((s) => Math.exp(s - max));
+      const total = exps.reduce((a, b) => a + b, 0);
+      const target = sample.ids.indexOf(sample.expected ?? '');
+      sample.features.forEach((f, i) => {
+        const p = (exps[i] ?? 0) / total - (i === target ? 1 : 0);
+        for (let d = 0; d < dims; d++) gradient[d] = (gradient[d] ?? 0) + 4 * p * (f[d] ?? 0);
+      });
+    }
+    for (let d = 0; d < dims; d++) {
+      weights[d] = (weights[d] ?? 0) - rate * ((gradient[d] ?? 0) / usable.length + l2 * (weights[d] ?? 0));
+    }
+  }
+  return weights;
+}
+
+interface Decision {
+  topId: string | null;
+  abstainFeatures: number[];
+}
+
+function decide(sample: Sample, ranker: readonly number[]): Decision {
+  const scored = sample.features.map((f, i) => ({ id: sample.ids[i] ?? '', score: dot(ranker, f), f }));
+  scored.sort((a, b) => b.score - a.score);
+  const best = scored[0];
+  if (!best) return { topId: null, abstainFeatures: [] };
+  return {
+    topId: best.id,
+    abstainFeatures: [
+      best.score,
+      best.score - (scored[1]?.score ?? 0),
+      best.f[0] ?? 0,
+      ...sample.queryFeatures,
+    ],
+  };
+}
+
+/** Logistic fit: label 1 = answer (top-1 right), 0 = abstain. Returns weights then bias. */
+function fitAbstain(samples: readonly Sample[], ranker: readonly number[]): number[] {
+  const rows = samples
+    .map((s) => ({ d: decide(s, ranker), s }))
+    .filter((r) => r.d.topId !== null)
+    .map((r) => ({ x: r.d.abstainFeatures, y: r.s.expected !== null && r.d.topId === r.s.expected ? 1 : 0 }));
+  const dims = rows[0]?.x.length ?? 0;
+  // Standardise, fit, then fold the scaling back into the weights.
+  const mean = new Array<number>(dims).fill(0);
+  const std = new Array<number>(dims).fill(0);
+  for (const row of rows) {
+    row.x.forEach((v, d) => {
+      mean[d] = (mean[d] ?? 0) + v / rows.length;
+    });
+  }
+  for (const row of rows) {
+    row.x.forEach((v, d) => {
+      std[d] = (std[d] ?? 0) + (v - (mean[d] ?? 0)) ** 2 / rows.length;
+    });
+  }
+  for (let d = 0; d < dims; d++) std[d] = Math.sqrt(std[d] ?? 0) || 1;
+  for (const row of rows) row.x = row.x.map((v, d) => (v - (mean[d] ?? 0)) / (std[d] ?? 1));
+  const weights = new Array<number>(dims + 1).fill(0);
+  for (let epoch = 0; epoch < 2000; epoch++) {
+    const gradient = new Array<number>(dims + 1).fill(0);
+    for (const row of rows) {
+      const p = 1 / (1 + Math.exp(-(dot(weights, row.x) + (weights[dims] ?? 0))));
+      const error = p - row.y;
+      for (let d = 0; d < dims; d++) gradient[d] = (gradient[d] ?? 0) + error * (row.x[d] ?? 0);
+      gradient[dims] = (gradient[dims] ?? 0) + error;
+    }
+    for (let d = 0; d <= dims; d++)
+      weights[d] =
+        (weights[d] ?? 0) -
+        (1.0 * (gradient[d] ?? 0)) / rows.length -
+        0.001 * (d < dims ? (weights[d] ?? 0) : 0);
+  }
+  const unscaled = weights.slice(0, dims).map((w, d) => w / (std[d] ?? 1));
+  const bias = (weights[dims] ?? 0) - unscaled.reduce((sum, w, d) => sum + w * (mean[d] ?? 0), 0);
+  return [...unscaled, bias];
+}
+
+function score(
+  samples: readonly Sample[],
+  ranker: readonly number[],
+  abstain: readonly number[],
+  threshold: number,
+) {
+  let right = 0;
+  let inScope = 0;
+  let top1 = 0;
+  for (const sample of samples) {
+    const d = decide(sample, ranker);
+    const dims = d.abstainFeatures.length;
+    const p =
+      d.topId === null ? 0 : 1 / (1 + Math.exp(-(dot(abstain, d.abstainFeatures) + (abstain[dims] ?? 0))));
+    const answered = p >= threshold;
+    if (sample.expected !== null) {
+      inScope++;
+      if (d.topId === sample.expected) top1++;
+    }
+    if (sample.expected === null ? !answered : answered && d.topId === sample.expected) right++;
+  }
+  return { overall: right / samples.length, inScopeTop1: top1 / Math.max(1, inScope) };
+}
+
+function bestThreshold(
+  samples: readonly Sample[],
+  ranker: readonly number[],
+  abstain: readonly number[],
+): number {
+  let best = 0.5;
+  let bestScore = -1;
+  for (let t = 0.2; t <= 0.8; t += 0.02) {
+    const s = score(samples, ranker, abstain, t).overall;
+    if (s > bestScore) {
+      bestScore = s;
+      best = t;
+    }
+  }
+  return Number(best.toFixed(2));
+}
+
+const paths = process.argv.slice(2);
+if (paths.length < 2) {
+  console.error('usage: npx tsx bench/faq-fit.ts <a.json> <b.json>');
+  process.exit(1);
+}
+const all = paths.flatMap((path, i) => loadSamples(path, i));
+const dims = all.find((s) => s.features.length > 0)?.features[0]?.length ?? 0;
+const round = (values: readonly number[]) => values.map((v) => Number(v.toFixed(3)));
+for (let held = 0; held < paths.length; held++) {
+  const train = all.filter((s) => s.file !== held);
+  const test = all.filter((s) => s.file === held);
+  const ranker = fitRanker(train, dims);
+  const abstain = fitAbstain(train, ranker);
+  const threshold = bestThreshold(train, ranker, abstain);
+  console.log(
+    `fit without ${paths[held]}: held-out`,
+    score(test, ranker, abstain, threshold),
+    'threshold',
+    threshold,
+  );
+}
+const ranker = fitRanker(all, dims);
+const abstain = fitAbstain(all, ranker);
+const threshold = bestThreshold(all, ranker, abstain);
+for (let i = 0; i < paths.length; i++) {
+  console.log(
+    `fit on all, ${paths[i]}:`,
+    score(
+      all.filter((s) => s.file === i),
+      ranker,
+      abstain,
+      threshold,
+    ),
+  );
+}
+console.log(
+  JSON.stringify({ rankerWeights: round(ranker), abstainWeights: round(abstain), minConfidence: threshold }),
+);
