@@ -31,6 +31,39 @@ const list = z.preprocess(
   z.array(z.string()),
 );
 
+function isTimezone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `platform=rate,...` → { platform: rate }. */
+const sendRates = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  z
+    .array(
+      z.string().regex(/^[a-z]+=\d+(\.\d+)?$/, {
+        error: 'expected platform=messagesPerSecond pairs, e.g. telegram=25,discord=40',
+      }),
+    )
+    .transform(
+      (pairs) =>
+        Object.fromEntries(pairs.map((p) => [p.split('=')[0], Number(p.split('=')[1])])) as Record<
+          string,
+          number
+        >,
+    ),
+);
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -54,6 +87,14 @@ const schema = z.object({
   OUTBOX_BATCH_SIZE: int(100, 1, 5000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
+  /** Missed schedule occurrences later than this are skipped and reported instead of sent late. */
+  SCHEDULE_GRACE_MINUTES: int(15, 0, 10_080),
+  /** IANA timezone for schedule times given without one. */
+  SCHEDULE_TIMEZONE: z
+    .preprocess((v) => (v === '' || v === undefined ? 'UTC' : v), z.string())
+    .refine(isTimezone, { error: 'expected an IANA timezone such as Europe/Berlin or UTC' }),
+  /** Per-platform send-rate overrides (messages per second), e.g. `telegram=25,discord=40`. */
+  SEND_RATE_LIMITS: sendRates,
 
   TELEGRAM_BOT_TOKEN: optionalString,
   TELEGRAM_API_ROOT: url('the Bot API base URL, e.g. https://api.telegram.org'),
@@ -72,6 +113,34 @@ const schema = z.object({
   SLACK_API_URL: url('the Slack Web API base URL, e.g. https://slack.com/api/'),
   SLACK_OWNERS_CHANNEL: optionalString,
   SLACK_OWNER_USER_IDS: list.default([]),
+
+  /** Daily digest to the owners' channel at HH:MM (24 h) in DIGEST_TIMEZONE; `off` disables it. */
+  DIGEST_DAILY_AT: z.preprocess(
+    (v) => (v === '' || v === undefined ? '09:00' : String(v).toLowerCase()),
+    z.string().regex(/^(off|([01]\d|2[0-3]):[0-5]\d)$/, { error: 'expected HH:MM (24 h clock) or off' }),
+  ),
+  /** Day of the weekly digest (at DIGEST_DAILY_AT, or 09:00 when that is off); `off` disables it. */
+  DIGEST_WEEKLY_DAY: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'monday' : String(v).toLowerCase()),
+    z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'off'], {
+      error: 'expected a weekday name (monday ... sunday) or off',
+    }),
+  ),
+  /** IANA timezone the digest times are read in. */
+  DIGEST_TIMEZONE: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'UTC' : v),
+    z.string().refine(
+      (name) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: name });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { error: 'expected an IANA timezone such as Europe/Berlin or UTC' },
+    ),
+  ),
 
   DISCORD_BOT_TOKEN: optionalString,
   DISCORD_API_URL: url('the Discord REST API base URL, e.g. https://discord.com/api'),

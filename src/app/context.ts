@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import type { Outbox } from '../delivery/outbox.ts';
 import type { MetricsRecorder } from '../features/metrics/recorder.ts';
 import type { MemberDirectory } from '../members/directory.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
 
 /** The owners: where Hearth reports to them, and whether an event's sender is one of them. */
 export interface Owners {
@@ -32,6 +33,8 @@ export interface Services {
   /** Asks the delivery worker for a pass now. */
   wakeDelivery(): void;
   now(): Date;
+  /** Schedules (one-off and recurring) fired once across instances; features register handlers per kind. */
+  scheduler: Scheduler;
 }
 
 /** The context Hearth's features see. */

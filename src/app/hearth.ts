@@ -16,6 +16,7 @@ import { isHttpMountable } from '../http/routes.ts';
 import { HttpServer } from '../http/server.ts';
 import { MemberDirectory } from '../members/directory.ts';
 import { ProcessedEvents } from '../members/processed-events.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
 import { HearthContext, type Services } from './context.ts';
 import type { Feature, FeatureFactory } from './feature.ts';
 
@@ -47,6 +48,7 @@ export class Hearth {
   readonly features: Feature[];
   readonly http: HttpServer;
   readonly limiter: SendRateLimiter;
+  readonly scheduler: Scheduler;
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly adapterState = new Map<Platform, { started: boolean; error?: string }>();
   private readonly startedAt = Date.now();
@@ -71,6 +73,17 @@ export class Hearth {
       leaseMs: config.OUTBOX_LEASE_MS,
       now,
     });
+    const owners = createOwners(config);
+    this.scheduler = new Scheduler({
+      db,
+      log: log.child({ part: 'scheduler' }),
+      now,
+      graceMs: config.SCHEDULE_GRACE_MINUTES * 60_000,
+      report: async (text, key) => {
+        await this.outbox.enqueue({ to: owners.channel, content: { text }, dedupeKey: key });
+        this.worker.wake();
+      },
+    });
     this.services = {
       config,
       db,
@@ -79,12 +92,14 @@ export class Hearth {
       metrics: new MetricsRecorder(db),
       log,
       capabilitiesOf: (platform) => this.adapters.get(platform)?.capabilities,
-      owners: createOwners(config),
+      owners,
       platforms: () => [...this.adapters.keys()].filter((p) => this.adapterState.get(p)?.started),
       wakeDelivery: () => this.worker.wake(),
       now,
+      scheduler: this.scheduler,
     };
     this.features = (options.features ?? FEATURES).map((factory) => factory(this.services));
+    this.scheduler.addJobs(this.features.flatMap((f) => f.jobs ?? []));
     const processed = new ProcessedEvents(db);
     const enqueue = async (request: EnqueueRequest) => {
       const id = await this.outbox.enqueue(request);
@@ -147,10 +162,15 @@ export class Hearth {
       `adapters started: ${started.join(', ') || 'none'}`,
     );
     this.worker.start();
+    await this.scheduler.start();
   }
 
   private async startAdapter(adapter: PlatformAdapter): Promise<void> {
-    this.limiter.configure(adapter.platform, adapter.capabilities);
+    const rateOverride = this.options.config.SEND_RATE_LIMITS[adapter.platform];
+    this.limiter.configure(
+      adapter.platform,
+      rateOverride ? { ...adapter.capabilities, maxMessagesPerSecond: rateOverride } : adapter.capabilities,
+    );
     try {
       await adapter.start((event) => this.bot.dispatch(event));
       this.adapterState.set(adapter.platform, { started: true });
@@ -191,6 +211,7 @@ export class Hearth {
   /** Stops taking events, lets in-flight sends finish, closes everything. */
   async stop(): Promise<void> {
     const log = this.options.log;
+    await this.scheduler.stop().catch((error: unknown) => log.error({ err: error }, 'scheduler stop failed'));
     await Promise.allSettled([...this.adapters.values()].map((a) => a.stop()));
     await this.worker.stop();
     for (const feature of [...this.features].reverse()) {

@@ -1,4 +1,5 @@
 import type { FeatureFactory } from '../app/feature.ts';
+import { broadcastsFeature } from './broadcasts/index.ts';
 import { fallbackFeature } from './fallback.ts';
 import { maintenanceFeature } from './maintenance.ts';
 import { pollsFeature } from './polls/index.ts';
@@ -8,6 +9,7 @@ import { subscriptionsFeature } from './subscriptions/index.ts';
 export const FEATURES: FeatureFactory[] = [
   subscriptionsFeature,
   pollsFeature,
+  broadcastsFeature,
   maintenanceFeature,
   fallbackFeature,
 ];

@@ -1,6 +1,7 @@
 import type { Platform } from '../../core/events.ts';
 import type { Db } from '../../db/database.ts';
 import type { Outbox } from '../../delivery/outbox.ts';
+import { cancelBroadcastsLeftBehind } from '../broadcasts/stop-wins.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 
 export type ConsentSource = 'user' | 'platform' | 'owner' | 'system';
@@ -114,6 +115,8 @@ export class SubscriptionService {
       );
       const remaining = await tx.subscription.count({ where: { memberId } });
       if (remaining === 0) await this.outbox.cancelPending({ memberId, broadcastOnly: true }, tx);
+      // Pending broadcasts to topics the member is no longer in (STOP from one topic of several).
+      else await cancelBroadcastsLeftBehind(tx, memberId);
       return current.map((c) => c.topic);
     });
   }

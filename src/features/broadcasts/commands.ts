@@ -1,0 +1,182 @@
+import type { HearthContext } from '../../app/context.ts';
+import type { OwnerCommand } from '../../app/feature.ts';
+import { UserFacingError } from '../../core/errors.ts';
+import type { Prisma } from '../../db/database.ts';
+import { CronSchedule } from '../../scheduler/cron.ts';
+import type { ScheduleRecord } from '../../scheduler/schedule-store.ts';
+import { parseWhen, WHEN_GRAMMAR, type When } from '../../scheduler/when.ts';
+import { wallTimeAt } from '../../scheduler/zoned-time.ts';
+import { audienceFromJson, resolveAudience } from './audience.ts';
+import { contentFromJson, contentFromText } from './content.ts';
+import type { BroadcastService } from './service.ts';
+
+/** Splits `<audience> <text>` and checks both. */
+async function audienceAndContent(ctx: HearthContext, args: string) {
+  const m = /^(\S+)\s+([\s\S]+)$/.exec(args.trim());
+  if (!m?.[1] || !m[2]?.trim()) throw new UserFacingError('Say who gets it and what to say.');
+  const audience = await resolveAudience(ctx.services.db, m[1]);
+  const content = contentFromText(m[2]);
+  if (!content.text) throw new UserFacingError('The message is empty.');
+  return { audience, content };
+}
+
+function describeWhen(when: When | ScheduleRecord): string {
+  const cron = 'cron' in when ? when.cron : null;
+  if (cron) return `cron "${cron}" ${when.timezone}`;
+  const runAt = 'runAt' in when ? when.runAt : null;
+  if (!runAt) return 'never';
+  const w = wallTimeAt(runAt, when.timezone);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)} ${when.timezone}`;
+}
+
+function nextRun(schedule: ScheduleRecord, now: Date): Date | null {
+  if (schedule.runAt) return schedule.runAt;
+  if (!schedule.cron) return null;
+  try {
+    return new CronSchedule(schedule.cron, schedule.timezone).next(now);
+  } catch {
+    return null;
+  }
+}
+
+function short(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** The owners' broadcast and schedule commands. */
+export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] {
+  const idArg = (args: string) => {
+    const ref = args.trim().split(/\s+/)[0] ?? '';
+    if (ref.length < 4)
+      throw new UserFacingError('Give the id (at least its first 4 characters) from /hearth schedules.');
+    return ref;
+  };
+  const schedule = async (ctx: HearthContext, ref: string) => {
+    const found = await ctx.services.scheduler.store.find(ref);
+    if (!found) throw new UserFacingError(`No schedule or broadcast "${ref}". See /hearth schedules.`);
+    return found;
+  };
+  return [
+    {
+      name: 'announce',
+      usage: 'announce <topic|#channel>[,...] <text> [[Button](https://link)]',
+      summary: 'send a broadcast now',
+      async run(ctx, args) {
+        const { audience, content } = await audienceAndContent(ctx, args);
+        const id = await broadcasts.create({ content, audience, createdBy: ctx.event.sender.userId });
+        broadcasts.launch(id);
+        await ctx.reply(`Broadcast ${short(id)} to ${audience.label} is on its way; progress follows here.`);
+      },
+    },
+    {
+      name: 'schedule',
+      usage: 'schedule <when> <topic|#channel>[,...] <text>',
+      summary: `send a broadcast later or repeatedly; <when> is one of:\n${WHEN_GRAMMAR}`,
+      async run(ctx, args) {
+        const now = ctx.services.now();
+        const { when, rest } = parseWhen(args, now, ctx.services.config.SCHEDULE_TIMEZONE);
+        if (when.kind === 'once' && when.runAt <= now) throw new UserFacingError('That time has passed.');
+        const { audience, content } = await audienceAndContent(ctx, rest);
+        const created = await ctx.services.scheduler.store.create({
+          kind: 'broadcast',
+          when,
+          payload: { content, audience } as unknown as Prisma.InputJsonValue,
+          createdBy: ctx.event.sender.userId,
+        });
+        ctx.services.scheduler.changed();
+        const next = nextRun(created, now);
+        await ctx.reply(
+          `Scheduled ${short(created.id)}: ${describeWhen(when)} to ${audience.label}` +
+            `${next ? ` (next ${next.toISOString()})` : ''}.`,
+        );
+      },
+    },
+    {
+      name: 'schedules',
+      usage: 'schedules',
+      summary: 'list schedules and broadcasts going out',
+      async run(ctx) {
+        const now = ctx.services.now();
+        const rows = await ctx.services.scheduler.store.live();
+        const lines = rows.map((s) => {
+          const payload = s.payload as { content?: unknown; audience?: unknown } | null;
+          const label = audienceFromJson(payload?.audience).label;
+          const text = contentFromJson(payload?.content).text;
+          const next = s.status === 'active' ? nextRun(s, now)?.toISOString() : undefined;
+          return `${short(s.id)} ${s.kind} ${s.status} · ${describeWhen(s)}${next ? ` · next ${next}` : ''}${label ? ` · to ${label}` : ''}${text ? ` · "${text.slice(0, 60)}"` : ''}`;
+        });
+        const live = await broadcasts.live();
+        lines.push(
+          ...live.map((b) => `${short(b.id)} broadcast ${b.status} · ${b.total} recipients · to ${b.label}`),
+        );
+        await ctx.reply(
+          lines.length
+            ? `Schedules and broadcasts:\n${lines.join('\n')}`
+            : 'No schedules and no broadcast going out.',
+        );
+      },
+    },
+    {
+      name: 'cancel',
+      usage: 'cancel <id>',
+      summary: 'cancel a schedule, or stop a broadcast going out',
+      async run(ctx, args) {
+        const ref = idArg(args);
+        const found = await ctx.services.scheduler.store.find(ref);
+        if (found) {
+          const ok = await ctx.services.scheduler.store.setStatus(found.id, 'cancelled', [
+            'active',
+            'paused',
+          ]);
+          ctx.services.scheduler.changed();
+          await ctx.reply(
+            ok
+              ? `Cancelled schedule ${short(found.id)}.`
+              : `Schedule ${short(found.id)} is ${found.status} already.`,
+          );
+          return;
+        }
+        const broadcast = await broadcasts.find(ref);
+        if (!broadcast)
+          throw new UserFacingError(`No schedule or broadcast "${ref}". See /hearth schedules.`);
+        const cancelled = await broadcasts.cancel(broadcast.id);
+        await ctx.reply(
+          cancelled === null
+            ? `Broadcast ${short(broadcast.id)} is ${broadcast.status} already.`
+            : `Stopped broadcast ${short(broadcast.id)}; ${cancelled} pending messages cancelled.`,
+        );
+      },
+    },
+    {
+      name: 'pause',
+      usage: 'pause <id>',
+      summary: 'pause a schedule',
+      async run(ctx, args) {
+        const found = await schedule(ctx, idArg(args));
+        const ok = await ctx.services.scheduler.store.setStatus(found.id, 'paused', ['active']);
+        ctx.services.scheduler.changed();
+        await ctx.reply(
+          ok
+            ? `Paused ${short(found.id)}.`
+            : `Schedule ${short(found.id)} is ${found.status}; only active ones pause.`,
+        );
+      },
+    },
+    {
+      name: 'resume',
+      usage: 'resume <id>',
+      summary: 'resume a paused schedule (occurrences while paused are not sent)',
+      async run(ctx, args) {
+        const found = await schedule(ctx, idArg(args));
+        const ok = await ctx.services.scheduler.store.setStatus(found.id, 'active', ['paused']);
+        ctx.services.scheduler.changed();
+        await ctx.reply(
+          ok
+            ? `Resumed ${short(found.id)}.`
+            : `Schedule ${short(found.id)} is ${found.status}; only paused ones resume.`,
+        );
+      },
+    },
+  ];
+}

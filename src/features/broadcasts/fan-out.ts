@@ -1,0 +1,166 @@
+import type { Capabilities } from '../../core/adapter.ts';
+import type { EnqueueRequest } from '../../core/context.ts';
+import type { Platform } from '../../core/events.ts';
+import type { OutboundContent } from '../../core/outbound.ts';
+import type { Db, Tx } from '../../db/database.ts';
+import type { Outbox } from '../../delivery/outbox.ts';
+import { type Audience, audienceFromJson } from './audience.ts';
+import { contentFromJson, renderContent } from './content.ts';
+
+/** Where fan-out stopped: channels not done yet, or topic `topic` done up to member `after`. */
+type Cursor = { phase: 'channels' } | { phase: 'members'; topic: number; after: string };
+
+export function parseCursor(value: string | null): Cursor {
+  if (!value) return { phase: 'channels' };
+  const parsed = JSON.parse(value) as Cursor;
+  return parsed.phase === 'members' ? parsed : { phase: 'channels' };
+}
+
+export interface FanOutDeps {
+  db: Db;
+  outbox: Outbox;
+  capabilitiesOf(platform: Platform): Capabilities | undefined;
+  /** Subscribers read and enqueued per transaction. */
+  batchSize: number;
+  now(): Date;
+  /** Called after each committed batch (wake the delivery worker). */
+  onBatch(enqueued: number): void;
+}
+
+export interface BroadcastRow {
+  id: string;
+  payload: unknown;
+  audience: unknown;
+  status: string;
+  cursor: string | null;
+}
+
+/**
+ * Turns a broadcast into outbox rows, a batch per transaction: keyset pages over Subscription, one
+ * `createMany` per page with dedupeKey `broadcast:<id>:<member|channel>` (a re-run inserts nothing
+ * twice), and the cursor saved in the same transaction so a restart resumes where it stopped.
+ * Subscription rows are read `FOR SHARE`, so an unsubscribe waits for the page's commit and its
+ * cancellation of pending rows then sees them: STOP wins.
+ */
+export class FanOut {
+  constructor(private readonly deps: FanOutDeps) {}
+
+  /** Runs until the broadcast is fully enqueued, cancelled, or `shouldStop()` says so. Returns true when done. */
+  async run(broadcast: BroadcastRow, shouldStop: () => boolean): Promise<boolean> {
+    const audience = audienceFromJson(broadcast.audience);
+    const content = contentFromJson(broadcast.payload);
+    const rendered = new Map<Platform, OutboundContent>();
+    const render = (platform: Platform) => {
+      let c = rendered.get(platform);
+      if (!c) {
+        c = renderContent(content, this.deps.capabilitiesOf(platform));
+        rendered.set(platform, c);
+      }
+      return c;
+    };
+    let cursor = parseCursor(broadcast.cursor);
+    while (!shouldStop()) {
+      const at = cursor;
+      let step: Step;
+      try {
+        step = await this.deps.db.$transaction(async (tx) =>
+          at.phase === 'channels'
+            ? this.channels(tx, broadcast.id, audience, render)
+            : this.members(tx, broadcast.id, audience, at, render),
+        );
+      } catch (error) {
+        if (error instanceof CancelledDuringFanOut) return false;
+        throw error;
+      }
+      if (step.enqueued > 0) this.deps.onBatch(step.enqueued);
+      if (step.next === 'done') return true;
+      cursor = step.next;
+    }
+    return false;
+  }
+
+  private async channels(
+    tx: Tx,
+    id: string,
+    audience: Audience,
+    render: (p: Platform) => OutboundContent,
+  ): Promise<Step> {
+    const channels = audience.channelIds.length
+      ? await tx.channel.findMany({ where: { id: { in: audience.channelIds }, active: true } })
+      : [];
+    const requests: EnqueueRequest[] = channels.map((c) => ({
+      to: {
+        platform: c.platform as Platform,
+        chatId: c.chatId,
+        ...(c.threadId ? { threadId: c.threadId } : {}),
+      },
+      content: render(c.platform as Platform),
+      broadcastId: id,
+      dedupeKey: `broadcast:${id}:${c.id}`,
+      availableAt: this.deps.now(),
+    }));
+    return this.commit(tx, id, requests, { phase: 'members', topic: 0, after: '' });
+  }
+
+  private async members(
+    tx: Tx,
+    id: string,
+    audience: Audience,
+    cursor: Extract<Cursor, { phase: 'members' }>,
+    render: (p: Platform) => OutboundContent,
+  ): Promise<Step> {
+    const topic = audience.topics[cursor.topic];
+    if (topic === undefined) return this.commit(tx, id, [], 'done');
+    const rows = await tx.$queryRaw<
+      { memberId: string; platform: string; dmChatId: string | null; reachable: boolean }[]
+    >`
+      SELECT s."memberId", s.platform, i."dmChatId", i.reachable
+      FROM subscription s JOIN identity i ON i.id = s."identityId"
+      WHERE s.topic = ${topic} AND s."memberId" > ${cursor.after}
+      ORDER BY s."memberId"
+      LIMIT ${this.deps.batchSize}
+      FOR SHARE OF s`;
+    const requests: EnqueueRequest[] = [];
+    const at = this.deps.now();
+    for (const r of rows) {
+      if (!r.dmChatId || !r.reachable) continue;
+      requests.push({
+        to: { platform: r.platform as Platform, chatId: r.dmChatId },
+        content: render(r.platform as Platform),
+        memberId: r.memberId,
+        broadcastId: id,
+        dedupeKey: `broadcast:${id}:${r.memberId}`,
+        availableAt: at,
+      });
+    }
+    const last = rows.at(-1);
+    const next: Cursor | 'done' =
+      rows.length === this.deps.batchSize && last
+        ? { phase: 'members', topic: cursor.topic, after: last.memberId }
+        : cursor.topic + 1 < audience.topics.length
+          ? { phase: 'members', topic: cursor.topic + 1, after: '' }
+          : 'done';
+    return this.commit(tx, id, requests, next);
+  }
+
+  /** Inserts the page and moves the cursor, unless the broadcast was cancelled meanwhile. */
+  private async commit(tx: Tx, id: string, requests: EnqueueRequest[], next: Cursor | 'done'): Promise<Step> {
+    const enqueued = await this.deps.outbox.enqueueMany(requests, tx);
+    const moved = await tx.broadcast.updateMany({
+      where: { id, status: 'enqueuing' },
+      data: {
+        total: { increment: enqueued },
+        ...(next === 'done' ? { status: 'sending', cursor: null } : { cursor: JSON.stringify(next) }),
+      },
+    });
+    if (moved.count === 0) throw new CancelledDuringFanOut();
+    return { enqueued, next };
+  }
+}
+
+type Step = { enqueued: number; next: Cursor | 'done' };
+
+/** Rolls back a page whose broadcast was cancelled while it was being written. */
+export class CancelledDuringFanOut extends Error {
+  override readonly name = 'CancelledDuringFanOut';
+}
