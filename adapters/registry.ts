@@ -4,6 +4,7 @@ import { PLATFORMS, type Platform } from '../src/core/events.ts';
 import type { Logger } from '../src/core/log.ts';
 import { ConsoleHub, createConsoleAdapters } from './console/index.ts';
 import { createSlackAdapter } from './slack/index.ts';
+import { createTelegramAdapter } from './telegram/index.ts';
 
 /** A real platform adapter, created only when its credentials are configured. */
 export interface AdapterFactory {
@@ -16,6 +17,8 @@ export interface AdapterFactory {
 export const ADAPTER_FACTORIES: AdapterFactory[] = [
   // Slack: SLACK_BOT_TOKEN plus SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode).
   { platform: 'slack', create: (config, log) => createSlackAdapter(config, log) },
+  // Telegram: TELEGRAM_BOT_TOKEN; long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set.
+  { platform: 'telegram', create: (config, log) => createTelegramAdapter(config, log) },
 ];
 
 /**

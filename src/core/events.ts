@@ -32,6 +32,8 @@ interface EventBase {
   isDirect: boolean;
   /** The platform payload, for debugging; features must not depend on it. */
   raw?: unknown;
+  /** What the platform says about the chat, when it says it (community channels use it). */
+  chat?: { title?: string; kind: 'direct' | 'group' | 'channel' };
 }
 
 export interface MessageEvent extends EventBase {
