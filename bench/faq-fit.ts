@@ -15,7 +15,7 @@ interface Sample {
   expected: string | null;
   ids: string[];
   features: number[][];
-  /** known, exactShare */
+  unexplained: number[];
   queryFeatures: number[];
 }
 
@@ -35,7 +35,8 @@ function loadSamples(path: string, file: number): Sample[] {
       expected: query.expected,
       ids: explained.candidates.map((candidate) => candidate.id),
       features: explained.candidates.map((candidate) => candidate.features),
-      queryFeatures: explained.abstainFeatures.slice(3),
+      unexplained: explained.candidates.map((candidate) => candidate.unexplained),
+      queryFeatures: explained.queryFeatures,
     };
   });
 }
@@ -74,7 +75,12 @@ interface Decision {
 }
 
 function decide(sample: Sample, ranker: readonly number[]): Decision {
-  const scored = sample.features.map((f, i) => ({ id: sample.ids[i] ?? '', score: dot(ranker, f), f }));
+  const scored = sample.features.map((f, i) => ({
+    id: sample.ids[i] ?? '',
+    score: dot(ranker, f),
+    f,
+    unexplained: sample.unexplained[i] ?? 0,
+  }));
   scored.sort((a, b) => b.score - a.score);
   const best = scored[0];
   if (!best) return { topId: null, abstainFeatures: [] };
@@ -83,7 +89,8 @@ function decide(sample: Sample, ranker: readonly number[]): Decision {
     abstainFeatures: [
       best.score,
       best.score - (scored[1]?.score ?? 0),
-      best.f[0] ?? 0,
+      ...best.f,
+      best.unexplained,
       ...sample.queryFeatures,
     ],
   };

@@ -59,16 +59,17 @@ export const RANK_FEATURES = [
   'bigrams',
   'trigramCosine',
   'bm25',
+  'entryUnionCoverage',
 ] as const;
 
 /** Features of a whole match, as fed to the abstain model (order matches ABSTAIN_WEIGHTS). */
 export const ABSTAIN_FEATURES = [
   'top',
   'margin',
-  'queryCoverage',
+  ...RANK_FEATURES,
+  'unexplained',
   'known',
   'exactShare',
-  'unexplained',
   'shortQuery',
 ] as const;
 
@@ -97,12 +98,15 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   maxQueryTokens: 32,
   rerankPool: 15,
   retrievalTerms: 6,
-  retrievalPostings: 1000,
+  retrievalPostings: 700,
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [-0.165, 0.046, 0.96, 1.687, 0.399, 0.296, 1.243, 0.258],
-  abstainWeights: [1.276, 2.33, -0.034, -0.479, 0.835, 0.84, -0.639, -4.194],
+  rankerWeights: [-0.277, 0.028, 0.869, 1.537, 0.422, 0.257, 1.245, 0.297, 0.185],
+  abstainWeights: [
+    0.557, 2.39, -1.768, 0.018, -0.593, 4.187, 0.339, 0.554, 0.263, -0.634, 1.107, 1.485, -0.253, 0.728,
+    -0.721, -4.173,
+  ],
   minConfidence: 0.26,
 };
 
@@ -128,11 +132,15 @@ interface PreparedQuery {
 export interface ExplainedCandidate {
   id: string;
   features: number[];
+  /** Weight of the heaviest question term this entry does not explain (an abstain feature). */
+  unexplained: number;
   score: number;
 }
 
 export interface MatchExplanation {
   candidates: ExplainedCandidate[];
+  /** Features of the question alone. */
+  queryFeatures: number[];
   abstainFeatures: number[];
   match: FaqMatch;
 }
@@ -155,6 +163,8 @@ export class FaqMatcher {
   private readonly index: MiniSearch<{ id: string; text: string }>;
   private readonly entries = new Map<string, IndexedEntry>();
   private readonly vocabulary = new Vocabulary();
+  /** Reused per candidate to keep allocations out of the hot path. */
+  private readonly scratchMatched = new Map<string, number>();
 
   constructor(settings: Partial<MatcherSettings> = {}) {
     this.settings = { ...DEFAULT_MATCHER_SETTINGS, ...settings };
@@ -211,13 +221,18 @@ export class FaqMatcher {
     try {
       return this.explainUnsafe(typeof text === 'string' ? text : '');
     } catch {
-      return { candidates: [], abstainFeatures: [], match: ABSTAINED };
+      return { candidates: [], queryFeatures: [], abstainFeatures: [], match: ABSTAINED };
     }
   }
 
   private explainUnsafe(text: string): MatchExplanation {
     const s = this.settings;
-    const empty: MatchExplanation = { candidates: [], abstainFeatures: [], match: ABSTAINED };
+    const empty: MatchExplanation = {
+      candidates: [],
+      queryFeatures: [],
+      abstainFeatures: [],
+      match: ABSTAINED,
+    };
     if (this.size === 0) return empty;
     const query = this.prepare(text);
     if (!query) return empty;
@@ -229,7 +244,12 @@ export class FaqMatcher {
       const entry = this.entries.get(id);
       if (!entry) continue;
       const features = this.features(entry, query, bm25);
-      candidates.push({ id, features, score: dotProduct(s.rankerWeights, features) });
+      candidates.push({
+        id,
+        features,
+        unexplained: this.unexplained(id, query),
+        score: dotProduct(s.rankerWeights, features),
+      });
     }
     candidates.sort((a, b) => b.score - a.score);
     const best = candidates[0];
@@ -237,11 +257,9 @@ export class FaqMatcher {
     const abstainFeatures = [
       best.score,
       best.score - (candidates[1]?.score ?? 0),
-      best.features[0] ?? 0,
-      query.known,
-      query.exactShare,
-      this.unexplained(best.id, query),
-      query.terms.length <= 2 ? 1 : 0,
+      ...best.features,
+      best.unexplained,
+      ...this.queryFeatures(query),
     ];
     const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
     const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
@@ -255,7 +273,7 @@ export class FaqMatcher {
       abstained: !answered,
       candidates: reported,
     };
-    return { candidates, abstainFeatures, match };
+    return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, match };
   }
 
   /** Question terms, weights, matches and n-grams; null when nothing is searchable. */
@@ -343,7 +361,8 @@ export class FaqMatcher {
     let bestF1 = 0;
     let bestCosine = 0;
     for (const phrasing of entry.phrasings) {
-      const matched = new Map<string, number>();
+      const matched = this.scratchMatched;
+      matched.clear();
       let covered = 0;
       for (const term of query.terms) {
         let strength = 0;
@@ -376,17 +395,22 @@ export class FaqMatcher {
     }
 
     // Whole entry: terms weighted by the share of phrasings using them.
-    const entryMatched = new Map<string, number>();
+    const entryMatched = this.scratchMatched;
+    entryMatched.clear();
     let entryCovered = 0;
+    let unionCovered = 0;
     for (const term of query.terms) {
       let strength = 0;
+      let unionStrength = 0;
       for (const [faqTerm, match] of term.matches) {
         const share = entry.share.get(faqTerm);
         if (share === undefined) continue;
+        unionStrength = Math.max(unionStrength, match);
         strength = Math.max(strength, match * Math.sqrt(share));
         entryMatched.set(faqTerm, Math.max(entryMatched.get(faqTerm) ?? 0, match));
       }
       entryCovered += term.weight * strength;
+      unionCovered += term.weight * unionStrength;
     }
     let entryMass = 0;
     let entryTermsCovered = 0;
@@ -410,7 +434,13 @@ export class FaqMatcher {
       query.bigrams.size > 0 ? bigramHits / query.bigrams.size : 0,
       bestCosine,
       bm25,
+      unionCovered / safeMass,
     ];
+  }
+
+  /** Features of the question alone (the tail of ABSTAIN_FEATURES). */
+  private queryFeatures(query: PreparedQuery): number[] {
+    return [query.known, query.exactShare, query.terms.length <= 2 ? 1 : 0];
   }
 
   /** Weight (relative to the rarest term) of the heaviest question term the entry does not explain. */
