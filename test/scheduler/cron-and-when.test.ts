@@ -32,7 +32,8 @@ describe('cron occurrences in a timezone (DST edges)', () => {
       '2026-03-30T07:00:00.000Z',
       '2026-04-06T07:00:00.000Z',
     ]);
-    for (const at of occurrences) expect(wallTimeAt(at, 'Europe/Berlin')).toMatchObject({ hour: 9, minute: 0, weekday: 1 });
+    for (const at of occurrences)
+      expect(wallTimeAt(at, 'Europe/Berlin')).toMatchObject({ hour: 9, minute: 0, weekday: 1 });
   });
 
   it('is exclusive of the start, inclusive of the end, and reports truncation', () => {
@@ -40,7 +41,9 @@ describe('cron occurrences in a timezone (DST edges)', () => {
     const r = cron.between(new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:03:00Z'), 2);
     expect(iso(r.occurrences)).toEqual(['2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z']);
     expect(r.truncated).toBe(true);
-    expect(cron.between(new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:01:00Z')).occurrences).toHaveLength(1);
+    expect(
+      cron.between(new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:01:00Z')).occurrences,
+    ).toHaveLength(1);
   });
 
   it('refuses bad expressions and unknown timezones with a clear message', () => {
@@ -51,15 +54,15 @@ describe('cron occurrences in a timezone (DST edges)', () => {
 
 describe('wall time ↔ instant', () => {
   it('maps a wall time in a DST gap forward and an ambiguous one to its first occurrence', () => {
-    expect(instantOf({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Berlin').toISOString()).toBe(
-      '2026-03-29T01:30:00.000Z',
-    );
-    expect(instantOf({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Berlin').toISOString()).toBe(
-      '2026-10-25T00:30:00.000Z',
-    );
-    expect(instantOf({ year: 2026, month: 7, day: 1, hour: 9, minute: 0 }, 'America/New_York').toISOString()).toBe(
-      '2026-07-01T13:00:00.000Z',
-    );
+    expect(
+      instantOf({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Berlin').toISOString(),
+    ).toBe('2026-03-29T01:30:00.000Z');
+    expect(
+      instantOf({ year: 2026, month: 10, day: 25, hour: 2, minute: 30 }, 'Europe/Berlin').toISOString(),
+    ).toBe('2026-10-25T00:30:00.000Z');
+    expect(
+      instantOf({ year: 2026, month: 7, day: 1, hour: 9, minute: 0 }, 'America/New_York').toISOString(),
+    ).toBe('2026-07-01T13:00:00.000Z');
   });
 });
 
@@ -71,7 +74,9 @@ describe('the <when> grammar', () => {
       when: { kind: 'once', runAt: new Date('2026-03-28T20:30:00Z'), timezone: 'UTC' },
       rest: 'news hi',
     });
-    expect(parseWhen('in 2 hours x', now, 'UTC').when).toMatchObject({ runAt: new Date('2026-03-28T22:00:00Z') });
+    expect(parseWhen('in 2 hours x', now, 'UTC').when).toMatchObject({
+      runAt: new Date('2026-03-28T22:00:00Z'),
+    });
     // Tomorrow 09:00 in Berlin is after the clocks went forward: 07:00Z, not 08:00Z.
     expect(parseWhen('tomorrow 09:00 Europe/Berlin news Hello there', now, 'UTC')).toEqual({
       when: { kind: 'once', runAt: new Date('2026-03-29T07:00:00Z'), timezone: 'Europe/Berlin' },
@@ -113,6 +118,8 @@ describe('the <when> grammar', () => {
     expect(() => parseWhen('every funday 09:00 news x', now, 'UTC')).toThrow(/"funday" is not a day/);
     expect(() => parseWhen('tomorrow 25:00 news x', now, 'UTC')).toThrow(/not an hour/);
     expect(() => parseWhen('"0 9 * *" news x', now, 'UTC')).toThrow(/bad cron expression/);
-    expect(() => parseWhen('tomorrow 09:00 Mars/Olympus news x', now, 'UTC')).toThrow(/not a timezone I know/);
+    expect(() => parseWhen('tomorrow 09:00 Mars/Olympus news x', now, 'UTC')).toThrow(
+      /not a timezone I know/,
+    );
   });
 });
