@@ -23,6 +23,22 @@ export function helpText(business: string): string {
 export function subscriptionsComposer(service: SubscriptionService): Composer<HearthContext> {
   const composer = new Composer<HearthContext>();
 
+  // The platform says the member blocked the bot (e.g. Telegram's my_chat_member): we can no
+  // longer write to them, so they are unsubscribed with a ledger entry from the platform.
+  composer.on('member', async (ctx, next) => {
+    if (ctx.event.change !== 'blocked' || !ctx.event.isDirect) return next();
+    const { platform, chatId } = ctx.event.address;
+    await ctx.services.members.markUnreachable(platform, chatId);
+    const removed = await service.unsubscribe({
+      memberId: ctx.memberId,
+      platform,
+      topic: null,
+      source: 'platform',
+      reason: 'blocked the bot',
+    });
+    ctx.log.info({ memberId: ctx.memberId, platform, removed }, 'member blocked the bot; unsubscribed');
+  });
+
   composer.hears(STOP_WORDS, async (ctx) => {
     const removed = await service.unsubscribe({
       memberId: ctx.memberId,
