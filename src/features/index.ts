@@ -2,6 +2,7 @@ import type { FeatureFactory } from '../app/feature.ts';
 import { broadcastsFeature } from './broadcasts/index.ts';
 import { fallbackFeature } from './fallback.ts';
 import { maintenanceFeature } from './maintenance.ts';
+import { metricsFeature } from './metrics/index.ts';
 import { pollsFeature } from './polls/index.ts';
 import { subscriptionsFeature } from './subscriptions/index.ts';
 
@@ -11,5 +12,6 @@ export const FEATURES: FeatureFactory[] = [
   pollsFeature,
   broadcastsFeature,
   maintenanceFeature,
+  metricsFeature,
   fallbackFeature,
 ];

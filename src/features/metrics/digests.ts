@@ -1,0 +1,80 @@
+import type { Services } from '../../app/context.ts';
+import type { SystemJob } from '../../scheduler/system-job.ts';
+import { barChartPng } from './chart.ts';
+import { renderReport } from './render.ts';
+import { computeReport, type Period } from './report.ts';
+
+const WEEKDAY_CRON: Record<string, number> = {
+  sunday: 0,
+  monday: 1,
+  tuesday: 2,
+  wednesday: 3,
+  thursday: 4,
+  friday: 5,
+  saturday: 6,
+};
+
+/** `09:30` → [30, 9]. */
+function minuteHour(at: string): [number, number] {
+  const [hour = '9', minute = '0'] = at.split(':');
+  return [Number(minute), Number(hour)];
+}
+
+/**
+ * Posts the digest for the window ending at `occurrence` to the owners' channel. The dedupe key is
+ * the occurrence, so a second run of the same occurrence (another instance, a retry) enqueues nothing.
+ */
+export async function postDigest(services: Services, period: Period, occurrence: Date): Promise<void> {
+  const report = await computeReport(services.db, {
+    period,
+    to: occurrence,
+    excludePlatform: services.owners.channel.platform,
+  });
+  const kind = period === 'day' ? 'daily' : 'weekly';
+  const title = `Hearth ${kind} digest`;
+  const to = services.owners.channel;
+  const key = `metrics:${kind}-digest:${occurrence.toISOString()}`;
+  await services.outbox.enqueue({ to, content: renderReport(report, { title }), dedupeKey: key });
+  if (period === 'week' && (services.capabilitiesOf(to.platform)?.files ?? false)) {
+    const series = report.subscriberSeries;
+    await services.outbox.enqueue({
+      to,
+      content: {
+        text: `Subscriptions at the end of each of the last ${series.length} days: ${series.join(', ')}`,
+        file: {
+          name: `subscriber-growth-${occurrence.toISOString().slice(0, 10)}.png`,
+          contentBase64: barChartPng(series).toString('base64'),
+          mimeType: 'image/png',
+        },
+      },
+      dedupeKey: `${key}:chart`,
+    });
+  }
+  services.wakeDelivery();
+  services.log.info({ kind, occurrence: occurrence.toISOString() }, 'digest enqueued');
+}
+
+/** The daily and weekly digest jobs for the scheduler, from DIGEST_* settings. */
+export function digestJobs(services: Services): SystemJob[] {
+  const { DIGEST_DAILY_AT, DIGEST_WEEKLY_DAY, DIGEST_TIMEZONE } = services.config;
+  const [minute, hour] = minuteHour(DIGEST_DAILY_AT === 'off' ? '09:00' : DIGEST_DAILY_AT);
+  const jobs: SystemJob[] = [];
+  if (DIGEST_DAILY_AT !== 'off') {
+    jobs.push({
+      name: 'metrics.daily-digest',
+      cron: `${minute} ${hour} * * *`,
+      timezone: DIGEST_TIMEZONE,
+      run: (occurrence) => postDigest(services, 'day', occurrence),
+    });
+  }
+  const weekday = WEEKDAY_CRON[DIGEST_WEEKLY_DAY];
+  if (weekday !== undefined) {
+    jobs.push({
+      name: 'metrics.weekly-digest',
+      cron: `${minute} ${hour} * * ${weekday}`,
+      timezone: DIGEST_TIMEZONE,
+      run: (occurrence) => postDigest(services, 'week', occurrence),
+    });
+  }
+  return jobs;
+}

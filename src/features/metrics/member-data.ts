@@ -1,0 +1,106 @@
+import type { Db } from '../../db/database.ts';
+
+/** `telegram:12345` → platform and platform user id; null when malformed. */
+export function parseMemberRef(ref: string): { platform: string; platformUserId: string } | null {
+  const match = /^([a-z]+):(.+)$/.exec(ref.trim());
+  if (!match?.[1] || !match[2]) return null;
+  return { platform: match[1], platformUserId: match[2] };
+}
+
+const json = (value: unknown) =>
+  JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))) as unknown;
+
+/** Everything Hearth holds about one member (the `member ... export` file). */
+export async function exportMember(db: Db, memberId: string): Promise<Record<string, unknown>> {
+  const [member, identities, subscriptions, consent, handoffs, votes, outbox, facts] = await Promise.all([
+    db.member.findUnique({ where: { id: memberId } }),
+    db.identity.findMany({ where: { memberId }, orderBy: { createdAt: 'asc' } }),
+    db.subscription.findMany({ where: { memberId }, orderBy: { topic: 'asc' } }),
+    db.consentEvent.findMany({ where: { memberId }, orderBy: { at: 'asc' } }),
+    db.handoff.findMany({ where: { memberId }, include: { messages: true }, orderBy: { createdAt: 'asc' } }),
+    db.vote.findMany({ where: { memberId }, orderBy: { at: 'asc' } }),
+    db.outbox.findMany({
+      where: { memberId },
+      select: {
+        id: true,
+        platform: true,
+        chatId: true,
+        payload: true,
+        status: true,
+        createdAt: true,
+        sentAt: true,
+      },
+      orderBy: { id: 'asc' },
+    }),
+    db.metricEvent.count({ where: { memberId } }),
+  ]);
+  return json({
+    exportedAt: new Date().toISOString(),
+    member,
+    identities,
+    subscriptions,
+    consentLedger: consent,
+    handoffs,
+    pollVotes: votes,
+    messagesToMember: outbox,
+    metricFacts: facts,
+  }) as Record<string, unknown>;
+}
+
+export interface ForgetResult {
+  identities: number;
+  subscriptions: number;
+  handoffs: number;
+  votes: number;
+  messages: number;
+}
+
+/**
+ * Erases a member in one transaction: identities, subscriptions, handoffs, votes and queued or sent
+ * messages are deleted; consent-ledger rows and metric facts lose their member id; the ledger gets
+ * an anonymised tombstone (memberId null, action `erase`) per platform so the erasure itself is on record.
+ */
+export async function forgetMember(db: Db, memberId: string, at: Date): Promise<ForgetResult> {
+  return db.$transaction(async (tx) => {
+    const identities = await tx.identity.findMany({ where: { memberId }, select: { platform: true } });
+    const subscriptions = await tx.subscription.findMany({ where: { memberId } });
+    await tx.subscription.deleteMany({ where: { memberId } });
+    if (subscriptions.length > 0) {
+      // Keeps the growth numbers true: these subscriptions end here, anonymously.
+      await tx.metricEvent.createMany({
+        data: subscriptions.map((s) => ({
+          type: 'unsubscribed',
+          platform: s.platform,
+          memberId: null,
+          data: { topic: s.topic, source: 'erase' },
+          at,
+        })),
+      });
+    }
+    await tx.consentEvent.updateMany({ where: { memberId }, data: { memberId: null } });
+    const platforms = [...new Set(identities.map((i) => i.platform))];
+    await tx.consentEvent.createMany({
+      data: (platforms.length > 0 ? platforms : ['unknown']).map((platform) => ({
+        memberId: null,
+        topic: '*',
+        action: 'erase',
+        platform,
+        source: 'owner',
+        reason: 'erasure on request',
+        at,
+      })),
+    });
+    await tx.metricEvent.updateMany({ where: { memberId }, data: { memberId: null } });
+    const handoffs = await tx.handoff.deleteMany({ where: { memberId } });
+    const votes = await tx.vote.deleteMany({ where: { memberId } });
+    const messages = await tx.outbox.deleteMany({ where: { memberId } });
+    await tx.member.delete({ where: { id: memberId } });
+    return {
+      identities: identities.length,
+      subscriptions: subscriptions.length,
+      handoffs: handoffs.count,
+      votes: votes.count,
+      messages: messages.count,
+    };
+  });
+}

@@ -1,0 +1,118 @@
+import type { Button, OutboundContent } from '../../core/outbound.ts';
+import type { MetricsReport, Period, PlatformStats } from './report.ts';
+
+/** Block Kit blocks are plain JSON here: src/ never imports the Slack SDK. */
+type Block = Record<string, unknown>;
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** A text sparkline (▁▂▃▅█) of a series; flat series draw a flat line. */
+export function sparkline(values: number[]): string {
+  if (values.length === 0) return '';
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const span = max - min;
+  return values
+    .map((v) => BARS[span === 0 ? 3 : Math.round(((v - min) / span) * (BARS.length - 1))] ?? '▁')
+    .join('');
+}
+
+/** "1 h 5 min", "3 min", "40 s"; "n/a" when nothing was answered. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return 'n/a';
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours < 48) return rest ? `${hours} h ${rest} min` : `${hours} h`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+const PERIOD_LABEL: Record<Period, string> = {
+  day: 'last 24 hours',
+  week: 'last 7 days',
+  month: 'last 30 days',
+};
+
+function platformLine(s: PlatformStats): string {
+  return (
+    `*${s.platform}*: ${s.members} members (${signed(s.newMembers)} new), ${s.subscribers} subscribers ` +
+    `(${signed(s.netGrowth)} net: +${s.subscribed} / -${s.unsubscribed}), ${s.questionsAsked} questions ` +
+    `(${s.answeredAutomatically} answered automatically, ${s.handedOff} handed off), broadcasts ` +
+    `${s.broadcastDelivered} delivered / ${s.broadcastFailed} failed, ${s.pollVotes} poll votes`
+  );
+}
+
+/** The report as plain lines: the `text` fallback of the Block Kit message, and the console's view. */
+export function reportLines(report: MetricsReport): string[] {
+  const t = report.totals;
+  const lines = [
+    `Members: ${t.members} (${signed(t.newMembers)} new)`,
+    `Subscribers: ${t.subscribers} (net ${signed(t.netGrowth)}: +${t.subscribed} / -${t.unsubscribed})`,
+    `Questions: ${t.questionsAsked} asked, ${t.answeredAutomatically} answered automatically, ${t.handedOff} handed off`,
+    `Median time to first human answer: ${formatDuration(report.medianFirstHumanAnswerMs)} (${report.humanAnswered} answered, ${report.unansweredHandoffs} waiting)`,
+    `Broadcasts: ${t.broadcastDelivered} delivered, ${t.broadcastFailed} failed`,
+    `Other messages: ${t.otherSent} sent, ${t.otherFailed} failed`,
+    `Polls: ${t.pollVotes} votes by ${t.pollVoters} members in ${report.pollsVotedIn} polls`,
+    `Subscriber growth: ${sparkline(report.subscriberSeries)} (${report.subscriberSeries.join(' → ')})`,
+  ];
+  if (report.topUnanswered.length > 0) {
+    lines.push('Top unanswered questions:');
+    for (const q of report.topUnanswered) lines.push(`  ${q.count}× ${q.question}`);
+  }
+  return lines;
+}
+
+function section(text: string): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
+}
+
+export interface RenderOptions {
+  title?: string;
+  /** Add Day / Week / Month buttons that switch the period (action `hearth.stats`). */
+  periodButtons?: boolean;
+}
+
+export const STATS_ACTION = 'hearth.stats';
+
+/** The report as a Block Kit message with a plain-text fallback. */
+export function renderReport(report: MetricsReport, options: RenderOptions = {}): OutboundContent {
+  const title = options.title ?? `Hearth stats, ${PERIOD_LABEL[report.period]}`;
+  const lines = reportLines(report);
+  const t = report.totals;
+  const fields = [
+    ['Members', `${t.members} (${signed(t.newMembers)} new)`],
+    ['Subscribers', `${t.subscribers} (net ${signed(t.netGrowth)})`],
+    ['Questions', `${t.questionsAsked} asked`],
+    ['Answered automatically / handed off', `${t.answeredAutomatically} / ${t.handedOff}`],
+    ['Median first human answer', formatDuration(report.medianFirstHumanAnswerMs)],
+    ['Broadcasts delivered / failed', `${t.broadcastDelivered} / ${t.broadcastFailed}`],
+    ['Poll votes / voters', `${t.pollVotes} / ${t.pollVoters}`],
+    ['Polls voted in', String(report.pollsVotedIn)],
+  ].map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${value}` }));
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    { type: 'section', fields },
+    section(
+      `*Subscriber growth* ${sparkline(report.subscriberSeries)}  (${report.subscriberSeries.join(' → ')})`,
+    ),
+  ];
+  if (report.platforms.length > 0) {
+    blocks.push({ type: 'divider' }, section(report.platforms.map(platformLine).join('\n')));
+  }
+  if (report.topUnanswered.length > 0) {
+    const top = report.topUnanswered.map((q) => `• ${q.count}× ${q.question}`).join('\n');
+    blocks.push(section(`*Top unanswered questions*\n${top}`));
+  }
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `${report.from.toISOString()} – ${report.to.toISOString()}` }],
+  });
+  const buttons: Button[][] | undefined = options.periodButtons
+    ? [(['day', 'week', 'month'] as const).map((p) => ({ actionId: STATS_ACTION, label: p, value: p }))]
+    : undefined;
+  return { text: `${title}\n${lines.join('\n')}`, blocks, ...(buttons ? { buttons } : {}) };
+}
