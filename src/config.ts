@@ -73,6 +73,8 @@ const schema = z.object({
   /** Topics created at first start; owners manage them later. */
   HEARTH_TOPICS: list.default(['news']),
   HEARTH_DATA_DIR: z.string().min(1).default('.hearth'),
+  /** FAQ written at first start when the table is empty: `examples`, `none`, or a JSON file path. */
+  SUPPORT_FAQ_SEED: z.preprocess((v) => (v === '' || v === undefined ? 'examples' : v), z.string().min(1)),
   DATABASE_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z

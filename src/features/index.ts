@@ -6,6 +6,7 @@ import { maintenanceFeature } from './maintenance.ts';
 import { metricsFeature } from './metrics/index.ts';
 import { pollsFeature } from './polls/index.ts';
 import { subscriptionsFeature } from './subscriptions/index.ts';
+import { supportFeature } from './support/index.ts';
 
 /** Features in the order they see events. The fallback answers whatever nobody handled. */
 export const FEATURES: FeatureFactory[] = [
@@ -15,5 +16,6 @@ export const FEATURES: FeatureFactory[] = [
   broadcastsFeature,
   maintenanceFeature,
   metricsFeature,
+  supportFeature,
   fallbackFeature,
 ];

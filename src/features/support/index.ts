@@ -1,0 +1,35 @@
+import type { FeatureFactory } from '../../app/feature.ts';
+import { supportOwnerCommands } from './commands.ts';
+import { RecentAnswers, supportComposer } from './composer.ts';
+import { FaqStore } from './faq-store.ts';
+import { HandoffService, ROOT_CORRELATION_PREFIX } from './handoffs.ts';
+import { seedFaq } from './seed.ts';
+
+/**
+ * Support: customers' questions are answered from the FAQ when the matcher is confident; otherwise
+ * they are handed to the owners in a thread of their channel, whose replies are relayed back. Owners
+ * resolve handoffs and turn their answers into FAQ entries with one click.
+ */
+export const supportFeature: FeatureFactory = (services) => {
+  const faq = new FaqStore(services.db);
+  const handoffs = new HandoffService(services, faq);
+  return {
+    name: 'support',
+    composer: supportComposer(faq, handoffs, new RecentAnswers()),
+    ownerCommands: supportOwnerCommands(faq, handoffs),
+    async start() {
+      await faq.reload();
+      const seeded = await seedFaq(faq, services.config.SUPPORT_FAQ_SEED);
+      if (seeded > 0) services.log.info({ seeded }, 'FAQ seeded with example entries');
+      services.log.info({ entries: faq.size }, 'FAQ loaded');
+    },
+    delivery: {
+      async onSent(row, result) {
+        const correlation = row.correlationId;
+        if (!correlation?.startsWith(ROOT_CORRELATION_PREFIX)) return;
+        if (row.platform !== services.owners.channel.platform) return;
+        await handoffs.threadPosted(correlation.slice(ROOT_CORRELATION_PREFIX.length), result.messageId);
+      },
+    },
+  };
+};
