@@ -1,7 +1,7 @@
 import type { Capabilities } from '../../core/adapter.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import { type ChatAddress, isPlatform } from '../../core/events.ts';
-import type { Db } from '../../db/database.ts';
+import type { Db, Tx } from '../../db/database.ts';
 import type { PollRecord, PostRendering } from './store.ts';
 
 /** Where a poll goes: community channels and the subscribers of topics (by direct message). */
@@ -69,7 +69,7 @@ const PAGE_SIZE = 1000;
  * The audience's chats, page by page (a topic may have many subscribers): channels first, then each
  * reachable subscriber's direct chat on the platform they subscribed on. A chat appears once.
  */
-export async function* recipientsOf(db: Db, audience: PollAudience): AsyncGenerator<Recipient[]> {
+export async function* recipientsOf(db: Tx | Db, audience: PollAudience): AsyncGenerator<Recipient[]> {
   const seen = new Set<string>();
   const fresh = (r: Recipient) => {
     const key = `${r.address.platform}:${r.address.chatId}:${r.address.threadId ?? ''}`;

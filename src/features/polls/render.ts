@@ -36,8 +36,9 @@ function closingLine(poll: PollRecord): string {
 export function pollContent(poll: PollRecord, rendering: PostRendering): OutboundContent {
   const header = `📊 ${poll.question}`;
   if (rendering === 'native') {
+    // The question as text: adapters that send a separate text when it differs send only the poll.
     return {
-      text: header,
+      text: poll.question,
       poll: {
         pollId: poll.id,
         question: poll.question,

@@ -66,7 +66,7 @@ export class PollService {
           include: { options: { select: { idx: true, text: true } } },
         });
         const poll = (await this.store.find(row.id, tx)) as PollRecord;
-        for await (const page of recipientsOf(db, audience)) {
+        for await (const page of recipientsOf(tx, audience)) {
           for (let i = 0; i < page.length; i += INSERT_CHUNK) {
             const chunk = page.slice(i, i + INSERT_CHUNK).map((recipient) => ({
               recipient,
@@ -223,7 +223,7 @@ function stopRequest(
 ): EnqueueRequest {
   return {
     to: { platform: post.platform as Platform, chatId: post.chatId },
-    content: { text: 'Poll closed.', stopPoll: { messageId: post.messageId ?? '' } },
+    content: { text: '', stopPoll: { messageId: post.messageId ?? '' } },
     dedupeKey: `poll-stop:${pollId}:${post.id}`,
   };
 }
