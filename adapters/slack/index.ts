@@ -53,9 +53,17 @@ export interface SlackAdapterOptions {
   log: Logger;
   path?: string;
   now?: () => Date;
+  /**
+   * The owners' channel id (SLACK_OWNERS_CHANNEL). Members of it who use /hearth or an owner button
+   * elsewhere (a DM with the bot) are marked `sender.isAdmin`, which makes them owners.
+   */
+  ownersChannel?: string;
   /** Overrides (tests and benchmarks raise the send rates). */
   capabilities?: Partial<Capabilities>;
 }
+
+/** How long the owners' channel member list is trusted before it is fetched again. */
+const OWNERS_CACHE_MS = 60_000;
 
 /** Keeps the response_url of recent slash commands, so a reply the bot cannot post in-channel still reaches the owner. */
 const RESPONSE_URL_MEMORY = 500;
@@ -72,6 +80,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   private receiver: HTTPReceiver | undefined;
   private sink: EventSink | undefined;
   private botUserId = '';
+  private owners: { members: Set<string>; fetchedAt: number } | undefined;
 
   constructor(private readonly options: SlackAdapterOptions) {
     if (!options.appToken && !options.signingSecret) {
@@ -158,13 +167,13 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       await ack();
       const event = normalizeSlashCommand(command as SlackSlashCommand, this.now());
       if (command.response_url) this.rememberResponseUrl(event.id, command.response_url);
-      await this.deliver(event);
+      await this.deliver(await this.markOwner(event));
     });
     app.action(/.*/, async ({ body, ack }) => {
       await ack();
       if (body.type !== 'block_actions') return;
       for (const event of normalizeBlockActions(body as unknown as SlackBlockActions, this.now())) {
-        await this.deliver(event);
+        await this.deliver(await this.markOwner(event));
       }
     });
     app.view(/.*/, async ({ body, ack }) => {
@@ -177,6 +186,42 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       const message = normalizeMessage(event as unknown as SlackMessage, eventId, this.botUserId, this.now());
       if (message) await this.deliver(message);
     });
+  }
+
+  /** Outside the owners' channel, a member of it is still an owner: mark them (sender.isAdmin). */
+  private async markOwner<E extends InboundEvent>(event: E): Promise<E> {
+    const channel = this.options.ownersChannel;
+    if (!channel || event.address.chatId === channel) return event;
+    const members = await this.ownersChannelMembers(channel);
+    return members.has(event.sender.userId)
+      ? { ...event, sender: { ...event.sender, isAdmin: true } }
+      : event;
+  }
+
+  private async ownersChannelMembers(channel: string): Promise<Set<string>> {
+    const cached = this.owners;
+    if (cached && Date.now() - cached.fetchedAt < OWNERS_CACHE_MS) return cached.members;
+    const members = new Set<string>();
+    try {
+      let cursor: string | undefined;
+      do {
+        const page = await this.client.conversations.members({
+          channel,
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const id of page.members ?? []) members.add(id);
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+    } catch (error) {
+      this.options.log.warn(
+        { err: errorMessage(error), channel },
+        'could not list the owners channel members',
+      );
+      return cached?.members ?? members;
+    }
+    this.owners = { members, fetchedAt: Date.now() };
+    return members;
   }
 
   private async deliver(event: InboundEvent): Promise<void> {
@@ -284,6 +329,7 @@ export function createSlackAdapter(
     SLACK_SIGNING_SECRET?: string | undefined;
     SLACK_APP_TOKEN?: string | undefined;
     SLACK_API_URL?: string | undefined;
+    SLACK_OWNERS_CHANNEL?: string | undefined;
   },
   log: Logger,
 ): SlackAdapter | null {
@@ -294,6 +340,7 @@ export function createSlackAdapter(
     ...(SLACK_SIGNING_SECRET ? { signingSecret: SLACK_SIGNING_SECRET } : {}),
     ...(SLACK_APP_TOKEN ? { appToken: SLACK_APP_TOKEN } : {}),
     ...(SLACK_API_URL ? { apiUrl: SLACK_API_URL } : {}),
+    ...(config.SLACK_OWNERS_CHANNEL ? { ownersChannel: config.SLACK_OWNERS_CHANNEL } : {}),
     log,
   });
 }

@@ -98,7 +98,7 @@ export class FakeSlackApi {
   }
 
   /** A response_url for a signed payload; posts to it land in `responses` under `id`. */
-  responseUrl(id = randomUUID()): string {
+  responseUrl(id: string = randomUUID()): string {
     return `${this.url}/response_url/${id}`;
   }
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackAdapter } from '../../adapters/slack/index.ts';
+import type { HearthContext } from '../../src/app/context.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
 import { Composer } from '../../src/core/composer.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
@@ -17,7 +18,7 @@ const OWNER = 'UOWNER1';
 const seen: InboundEvent[] = [];
 const captureFeature: FeatureFactory = () => ({
   name: 'capture',
-  composer: new Composer().use(async (ctx, next) => {
+  composer: new Composer<HearthContext>().use(async (ctx, next) => {
     seen.push(ctx.event);
     await next();
   }),
@@ -32,11 +33,13 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
   beforeAll(async () => {
     seen.length = 0;
     fake = await FakeSlackApi.start();
+    fake.channelMembers.set(OWNERS, [OWNER, 'UPARTNER']);
     const database = await kind.open();
     const adapter = new SlackAdapter({
       botToken: 'xoxb-test',
       signingSecret: SECRET,
       apiUrl: fake.apiUrl,
+      ownersChannel: OWNERS,
       log: adapterLog,
       capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
     });
@@ -203,6 +206,25 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
     expect(app.log.find('warn', 'owner command refused').some((e) => e.fields.userId === 'USTRANGER')).toBe(
       true,
     );
+  });
+
+  it("treats a member of the owners' channel as an owner in a DM with the bot", async () => {
+    await signer.slashCommand({
+      userId: 'UPARTNER',
+      channelId: 'DPARTNER',
+      channelName: 'directmessage',
+      text: 'topics',
+    });
+    const [reply] = await fake.waitForMessages('DPARTNER', 1);
+    expect(reply?.text).toMatch(/^Topics:/);
+    await signer.slashCommand({
+      userId: 'UOUTSIDER',
+      channelId: 'DOUTSIDER',
+      channelName: 'directmessage',
+      text: 'topics',
+    });
+    const [refused] = await fake.waitForMessages('DOUTSIDER', 1);
+    expect(refused?.text).toMatch(/only for the owners/);
   });
 
   it('refuses a customer on another platform (console) trying /hearth', async () => {

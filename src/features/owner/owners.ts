@@ -7,7 +7,9 @@ export const CONSOLE_OWNERS_CHANNEL = '#owners';
 
 /**
  * Owners are whoever writes in the private owners' Slack channel, plus the Slack user ids listed in
- * SLACK_OWNER_USER_IDS (wherever they write on Slack). Nobody on a customer platform is an owner.
+ * SLACK_OWNER_USER_IDS (wherever they write on Slack). Members of the owners' channel writing
+ * elsewhere on Slack count too: the Slack adapter marks them `sender.isAdmin`. Nobody on a customer
+ * platform is an owner.
  */
 export function createOwners(config: Config): Owners {
   const channelId = config.SLACK_OWNERS_CHANNEL ?? CONSOLE_OWNERS_CHANNEL;
@@ -16,7 +18,11 @@ export function createOwners(config: Config): Owners {
     channel: { platform: 'slack', chatId: channelId },
     isOwner(event: InboundEvent): boolean {
       if (event.address.platform !== 'slack' || event.sender.isBot) return false;
-      return event.address.chatId === channelId || ownerUserIds.has(event.sender.userId);
+      return (
+        event.address.chatId === channelId ||
+        ownerUserIds.has(event.sender.userId) ||
+        event.sender.isAdmin === true
+      );
     },
   };
 }
