@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { TEST_DATABASES } from '../support/databases.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
+import { countsOf, owner, pollIdFrom, press, voteNative, waitFor } from './helpers.ts';
+
+const VOTERS = 300;
+
+describe.each(TEST_DATABASES)('polls: concurrent votes ($name)', (kind) => {
+  let database: Database;
+  let app: TestHearth;
+
+  beforeAll(async () => {
+    database = await kind.open();
+    app = await startTestHearth({ database });
+    await database.prisma.channel.createMany({
+      data: [
+        { platform: 'console', chatId: '#crowd', name: 'crowd' },
+        { platform: 'telegram', chatId: '#tgcrowd', name: 'tgcrowd' },
+      ],
+    });
+  });
+  afterAll(async () => app?.stop());
+
+  async function createPoll(args: string): Promise<{ pollId: string; nativePollId: string }> {
+    const [reply] = await owner(app, `/hearth poll ${args} --to #crowd #tgcrowd`);
+    const pollId = await pollIdFrom(database, reply);
+    const post = await waitFor(
+      () => database.prisma.pollPost.findFirst({ where: { pollId, nativePollId: { not: null } } }),
+      'native poll posted',
+    );
+    return { pollId, nativePollId: post.nativePollId ?? '' };
+  }
+
+  it(`counts ${VOTERS} parallel button votes exactly`, async () => {
+    const { pollId } = await createPoll('"Crowd?" "A" "B" "C"');
+    await Promise.all(
+      Array.from({ length: VOTERS }, (_, i) =>
+        press(app, {
+          platform: 'console',
+          userId: `crowd-${i}`,
+          chatId: '#crowd',
+          value: `${pollId}:${i % 3}`,
+        }),
+      ),
+    );
+    expect(await countsOf(database, pollId, 3)).toEqual([VOTERS / 3, VOTERS / 3, VOTERS / 3]);
+    expect(app.log.find('error', '')).toHaveLength(0);
+  });
+
+  it('a member changing a single-choice vote in parallel (three answers at once) keeps exactly one vote', async () => {
+    const { pollId, nativePollId } = await createPoll('"Race?" "A" "B" "C"');
+    const members = 60;
+    await Promise.all(
+      Array.from({ length: members }, (_, i) => [
+        voteNative(app, {
+          platform: 'telegram',
+          userId: `racer-${i}`,
+          chatId: `racer-${i}`,
+          pollRef: nativePollId,
+          optionIds: [0],
+        }),
+        voteNative(app, {
+          platform: 'telegram',
+          userId: `racer-${i}`,
+          chatId: `racer-${i}`,
+          pollRef: nativePollId,
+          optionIds: [1],
+        }),
+        voteNative(app, {
+          platform: 'telegram',
+          userId: `racer-${i}`,
+          chatId: `racer-${i}`,
+          pollRef: nativePollId,
+          optionIds: [2],
+        }),
+      ]).flat(),
+    );
+    const perMember = await database.prisma.vote.groupBy({
+      by: ['memberId'],
+      where: { pollId },
+      _count: { _all: true },
+    });
+    expect(perMember).toHaveLength(members);
+    expect(perMember.every((m) => m._count._all === 1)).toBe(true);
+  });
+
+  it('closing while votes pour in: the posted result equals what the table holds, later votes are refused', async () => {
+    const { pollId } = await createPoll('"Closing race?" "Yes" "No" --multi');
+    const presses = Array.from({ length: 200 }, (_, i) =>
+      press(app, { platform: 'console', userId: `late-${i}`, chatId: '#crowd', value: `${pollId}:${i % 2}` }),
+    );
+    // Close once some votes are in, with the rest still arriving.
+    await waitFor(async () => (await database.prisma.vote.count({ where: { pollId } })) >= 20, 'first votes');
+    const [closed] = await owner(app, `/hearth poll close ${pollId.slice(0, 8)}`);
+    expect(closed).toMatch(/Closed poll/);
+    const replies = await Promise.all(presses);
+    const fact = await database.prisma.metricEvent.findFirstOrThrow({
+      where: { type: 'poll_closed', data: { path: ['pollId'], equals: pollId } },
+    });
+    const counted = await countsOf(database, pollId, 2);
+    expect((fact.data as { counts: number[] }).counts).toEqual(counted);
+    const refused = replies.filter((r) => r.some((t) => t.includes('closed'))).length;
+    expect(counted[0]! + counted[1]! + refused).toBe(200);
+    const after = await press(app, {
+      platform: 'console',
+      userId: 'late-0',
+      chatId: '#crowd',
+      value: `${pollId}:1`,
+    });
+    expect(after).toEqual(['Thanks! This poll is closed now, so your vote was not counted.']);
+    expect(await countsOf(database, pollId, 2)).toEqual(counted);
+  });
+});
