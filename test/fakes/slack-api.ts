@@ -14,6 +14,9 @@
  *      Retry-After), `server-error` (HTTP 500), or `{kind:'error', error:'channel_not_found'}` (ok:false).
  *    - `waitFor(predicate)` polls `calls` until one matches (5 s default), for asynchronous sends.
  *    - `channelMembers` (conversations.members), `users` (users.info) can be filled by the test.
+ *    - Socket Mode: `startSocketMode()` opens a ws://127.0.0.1 server that apps.connections.open
+ *      points to; `sendEnvelope(type, payload)` pushes an envelope (slash_commands, interactive,
+ *      events_api) and resolves with the client's ack. Close the SDK first, then `close()`.
  * 2. `SlackRequestSigner` — the inbound side: builds slash commands, interactions (block_actions,
  *    view_submission) and Events API callbacks, signs them with HMAC v0 like Slack does
  *    (`x-slack-signature`, `x-slack-request-timestamp`) and POSTs them to Hearth. Options forge the
@@ -24,6 +27,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 /** One Web API call as the fake received it. */
 export interface SlackApiCall {
@@ -71,6 +75,9 @@ export class FakeSlackApi {
   private readonly failures = new Map<string, FakeSlackFailure[]>();
   private readonly uploads = new Map<string, { name: string; content?: Buffer }>();
   private seq = 0;
+  private socketServer: WebSocketServer | undefined;
+  private socket: WebSocket | undefined;
+  private readonly acks = new Map<string, (ack: Record<string, unknown>) => void>();
 
   private constructor(private readonly server: Server) {}
 
@@ -152,7 +159,54 @@ export class FakeSlackApi {
     this.responses.length = 0;
   }
 
-  close(): Promise<void> {
+  /** Starts the fake Socket Mode WebSocket server; apps.connections.open then points to it. */
+  async startSocketMode(): Promise<void> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    this.socketServer = wss;
+    this.socketUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/link`;
+    wss.on('connection', (socket) => {
+      this.socket = socket;
+      socket.on('message', (data) => {
+        const ack = JSON.parse(String(data)) as Record<string, unknown>;
+        const resolve = this.acks.get(String(ack.envelope_id));
+        this.acks.delete(String(ack.envelope_id));
+        resolve?.(ack);
+      });
+      socket.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' } }));
+    });
+  }
+
+  /** True once a Socket Mode client is connected. */
+  get socketConnected(): boolean {
+    return this.socket?.readyState === 1;
+  }
+
+  /** Pushes one Socket Mode envelope; resolves with the client's ack (its envelope_id and payload). */
+  sendEnvelope(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('fake Slack: no Socket Mode client connected'));
+    const envelopeId = randomUUID();
+    const acked = new Promise<Record<string, unknown>>((resolve) => this.acks.set(envelopeId, resolve));
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        accepts_response_payload: type !== 'events_api',
+        payload,
+      }),
+    );
+    return acked;
+  }
+
+  async close(): Promise<void> {
+    if (this.socketServer) {
+      for (const client of this.socketServer.clients) client.terminate();
+      await new Promise<void>((resolve) => this.socketServer?.close(() => resolve()));
+    }
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
