@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackAdapter } from '../../adapters/slack/index.ts';
+import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
+import { HttpServer } from '../../src/http/server.ts';
+import { FakeSlackApi } from '../fakes/slack-api.ts';
+import { CapturingLogger } from '../support/logger.ts';
+
+/** Sends through the real WebClient to the fake: threads, edits, files, blocks, and error mapping. */
+describe('Slack adapter sends', () => {
+  let fake: FakeSlackApi;
+  let adapter: SlackAdapter;
+  let http: HttpServer;
+  let port = 0;
+  const log = new CapturingLogger();
+
+  beforeAll(async () => {
+    fake = await FakeSlackApi.start();
+    adapter = new SlackAdapter({ botToken: 'xoxb-test', signingSecret: 's', apiUrl: fake.apiUrl, log });
+    http = new HttpServer(log);
+    adapter.mount(http);
+    port = await http.listen(0, '127.0.0.1');
+    await adapter.start(async () => ({ handled: true, enqueued: 0 }));
+  });
+  afterAll(async () => {
+    await adapter?.stop();
+    await http?.close();
+    await fake?.close();
+  });
+
+  it('posts into a thread (thread_ts) and edits a message in place', async () => {
+    const to = { platform: 'slack' as const, chatId: 'COWNERS', threadId: '1700000000.000042' };
+    const sent = await adapter.send({ id: '1', to, text: 'Reply in thread' });
+    expect(fake.messages('COWNERS').at(-1)).toMatchObject({
+      text: 'Reply in thread',
+      threadTs: '1700000000.000042',
+    });
+    await adapter.send({
+      id: '2',
+      to,
+      text: 'Edited',
+      editMessageId: sent.messageId,
+      buttons: [[{ actionId: 'a', label: 'Go' }]],
+    });
+    expect(fake.messages('COWNERS').find((m) => m.ts === sent.messageId)).toMatchObject({
+      text: 'Edited',
+      edited: true,
+      buttonLabels: ['Go'],
+    });
+  });
+
+  it('sends Block Kit as given, with text as the fallback, and files with files.uploadV2', async () => {
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: 'Stats' } }];
+    await adapter.send({ id: '3', to: { platform: 'slack', chatId: 'C2' }, text: 'Stats fallback', blocks });
+    expect(fake.messages('C2')[0]).toMatchObject({ text: 'Stats fallback', blocks });
+    const file = {
+      name: 'x.json',
+      contentBase64: Buffer.from('{"x":1}').toString('base64'),
+      mimeType: 'application/json',
+    };
+    const result = await adapter.send({
+      id: '4',
+      to: { platform: 'slack', chatId: 'C2' },
+      text: 'Export',
+      file,
+    });
+    expect(result.messageId).toMatch(/^F/);
+    expect(fake.messages('C2')[1]?.file?.content.toString()).toBe('{"x":1}');
+    // Poll options become buttons (Slack has no native polls).
+    await adapter.send({
+      id: '5',
+      to: { platform: 'slack', chatId: 'C3' },
+      text: 'Lunch?',
+      poll: { pollId: 'p1', question: 'Lunch?', options: ['Pizza', 'Soup'], multi: false, anonymous: false },
+    });
+    expect(fake.messages('C3')[0]?.buttonLabels).toEqual(['Pizza', 'Soup']);
+  });
+
+  it('maps Slack errors: 429 → RateLimitedError, channel errors → PermanentError, 5xx and network → TransientError', async () => {
+    const to = { platform: 'slack' as const, chatId: 'C9' };
+    const send = () => adapter.send({ id: 'e', to, text: 'x' }).catch((e: unknown) => e);
+    fake.failNext('chat.postMessage', { kind: 'rate-limited', retryAfterSeconds: 2 });
+    expect(await send()).toMatchObject({ constructor: RateLimitedError, retryAfterMs: 2000 });
+    for (const error of ['channel_not_found', 'not_in_channel', 'account_inactive']) {
+      fake.failNext('chat.postMessage', { kind: 'error', error });
+      const mapped = await send();
+      expect(mapped).toBeInstanceOf(PermanentError);
+      expect((mapped as PermanentError).recipientGone).toBe(true);
+    }
+    fake.failNext('chat.postMessage', { kind: 'error', error: 'invalid_blocks' });
+    expect(await send()).toMatchObject({ constructor: PermanentError, recipientGone: false });
+    fake.failNext('chat.postMessage', { kind: 'server-error' });
+    expect(await send()).toBeInstanceOf(TransientError);
+    const offline = new SlackAdapter({
+      botToken: 'xoxb',
+      signingSecret: 's',
+      apiUrl: 'http://127.0.0.1:9/api/',
+      log,
+    });
+    expect(await offline.send({ id: 'n', to, text: 'x' }).catch((e: unknown) => e)).toBeInstanceOf(
+      TransientError,
+    );
+  });
+
+  it('answers 503 before start and never crashes on a malformed body', async () => {
+    const idle = new SlackAdapter({ botToken: 'xoxb', signingSecret: 's', apiUrl: fake.apiUrl, log });
+    const idleHttp = new HttpServer(log);
+    idle.mount(idleHttp);
+    const idlePort = await idleHttp.listen(0, '127.0.0.1');
+    const response = await fetch(`http://127.0.0.1:${idlePort}/slack/events`, { method: 'POST', body: 'x' });
+    expect(response.status).toBe(503);
+    await idleHttp.close();
+    const garbage = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(garbage.status).toBe(401); // unsigned: rejected before parsing
+  });
+});
