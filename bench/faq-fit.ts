@@ -12,6 +12,8 @@ import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts
 
 interface Sample {
   file: number;
+  /** True for samples from a random small subset of the file's FAQ (small-business sized FAQs). */
+  subset: boolean;
   expected: string | null;
   ids: string[];
   features: number[][];
@@ -19,20 +21,44 @@ interface Sample {
   queryFeatures: number[];
 }
 
-function loadSamples(path: string, file: number): Sample[] {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as {
-    faq: FaqDocument[];
-    queries: { text: string; expected: string | null }[];
+interface BenchData {
+  faq: FaqDocument[];
+  queries: { text: string; expected: string | null }[];
+}
+
+/** Small deterministic PRNG (mulberry32). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Samples of a file against its whole FAQ, or against a random subset of `subsetSize` entries. */
+function loadSamples(data: BenchData, file: number, subsetSize?: number, seed = 1): Sample[] {
+  const random = seededRandom(seed);
+  let faq = data.faq;
+  let queries = data.queries;
+  if (subsetSize !== undefined) {
+    faq = [...data.faq].sort(() => random() - 0.5).slice(0, subsetSize);
+    // Half the queries, so the subsets do not outweigh the whole FAQs.
+    queries = data.queries.filter(() => random() < 0.5);
+  }
+  const kept = new Set(faq.map((entry) => entry.id));
   const matcher = new FaqMatcher();
   matcher.replaceAll(
-    data.faq.map((entry) => ({ id: entry.id, question: entry.question, alternatives: entry.alternatives })),
+    faq.map((entry) => ({ id: entry.id, question: entry.question, alternatives: entry.alternatives })),
   );
-  return data.queries.map((query) => {
+  return queries.map((query) => {
     const explained = matcher.explain(query.text);
     return {
       file,
-      expected: query.expected,
+      subset: subsetSize !== undefined,
+      expected: query.expected !== null && kept.has(query.expected) ? query.expected : null,
       ids: explained.candidates.map((candidate) => candidate.id),
       features: explained.candidates.map((candidate) => candidate.features),
       unexplained: explained.candidates.map((candidate) => candidate.unexplained),
@@ -89,6 +115,7 @@ function decide(sample: Sample, ranker: readonly number[]): Decision {
     abstainFeatures: [
       best.score,
       best.score - (scored[1]?.score ?? 0),
+      scored[1] ? 0 : 1,
       ...best.f,
       best.unexplained,
       ...sample.queryFeatures,
@@ -170,7 +197,20 @@ function bestThreshold(
   let best = 0.5;
   let bestScore = -1;
   for (let t = 0.2; t <= 0.8; t += 0.02) {
-    const s = score(samples, ranker, abstain, t).overall;
+    // Whole FAQs and small subsets count equally.
+    const s =
+      score(
+        samples.filter((x) => !x.subset),
+        ranker,
+        abstain,
+        t,
+      ).overall +
+      score(
+        samples.filter((x) => x.subset),
+        ranker,
+        abstain,
+        t,
+      ).overall;
     if (s > bestScore) {
       bestScore = s;
       best = t;
@@ -184,9 +224,47 @@ if (paths.length < 2) {
   console.error('usage: npx tsx bench/faq-fit.ts <a.json> <b.json>');
   process.exit(1);
 }
-const all = paths.flatMap((path, i) => loadSamples(path, i));
+const SUBSET_SIZES = [3, 5, 8, 12, 20];
+const all = paths.flatMap((path, i) => {
+  const data = JSON.parse(readFileSync(path, 'utf8')) as BenchData;
+  return [
+    ...loadSamples(data, i),
+    ...SUBSET_SIZES.flatMap((size, k) => loadSamples(data, i, size, 100 * i + k + 1)),
+  ];
+});
 const dims = all.find((s) => s.features.length > 0)?.features[0]?.length ?? 0;
 const round = (values: readonly number[]) => values.map((v) => Number(v.toFixed(3)));
+/** Scores of the whole-FAQ samples and of the small-subset samples. */
+function report(
+  samples: readonly Sample[],
+  ranker: readonly number[],
+  abstain: readonly number[],
+  threshold: number,
+) {
+  const round4 = (r: { overall: number; inScopeTop1: number }) => ({
+    overall: Number(r.overall.toFixed(4)),
+    inScopeTop1: Number(r.inScopeTop1.toFixed(4)),
+  });
+  return {
+    whole: round4(
+      score(
+        samples.filter((s) => !s.subset),
+        ranker,
+        abstain,
+        threshold,
+      ),
+    ),
+    subsets: round4(
+      score(
+        samples.filter((s) => s.subset),
+        ranker,
+        abstain,
+        threshold,
+      ),
+    ),
+  };
+}
+
 for (let held = 0; held < paths.length; held++) {
   const train = all.filter((s) => s.file !== held);
   const test = all.filter((s) => s.file === held);
@@ -194,10 +272,8 @@ for (let held = 0; held < paths.length; held++) {
   const abstain = fitAbstain(train, ranker);
   const threshold = bestThreshold(train, ranker, abstain);
   console.log(
-    `fit without ${paths[held]}: held-out`,
-    score(test, ranker, abstain, threshold),
-    'threshold',
-    threshold,
+    `fit without ${paths[held]} (threshold ${threshold}): held-out`,
+    JSON.stringify(report(test, ranker, abstain, threshold)),
   );
 }
 const ranker = fitRanker(all, dims);
@@ -206,11 +282,13 @@ const threshold = bestThreshold(all, ranker, abstain);
 for (let i = 0; i < paths.length; i++) {
   console.log(
     `fit on all, ${paths[i]}:`,
-    score(
-      all.filter((s) => s.file === i),
-      ranker,
-      abstain,
-      threshold,
+    JSON.stringify(
+      report(
+        all.filter((s) => s.file === i),
+        ranker,
+        abstain,
+        threshold,
+      ),
     ),
   );
 }

@@ -66,11 +66,13 @@ export const RANK_FEATURES = [
 export const ABSTAIN_FEATURES = [
   'top',
   'margin',
+  'noRunnerUp',
   ...RANK_FEATURES,
   'unexplained',
   'known',
   'exactShare',
   'shortQuery',
+  'smallFaq',
 ] as const;
 
 export interface MatcherSettings {
@@ -102,12 +104,12 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [-0.277, 0.028, 0.869, 1.537, 0.422, 0.257, 1.245, 0.297, 0.185],
+  rankerWeights: [-0.042, 0.008, 0.781, 1.359, 0.512, 0.092, 1.329, 0.283, 0.17],
   abstainWeights: [
-    0.557, 2.39, -1.768, 0.018, -0.593, 4.187, 0.339, 0.554, 0.263, -0.634, 1.107, 1.485, -0.253, 0.728,
-    -0.721, -4.173,
+    0.472, 1.241, -1.313, -1.958, 0.268, -0.119, 2.774, 2.087, 0.619, 1.186, -0.219, 2.558, 1.364, -0.956,
+    1.189, -0.596, -6.023, -4.518,
   ],
-  minConfidence: 0.26,
+  minConfidence: 0.24,
 };
 
 /** A question term with its weight and the FAQ terms it matches. */
@@ -257,6 +259,7 @@ export class FaqMatcher {
     const abstainFeatures = [
       best.score,
       best.score - (candidates[1]?.score ?? 0),
+      candidates[1] ? 0 : 1,
       ...best.features,
       best.unexplained,
       ...this.queryFeatures(query),
@@ -440,7 +443,12 @@ export class FaqMatcher {
 
   /** Features of the question alone (the tail of ABSTAIN_FEATURES). */
   private queryFeatures(query: PreparedQuery): number[] {
-    return [query.known, query.exactShare, query.terms.length <= 2 ? 1 : 0];
+    return [
+      query.known,
+      query.exactShare,
+      query.terms.length <= 2 ? 1 : 0,
+      1 / Math.sqrt(Math.max(1, this.size)),
+    ];
   }
 
   /** Weight (relative to the rarest term) of the heaviest question term the entry does not explain. */
