@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackAdapter } from '../../adapters/slack/index.ts';
+import type { Database } from '../../src/db/database.ts';
+import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
+import { TEST_DATABASES } from '../support/databases.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
+import { CapturingLogger } from '../support/logger.ts';
+
+const SECRET = 'support-test-signing-secret';
+const OWNERS = 'COWNERS';
+const OWNER = 'UOWNER1';
+const WAIT_MS = 15_000;
+
+async function until<T>(read: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($name)', (kind) => {
+  let fake: FakeSlackApi;
+  let database: Database;
+  let app: TestHearth;
+  let signer: SlackRequestSigner;
+
+  beforeAll(async () => {
+    fake = await FakeSlackApi.start();
+    database = await kind.open();
+    const adapter = new SlackAdapter({
+      botToken: 'xoxb-test',
+      signingSecret: SECRET,
+      apiUrl: fake.apiUrl,
+      ownersChannel: OWNERS,
+      log: new CapturingLogger(),
+      capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
+    });
+    app = await startTestHearth({ database, adapters: [adapter], env: { SLACK_OWNERS_CHANNEL: OWNERS } });
+    signer = new SlackRequestSigner(SECRET, `${app.baseUrl}/slack/events`, fake);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await fake?.close();
+  });
+
+  it('posts the handoff thread to Slack and relays a signed owner reply to the console customer', async () => {
+    const question = 'Could you engrave a name on the mug I bought?';
+    const asked = await app.post('/console/api/messages', {
+      platform: 'telegram',
+      userId: 'tina',
+      name: 'Tina',
+      text: question,
+    });
+    expect(asked.status).toBe(200);
+
+    const [root] = await fake.waitForMessages(OWNERS, 1, WAIT_MS);
+    expect(root?.text).toContain('Tina on telegram');
+    expect(root?.text).toContain(question);
+    expect(root?.threadTs).toBeUndefined();
+    expect(root?.buttonLabels).toEqual(expect.arrayContaining(['✅ Resolve', '📚 Save answer as FAQ']));
+    const rootTs = root?.ts ?? '';
+    const handoff = await until(
+      async () =>
+        (await database.prisma.handoff.findFirst({ where: { ownerThreadId: rootTs } })) ?? undefined,
+      'the thread ts stored on the handoff',
+    );
+    expect(handoff).toMatchObject({
+      platform: 'telegram',
+      chatId: 'tina',
+      ownerChannelId: OWNERS,
+      status: 'open',
+    });
+
+    const reply = await signer.message({
+      userId: OWNER,
+      channelId: OWNERS,
+      threadTs: rootTs,
+      text: 'Yes - bring it in and we engrave it for free.',
+    });
+    expect(reply.status).toBe(200);
+    const relayed = await until(
+      () =>
+        app.hub.transcript
+          .after(0)
+          .find(
+            (e) =>
+              e.direction === 'out' &&
+              e.platform === 'telegram' &&
+              e.chatId === 'tina' &&
+              e.text.includes('engrave it'),
+          ),
+      'the owner reply relayed to the customer',
+    );
+    expect(relayed.text).toBe('💬 Yes - bring it in and we engrave it for free.');
+    const ack = await until(
+      () =>
+        fake.messages(OWNERS).find((m) => m.threadTs === rootTs && m.text.includes('Sent to the customer')),
+      'the acknowledgement in the thread',
+    );
+    expect(ack.channel).toBe(OWNERS);
+
+    // A follow-up from the same customer lands in the same Slack thread.
+    await app.post('/console/api/messages', { platform: 'telegram', userId: 'tina', text: 'Also a date?' });
+    await until(
+      () => fake.messages(OWNERS).find((m) => m.threadTs === rootTs && m.text.includes('Also a date?')),
+      'the follow-up in the thread',
+    );
+
+    const press = await signer.buttonPress({
+      userId: OWNER,
+      channelId: OWNERS,
+      actionId: 'support:resolve#0',
+      value: handoff.id,
+      messageTs: rootTs,
+    });
+    expect(press.status).toBe(200);
+    await until(
+      () => fake.messages(OWNERS).find((m) => m.threadTs === rootTs && m.text.includes('Resolved by')),
+      'the resolution note in the thread',
+    );
+    const closed = await database.prisma.handoff.findUniqueOrThrow({ where: { id: handoff.id } });
+    expect(closed.status).toBe('resolved');
+    expect(closed.firstAnsweredAt).toBeInstanceOf(Date);
+  });
+});
