@@ -70,7 +70,8 @@ describe.each(TEST_DATABASES)(
       expect([...perChat.keys()].sort()).toEqual(expected.sort());
       expect([...perChat.values()].every((n) => n === 1)).toBe(true);
       const stats = fake.stats();
-      expect(stats.rateLimited).toBeGreaterThan(10);
+      // At least the ten injected 429s; more when the limiter outpaces the fake (depends on machine speed).
+      expect(stats.rateLimited).toBeGreaterThanOrEqual(10);
       expect(stats.failed).toBeGreaterThanOrEqual(25);
       // The blocked member: dead-lettered once, unsubscribed by the platform.
       const identity = await database.prisma.identity.findFirstOrThrow({ where: { dmChatId: blocked } });
