@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserFacingError } from '../../src/core/errors.ts';
 import { renderingFor } from '../../src/features/polls/audience.ts';
-import { parsePollRequest, parseWhen, tokenize } from '../../src/features/polls/parse.ts';
+import { parseClosing, parsePollRequest, tokenize } from '../../src/features/polls/parse.ts';
 import {
   bar,
   parseVoteValue,
@@ -25,7 +25,7 @@ describe('poll command parsing', () => {
       options: ['Mon day', 'Tue', 'Wed'],
       multi: true,
       anonymous: true,
-      closesAt: new Date('2026-11-24T12:00:00Z'),
+      closes: { afterMs: 26 * 3_600_000 },
       targets: ['#community', 'news'],
     });
   });
@@ -49,7 +49,7 @@ describe('poll command parsing', () => {
     ['"Q?" "a" "b', /quote is not closed/],
     ['"Q?" "a" "b" --frobnicate', /Unknown option --frobnicate/],
     ['"Q?" "a" "b" --closes', /--closes needs a time/],
-    ['"Q?" "a" "b" --closes yesterday', /can't read the time/],
+    ['"Q?" "a" "b" --closes yesterday', /can't read the closing time/],
     ['"Q?" "a" "b" --closes 2020-01-01', /in the past/],
     ['"Q?" "a" "b" --to', /--to needs/],
     [`"${'x'.repeat(301)}" "a" "b"`, /question is too long/],
@@ -59,11 +59,29 @@ describe('poll command parsing', () => {
     expect(() => parsePollRequest(args, NOW)).toThrow(message);
   });
 
-  it('reads durations and ISO times (UTC unless an offset is given)', () => {
-    expect(parseWhen('30m', NOW)).toEqual(new Date('2026-11-23T10:30:00Z'));
-    expect(parseWhen('1w', NOW)).toEqual(new Date('2026-11-30T10:00:00Z'));
-    expect(parseWhen('2026-12-01 18:00', NOW)).toEqual(new Date('2026-12-01T18:00:00Z'));
-    expect(parseWhen('2026-12-01T18:00+01:00', NOW)).toEqual(new Date('2026-12-01T17:00:00Z'));
+  it('reads closing durations and times (UTC unless an offset or a zone is given)', () => {
+    expect(parseClosing('30m', NOW)).toEqual({ afterMs: 30 * 60_000 });
+    expect(parseClosing('in 2h', NOW)).toEqual({ afterMs: 2 * 3_600_000 });
+    expect(parseClosing('1w', NOW)).toEqual({ afterMs: 7 * 86_400_000 });
+    expect(parseClosing('2026-12-01 18:00', NOW)).toEqual({ at: new Date('2026-12-01T18:00:00Z') });
+    expect(parseClosing('2026-12-01T18:00+01:00', NOW)).toEqual({ at: new Date('2026-12-01T17:00:00Z') });
+    expect(parseClosing('tomorrow 18:00 Europe/Berlin', NOW)).toEqual({
+      at: new Date('2026-11-24T17:00:00Z'),
+    });
+  });
+
+  it('reads --at: once (closing counted from the posting) or repeating (closing must be a duration)', () => {
+    const once = parsePollRequest('"Q?" "a" "b" --at 2026-11-25 09:00 --closes 1d', NOW);
+    expect(once.at).toEqual({ kind: 'once', runAt: new Date('2026-11-25T09:00:00Z'), timezone: 'UTC' });
+    expect(once.closes).toEqual({ afterMs: 86_400_000 });
+    const weekly = parsePollRequest('"Q?" "a" "b" --at every monday 09:00 Europe/Berlin --closes 2d', NOW);
+    expect(weekly.at).toEqual({ kind: 'cron', cron: '0 9 * * 1', timezone: 'Europe/Berlin' });
+    expect(parsePollRequest('"Q?" "a" "b" --at "0 9 * * 1"', NOW).at).toMatchObject({ cron: '0 9 * * 1' });
+    expect(() => parsePollRequest('"Q?" "a" "b" --at every monday 09:00 --closes 2026-12-01', NOW)).toThrow(
+      /repeating poll closes a while after each posting/,
+    );
+    expect(() => parsePollRequest('"Q?" "a" "b" --at whenever', NOW)).toThrow(UserFacingError);
+    expect(() => parsePollRequest('"Q?" "a" "b" --at 2020-01-01 09:00', NOW)).toThrow(/in the past/);
   });
 });
 

@@ -22,7 +22,7 @@ export interface Recipient {
  * Reads `--to` targets: `#name` is a community channel (by its name, or its chat id), anything else
  * a topic. No targets = every active community channel. Unknown names are refused with the list.
  */
-export async function resolveAudience(db: Db, targets: string[]): Promise<PollAudience> {
+export async function resolveAudience(db: Tx | Db, targets: string[]): Promise<PollAudience> {
   const channels = await db.channel.findMany({ where: { active: true } });
   if (targets.length === 0) {
     if (channels.length === 0) {

@@ -1,13 +1,15 @@
 import type { HearthContext } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
+import { resolveAudience } from './audience.ts';
 import { parsePollRequest } from './parse.ts';
 import { formatTime, shortId } from './render.ts';
+import { describeAt, POLL_SCHEDULE_KIND, payloadOf } from './schedule.ts';
 import type { PollService } from './service.ts';
 import type { PollRecord } from './store.ts';
 
 const POLL_USAGE =
-  'poll "Question?" "Option A" "Option B" ... [--multi] [--anonymous] [--closes <2h|1d|2026-12-01 18:00>] [--to <topic|#channel>...]' +
+  'poll "Question?" "Option A" "Option B" ... [--multi] [--anonymous] [--closes <2h|1d|2026-12-01 18:00>] [--to <topic|#channel>...] [--at <when>]' +
   ' | poll close <id> | poll results <id>';
 
 /** How many polls `/hearth polls` lists. */
@@ -37,7 +39,22 @@ export function pollOwnerCommands(service: PollService): OwnerCommand[] {
 
 async function createPoll(ctx: HearthContext, service: PollService, args: string): Promise<void> {
   if (!args.trim()) throw new UserFacingError('Give the question and at least two options, each in quotes.');
-  const request = parsePollRequest(args, ctx.services.now());
+  const { services } = ctx;
+  const request = parsePollRequest(args, services.now(), services.config.SCHEDULE_TIMEZONE);
+  if (request.at) {
+    // Checked now so a typo is answered now, not when the schedule fires.
+    await resolveAudience(services.db, request.targets);
+    const schedule = await services.scheduler.store.create({
+      kind: POLL_SCHEDULE_KIND,
+      when: request.at,
+      payload: payloadOf(request),
+      createdBy: ctx.event.sender.userId,
+    });
+    services.scheduler.changed();
+    const text = `Poll "${request.question}" scheduled ${describeAt(request.at)} (schedule \`${schedule.id.slice(0, 8)}\`; cancel it with /hearth cancel ${schedule.id.slice(0, 8)}).`;
+    await ctx.reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    return;
+  }
   const { poll, posted } = await service.create(request, ctx.event.sender.userId);
   const total = posted.native + posted.buttons + posted.numbered;
   const how = [

@@ -2,6 +2,7 @@ import type { FeatureFactory } from '../../app/feature.ts';
 import type { SystemJob } from '../../scheduler/system-job.ts';
 import { pollOwnerCommands } from './commands.ts';
 import { pollsComposer } from './composer.ts';
+import { POLL_SCHEDULE_KIND, pollScheduleHandler } from './schedule.ts';
 import { PollService } from './service.ts';
 
 export { PollService } from './service.ts';
@@ -16,6 +17,7 @@ export const CLOSE_DUE_JOB = 'polls.close-due';
  */
 export const pollsFeature: FeatureFactory = (services) => {
   const service = new PollService(services);
+  services.scheduler.handle(POLL_SCHEDULE_KIND, pollScheduleHandler(services, service));
   const closeDue: SystemJob = {
     name: CLOSE_DUE_JOB,
     cron: '* * * * *',

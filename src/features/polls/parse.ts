@@ -1,4 +1,5 @@
 import { UserFacingError } from '../../core/errors.ts';
+import { parseWhen, WHEN_GRAMMAR, type When } from '../../scheduler/when.ts';
 
 /** Option count limits every rendering accepts (Telegram and Discord native polls take 2–10). */
 export const MIN_OPTIONS = 2;
@@ -14,9 +15,20 @@ export interface PollRequest {
   multi: boolean;
   anonymous: boolean;
   /** When the poll closes on its own; undefined = only by `/hearth poll close <id>`. */
-  closesAt?: Date;
+  closes?: Closing;
   /** `#channel` names and topic names; empty = every active community channel. */
   targets: string[];
+  /** Post later (once) or repeatedly (a weekly poll); undefined = now. */
+  at?: When;
+}
+
+/** A closing time: a duration after posting (works for scheduled and recurring polls) or an instant. */
+export type Closing = { afterMs: number } | { at: Date };
+
+/** The instant a poll posted at `postedAt` closes. */
+export function closingTime(closes: Closing | undefined, postedAt: Date): Date | undefined {
+  if (!closes) return undefined;
+  return 'at' in closes ? closes.at : new Date(postedAt.getTime() + closes.afterMs);
 }
 
 const DOUBLE_QUOTES = new Set(['"', '“', '”', '„']);
@@ -73,41 +85,73 @@ const UNITS_MS: Record<string, number> = {
 };
 
 /**
- * Reads a closing time: a duration from now (`30m`, `2h`, `1d`, `1w`, `1h30m`) or an ISO date and
- * time (`2026-12-01 18:00`, `2026-12-01T18:00+01:00`; UTC when no offset is given). Must be in the future.
+ * Reads a closing time: a duration after posting (`30m`, `2h`, `1d`, `1w`, `1h30m`, `in 2h`), or an
+ * instant: an ISO date and time (`2026-12-01 18:00`, UTC unless an offset is given) or any one-off
+ * time the scheduler reads (`tomorrow 18:00 Europe/Berlin`). An instant must be in the future.
  */
-export function parseWhen(text: string, now: Date): Date {
-  const value = text.trim().toLowerCase();
-  const duration = /^(?:\d+(?:m|min|h|d|w))+$/.test(value) ? value : undefined;
-  if (duration) {
+export function parseClosing(text: string, now: Date, timezone = 'UTC'): Closing {
+  const value = text
+    .trim()
+    .toLowerCase()
+    .replace(/^in\s+/, '');
+  if (/^(?:\d+\s*(?:m|min|h|d|w))+$/.test(value)) {
     let ms = 0;
-    for (const part of duration.matchAll(/(\d+)(min|m|h|d|w)/g)) {
+    for (const part of value.matchAll(/(\d+)\s*(min|m|h|d|w)/g)) {
       ms += Number(part[1]) * (UNITS_MS[part[2] ?? ''] ?? 0);
     }
     if (ms <= 0) throw new UserFacingError(`"${text}" is not a duration after now.`);
-    return new Date(now.getTime() + ms);
+    return { afterMs: ms };
   }
   const iso = /^(\d{4}-\d{2}-\d{2})(?:[t ](\d{2}:\d{2}(?::\d{2})?))?(z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  let at: Date | undefined;
   if (iso) {
     const offset = iso[3] && iso[3] !== 'z' ? iso[3] : 'Z';
-    const at = new Date(`${iso[1]}T${iso[2] ?? '00:00'}${offset.toUpperCase()}`);
+    at = new Date(`${iso[1]}T${iso[2] ?? '00:00'}${offset.toUpperCase()}`);
     if (Number.isNaN(at.getTime())) throw new UserFacingError(`"${text}" is not a valid date.`);
-    if (at.getTime() <= now.getTime()) throw new UserFacingError(`"${text}" is in the past.`);
-    return at;
+  } else {
+    try {
+      const { when, rest } = parseWhen(text, now, timezone);
+      if (when.kind === 'once' && !rest) at = when.runAt;
+    } catch {
+      // Not a time the scheduler reads either: answered below.
+    }
   }
-  throw new UserFacingError(
-    `I can't read the time "${text}". Use a duration like 2h, 1d, 1w or a date like 2026-12-01 18:00 (UTC).`,
-  );
+  if (!at) {
+    throw new UserFacingError(
+      `I can't read the closing time "${text}". Use a duration like 2h, 1d, 1w or a time like "2026-12-01 18:00" or "tomorrow 18:00 Europe/Berlin".`,
+    );
+  }
+  if (at.getTime() <= now.getTime()) throw new UserFacingError(`"${text}" is in the past.`);
+  return { at };
 }
 
-/** Parses `"Question?" "Option A" "Option B" ... [--multi] [--anonymous] [--closes <when>] [--to <target>...]`. */
-export function parsePollRequest(args: string, now: Date): PollRequest {
+/** Reads `--at`: a one-off or recurring time in the scheduler's grammar. */
+function parseAt(text: string, now: Date, timezone: string): When {
+  // The scheduler reads a cron expression in quotes; the tokenizer took them off.
+  const cron = /^[\d*]\S*(?:\s+\S+){4,5}$/.test(text) && !/:/.test(text);
+  const { when, rest } = parseWhen(cron ? `"${text}"` : text, now, timezone);
+  if (rest)
+    throw new UserFacingError(
+      `I could not read "${rest}" after the --at time. Say it like one of these:\n${WHEN_GRAMMAR}`,
+    );
+  if (when.kind === 'once' && when.runAt.getTime() <= now.getTime()) {
+    throw new UserFacingError(`"${text}" is in the past.`);
+  }
+  return when;
+}
+
+/**
+ * Parses `"Question?" "Option A" "Option B" ... [--multi] [--anonymous] [--closes <when>]
+ * [--to <target>...] [--at <when>]`; times without a zone are read in `timezone`.
+ */
+export function parsePollRequest(args: string, now: Date, timezone = 'UTC'): PollRequest {
   const tokens = tokenize(args);
   const words: string[] = [];
   const targets: string[] = [];
   let multi = false;
   let anonymous = false;
-  let closesAt: Date | undefined;
+  let closesText: string | undefined;
+  let atText: string | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
     const flag = !token.quoted && /^(?:--|—)/.test(token.text) ? token.text.replace(/^(?:--|—)/, '') : null;
@@ -125,11 +169,18 @@ export function parsePollRequest(args: string, now: Date): PollRequest {
         break;
       case 'closes':
       case 'close': {
-        const when = tokens[i + 1];
-        if (!when || isFlag(when)) throw new UserFacingError('--closes needs a time, e.g. --closes 2d.');
-        if (closesAt) throw new UserFacingError('--closes is given twice.');
-        closesAt = parseWhen(when.text, now);
-        i++;
+        if (closesText !== undefined) throw new UserFacingError('--closes is given twice.');
+        closesText = wordsAfter(tokens, i);
+        if (!closesText) throw new UserFacingError('--closes needs a time, e.g. --closes 2d.');
+        i += countWordsAfter(tokens, i);
+        break;
+      }
+      case 'at': {
+        if (atText !== undefined) throw new UserFacingError('--at is given twice.');
+        atText = wordsAfter(tokens, i);
+        if (!atText)
+          throw new UserFacingError(`--at needs a time. Say it like one of these:\n${WHEN_GRAMMAR}`);
+        i += countWordsAfter(tokens, i);
         break;
       }
       case 'to': {
@@ -142,13 +193,45 @@ export function parsePollRequest(args: string, now: Date): PollRequest {
         break;
       }
       default:
-        throw new UserFacingError(`Unknown option --${flag}. Options: --multi, --anonymous, --closes, --to.`);
+        throw new UserFacingError(
+          `Unknown option --${flag}. Options: --multi, --anonymous, --closes, --to, --at.`,
+        );
     }
   }
   const [question, ...options] = words.map((w) => w.trim());
   if (!question) throw new UserFacingError('Give the question and the options, each in quotes.');
   checkQuestion(question, options);
-  return { question, options, multi, anonymous, ...(closesAt ? { closesAt } : {}), targets: unique(targets) };
+  const at = atText === undefined ? undefined : parseAt(atText, now, timezone);
+  const postedAt = at?.kind === 'once' ? at.runAt : now;
+  const closes = closesText === undefined ? undefined : parseClosing(closesText, postedAt, timezone);
+  if (closes && 'at' in closes && at?.kind === 'cron') {
+    throw new UserFacingError(
+      'A repeating poll closes a while after each posting: say --closes 2d, not a date.',
+    );
+  }
+  return {
+    question,
+    options,
+    multi,
+    anonymous,
+    ...(closes ? { closes } : {}),
+    targets: unique(targets),
+    ...(at ? { at } : {}),
+  };
+}
+
+/** The words after a flag up to the next flag, as one text (`--at every monday 09:00`). */
+function wordsAfter(tokens: Token[], flagIndex: number): string {
+  return tokens
+    .slice(flagIndex + 1, flagIndex + 1 + countWordsAfter(tokens, flagIndex))
+    .map((t) => t.text)
+    .join(' ');
+}
+
+function countWordsAfter(tokens: Token[], flagIndex: number): number {
+  let n = 0;
+  while (tokens[flagIndex + 1 + n] && !isFlag(tokens[flagIndex + 1 + n] as Token)) n++;
+  return n;
 }
 
 function isFlag(token: Token): boolean {

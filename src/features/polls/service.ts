@@ -2,10 +2,10 @@ import type { Services } from '../../app/context.ts';
 import type { EnqueueRequest } from '../../core/context.ts';
 import type { ChatAddress, Platform } from '../../core/events.ts';
 import type { OutboundContent, SendResult } from '../../core/outbound.ts';
-import type { Prisma } from '../../db/database.ts';
+import type { Prisma, Tx } from '../../db/database.ts';
 import type { OutboxRow } from '../../delivery/outbox.ts';
 import { recipientsOf, renderingFor, resolveAudience } from './audience.ts';
-import type { PollRequest } from './parse.ts';
+import { closingTime, type PollRequest } from './parse.ts';
 import { parseVoteValue, pollContent, resultsContent, VOTE_ACTION } from './render.ts';
 import { type PollRecord, PollStore, type PostRendering, type Tally } from './store.ts';
 
@@ -41,64 +41,71 @@ export class PollService {
     this.store = new PollStore(services.db, services.metrics);
   }
 
-  /**
-   * Creates the poll and, in the same transaction, one PollPost and one outbox row per chat of the
-   * audience (in batches; the outbox row's dedupe key is `poll:<pollId>:<target>`). The rendering of
-   * each chat follows its platform's capabilities.
-   */
+  /** Creates and posts a poll now, in one transaction. */
   async create(request: PollRequest, createdBy: string | null): Promise<PostedPoll> {
-    const { db } = this.services;
-    const audience = await resolveAudience(db, request.targets);
-    const posted: Record<PostRendering, number> = { native: 0, buttons: 0, numbered: 0 };
-    const poll = await db.$transaction(
-      async (tx) => {
-        const row = await tx.poll.create({
-          data: {
-            question: request.question,
-            multi: request.multi,
-            anonymous: request.anonymous,
-            closesAt: request.closesAt ?? null,
-            audience: audience as unknown as Prisma.InputJsonValue,
-            createdBy,
-            createdAt: this.services.now(),
-            options: { create: request.options.map((text, idx) => ({ idx, text })) },
-          },
-          include: { options: { select: { idx: true, text: true } } },
-        });
-        const poll = (await this.store.find(row.id, tx)) as PollRecord;
-        for await (const page of recipientsOf(tx, audience)) {
-          for (let i = 0; i < page.length; i += INSERT_CHUNK) {
-            const chunk = page.slice(i, i + INSERT_CHUNK).map((recipient) => ({
-              recipient,
-              rendering: renderingFor(
-                this.services.capabilitiesOf(recipient.address.platform),
-                poll,
-                recipient.isDirect,
-              ),
-            }));
-            await tx.pollPost.createMany({
-              data: chunk.map(({ recipient, rendering }) => ({
-                pollId: poll.id,
-                platform: recipient.address.platform,
-                chatId: recipient.address.chatId,
-                rendering,
-              })),
-            });
-            const messages: EnqueueRequest[] = chunk.map(({ recipient, rendering }) => ({
-              to: recipient.address,
-              content: pollContent(poll, rendering),
-              dedupeKey: `poll:${poll.id}:${targetKey(recipient.address)}`,
-              ...(recipient.memberId ? { memberId: recipient.memberId } : {}),
-            }));
-            await this.services.outbox.enqueueMany(messages, tx);
-            for (const { rendering } of chunk) posted[rendering]++;
-          }
-        }
-        return poll;
-      },
+    const posted = await this.services.db.$transaction(
+      async (tx) => this.createIn(tx, request, createdBy, this.services.now()),
       { maxWait: 60_000, timeout: 120_000 },
     );
     this.services.wakeDelivery();
+    return posted;
+  }
+
+  /**
+   * Creates the poll inside `tx` and, in the same transaction, one PollPost and one outbox row per
+   * chat of the audience (in batches; the outbox row's dedupe key is `poll:<pollId>:<target>`). The
+   * rendering of each chat follows its platform's capabilities. `postedAt` starts relative closing times.
+   */
+  async createIn(
+    tx: Tx,
+    request: PollRequest,
+    createdBy: string | null,
+    postedAt: Date,
+  ): Promise<PostedPoll> {
+    const audience = await resolveAudience(tx, request.targets);
+    const posted: Record<PostRendering, number> = { native: 0, buttons: 0, numbered: 0 };
+    const row = await tx.poll.create({
+      data: {
+        question: request.question,
+        multi: request.multi,
+        anonymous: request.anonymous,
+        closesAt: closingTime(request.closes, postedAt) ?? null,
+        audience: audience as unknown as Prisma.InputJsonValue,
+        createdBy,
+        createdAt: postedAt,
+        options: { create: request.options.map((text, idx) => ({ idx, text })) },
+      },
+      select: { id: true },
+    });
+    const poll = (await this.store.find(row.id, tx)) as PollRecord;
+    for await (const page of recipientsOf(tx, audience)) {
+      for (let i = 0; i < page.length; i += INSERT_CHUNK) {
+        const chunk = page.slice(i, i + INSERT_CHUNK).map((recipient) => ({
+          recipient,
+          rendering: renderingFor(
+            this.services.capabilitiesOf(recipient.address.platform),
+            poll,
+            recipient.isDirect,
+          ),
+        }));
+        await tx.pollPost.createMany({
+          data: chunk.map(({ recipient, rendering }) => ({
+            pollId: poll.id,
+            platform: recipient.address.platform,
+            chatId: recipient.address.chatId,
+            rendering,
+          })),
+        });
+        const messages: EnqueueRequest[] = chunk.map(({ recipient, rendering }) => ({
+          to: recipient.address,
+          content: pollContent(poll, rendering),
+          dedupeKey: `poll:${poll.id}:${targetKey(recipient.address)}`,
+          ...(recipient.memberId ? { memberId: recipient.memberId } : {}),
+        }));
+        await this.services.outbox.enqueueMany(messages, tx);
+        for (const { rendering } of chunk) posted[rendering]++;
+      }
+    }
     this.services.log.info({ pollId: poll.id, posted }, 'poll posted');
     return { poll, posted };
   }
@@ -113,10 +120,10 @@ export class PollService {
     const at = this.services.now();
     const closed = await this.store.close(pollId, at, async (tx, poll, tally) => {
       const posts = await tx.pollPost.findMany({ where: { pollId } });
-      const channels = await tx.channel.findMany({
-        where: { OR: posts.map((p) => ({ platform: p.platform, chatId: p.chatId })) },
-        select: { platform: true, chatId: true, threadId: true },
-      });
+      const postedChats = new Set(posts.map((p) => `${p.platform}:${p.chatId}`));
+      const channels = (
+        await tx.channel.findMany({ select: { platform: true, chatId: true, threadId: true } })
+      ).filter((c) => postedChats.has(`${c.platform}:${c.chatId}`));
       const messages: EnqueueRequest[] = [];
       let stopped = 0;
       for (const post of posts) {
