@@ -101,29 +101,39 @@ export function stemWord(word: string): string {
   return word.length <= 3 ? word : stemmer(word);
 }
 
-let conceptOfStem: ReadonlyMap<string, string> | undefined;
+interface ConceptTables {
+  /** A word listed in a group, to its group's term (the first group listing it wins). */
+  byWord: ReadonlyMap<string, string>;
+  /** The stem of a listed word, to its group's term, for inflections the groups do not list. */
+  byStem: ReadonlyMap<string, string>;
+}
 
-/** Stem to the shared term of its curated group (first group wins). */
-function conceptTable(): ReadonlyMap<string, string> {
-  if (conceptOfStem) return conceptOfStem;
-  const table = new Map<string, string>();
+let conceptTables: ConceptTables | undefined;
+
+function loadConceptTables(): ConceptTables {
+  const byWord = new Map<string, string>();
+  const byStem = new Map<string, string>();
   for (const group of CONCEPT_GROUPS) {
     const head = group[0];
     if (head === undefined) continue;
+    const term = stemWord(head);
     for (const word of group) {
       if (!/^[a-z0-9]+$/.test(word)) continue;
+      if (!byWord.has(word)) byWord.set(word, term);
       const stem = stemWord(word);
-      if (!table.has(stem)) table.set(stem, stemWord(head));
+      if (!byStem.has(stem)) byStem.set(stem, term);
     }
   }
-  conceptOfStem = table;
-  return table;
+  return { byWord, byStem };
 }
 
-/** The matcher's term for a word: its stem, folded into its curated group when it has one. */
+/** The matcher's term for a word: its curated group's term when it has one, else its stem. */
 export function termOf(word: string): string {
+  conceptTables ??= loadConceptTables();
+  const listed = conceptTables.byWord.get(word);
+  if (listed !== undefined) return listed;
   const stem = stemWord(word);
-  return conceptTable().get(stem) ?? stem;
+  return conceptTables.byStem.get(stem) ?? stem;
 }
 
 /** True when a term is a slot (a named bank, card brand or place) rather than an intent word. */

@@ -104,12 +104,12 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [-0.042, 0.008, 0.781, 1.359, 0.512, 0.092, 1.329, 0.283, 0.17],
+  rankerWeights: [-0.064, 0.072, 0.741, 1.82, 0.437, 0.052, 1.303, 0.241, 0.015],
   abstainWeights: [
-    0.472, 1.241, -1.313, -1.958, 0.268, -0.119, 2.774, 2.087, 0.619, 1.186, -0.219, 2.558, 1.364, -0.956,
-    1.189, -0.596, -6.023, -4.518,
+    0.527, 1.088, -1.262, -2.61, 0, 0.849, 2.72, 1.775, 0.812, 1.37, 0.227, 2.267, 1.245, -0.975, 1.17,
+    -0.561, -5.87, -4.691,
   ],
-  minConfidence: 0.24,
+  minConfidence: 0.26,
 };
 
 /** A question term with its weight and the FAQ terms it matches. */
