@@ -98,9 +98,9 @@ export interface MatcherSettings {
 export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   maxQueryChars: 1000,
   maxQueryTokens: 32,
-  rerankPool: 15,
+  rerankPool: 10,
   retrievalTerms: 6,
-  retrievalPostings: 700,
+  retrievalPostings: 400,
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
