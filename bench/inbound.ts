@@ -1,0 +1,298 @@
+/**
+ * Inbound benchmark: `npm run bench:inbound [-- --messages 10000 --users 2000 --text /help]`.
+ *
+ * Customer messages through Hearth's whole path — real telegraf long polling → adapter → core
+ * (dedupe, member, features) → PGlite (embedded) → outbox → worker → adapter.send → the fake Bot
+ * API — against a bare telegraf echo bot on the same fake, in the same process and run:
+ *  1. burst: all messages queued at once; throughput = messages / (last reply − first queued);
+ *  2. paced: one message per user at a steady rate (a quarter of the full path's burst rate);
+ *     latency = reply reaching the fake − message queued, per message (p50/p95/p99).
+ * Hearth's own send limits (30/s, 1/s per chat: Telegram's) are lifted so the software is
+ * measured, not the platform's rules. Both bots use a keep-alive HTTP agent.
+ * Prints human lines, then, last, one JSON line.
+ */
+import { Agent } from 'node:http';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { Telegraf } from 'telegraf';
+import { TELEGRAM_CAPABILITIES, TelegramAdapter } from '../adapters/telegram/index.ts';
+import { Hearth } from '../src/app/hearth.ts';
+import { loadConfig } from '../src/config.ts';
+import type { EventSink } from '../src/core/adapter.ts';
+import type { OutboundMessage } from '../src/core/outbound.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { createLogger } from '../src/logger.ts';
+import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
+import { privateText } from '../test/telegram/updates.ts';
+
+const HEARTH_TOKEN = '7100001:bench-hearth';
+const ECHO_TOKEN = '7100002:bench-echo';
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
+}
+const MESSAGES = Number(arg('messages', '10000'));
+const USERS = Math.min(Number(arg('users', '2000')), MESSAGES);
+const TEXT = arg('text', '/help');
+const COUNT_QUERIES = process.argv.includes('--queries');
+/** `--postgres <server url>`: run the full path on a fresh database on that server instead of PGlite. */
+const POSTGRES = arg('postgres', '');
+const TIMEOUT_MS = 600_000;
+
+const userId = (i: number) => 500_000 + (i % USERS);
+
+/** Per-message timings of the full path's stages, in ms. */
+interface Stages {
+  receive: number[]; // queued at the fake → adapter hands the event to the core
+  dispatch: number[]; // core: dedupe, member, features, outbox insert
+  queue: number[]; // dispatch done → worker calls adapter.send
+  send: number[]; // adapter.send (HTTP to the fake)
+}
+
+class BenchAdapter extends TelegramAdapter {
+  override readonly capabilities = {
+    ...TELEGRAM_CAPABILITIES,
+    maxMessagesPerSecond: 1_000_000,
+    maxMessagesPerSecondPerChat: 1_000_000,
+  };
+  readonly queuedAt = new Map<number, number>();
+  readonly dispatchedAt = new Map<string, number>();
+  readonly stages: Stages = { receive: [], dispatch: [], queue: [], send: [] };
+
+  override start(sink: EventSink): Promise<void> {
+    return super.start(async (event) => {
+      const start = performance.now();
+      const updateId = Number(event.id.split(':')[1]);
+      const queued = this.queuedAt.get(updateId);
+      if (queued !== undefined) this.stages.receive.push(start - queued);
+      const outcome = await sink(event);
+      const end = performance.now();
+      this.stages.dispatch.push(end - start);
+      this.dispatchedAt.set(event.id, end);
+      return outcome;
+    });
+  }
+
+  override async send(message: OutboundMessage) {
+    const start = performance.now();
+    const dispatched = message.correlationId ? this.dispatchedAt.get(message.correlationId) : undefined;
+    if (dispatched !== undefined) this.stages.queue.push(start - dispatched);
+    const result = await super.send(message);
+    this.stages.send.push(performance.now() - start);
+    return result;
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const summary = (values: number[]) => ({
+  p50: round(percentile(values, 50)),
+  p95: round(percentile(values, 95)),
+  p99: round(percentile(values, 99)),
+});
+
+/** sendMessage calls the fake answered for `token`, oldest first. */
+function replies(fake: FakeTelegramApi, token: string, from = 0) {
+  const out: { chatId: string; at: number }[] = [];
+  for (let i = from; i < fake.calls.length; i++) {
+    const call = fake.calls[i];
+    if (call && call.token === token && call.method === 'sendMessage' && call.status === 200) {
+      out.push({ chatId: String(call.body.chat_id), at: call.at });
+    }
+  }
+  return out;
+}
+
+async function waitForReplies(fake: FakeTelegramApi, token: string, from: number, count: number) {
+  let seen = 0;
+  let scanned = from;
+  await fake.waitFor(
+    () => {
+      seen += replies(fake, token, scanned).length;
+      scanned = fake.calls.length;
+      return seen >= count;
+    },
+    TIMEOUT_MS,
+    `${count} replies for ${token}`,
+  );
+}
+
+/** Burst: queue every message at once; returns messages per second. */
+async function burst(fake: FakeTelegramApi, token: string, onQueued?: (id: number, at: number) => void) {
+  const from = fake.calls.length;
+  const start = performance.now();
+  const updates = Array.from({ length: MESSAGES }, (_, i) => privateText(userId(i), TEXT));
+  const ids = fake.pushUpdate(token, ...updates);
+  for (const id of ids) onQueued?.(id, start);
+  await waitForReplies(fake, token, from, MESSAGES);
+  const last = replies(fake, token, from).at(-1)?.at ?? performance.now();
+  return MESSAGES / ((last - start) / 1000);
+}
+
+/** Paced: one message per user at `ratePerSec`; returns per-message latencies (ms). */
+async function paced(
+  fake: FakeTelegramApi,
+  token: string,
+  ratePerSec: number,
+  onQueued?: (id: number, at: number) => void,
+) {
+  const from = fake.calls.length;
+  const queuedAt = new Map<string, number>();
+  const start = performance.now();
+  for (let i = 0; i < USERS; i++) {
+    const due = start + (i * 1000) / ratePerSec;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const at = performance.now();
+    const [id] = fake.pushUpdate(token, privateText(userId(i), TEXT));
+    queuedAt.set(String(userId(i)), at);
+    if (id !== undefined) onQueued?.(id, at);
+  }
+  await waitForReplies(fake, token, from, USERS);
+  return replies(fake, token, from).map((r) => r.at - (queuedAt.get(r.chatId) ?? r.at));
+}
+
+async function main(): Promise<void> {
+  const fake = await FakeTelegramApi.start({ now: () => performance.now() });
+  const agent = new Agent({ keepAlive: true });
+
+  // Bare telegraf echo bot: long polling, replies with the text. The reference.
+  const echo = new Telegraf(ECHO_TOKEN, { telegram: { apiRoot: fake.url, webhookReply: false } });
+  echo.telegram.options.agent = agent;
+  echo.on('message', async (ctx) => {
+    await ctx.reply('text' in ctx.message ? ctx.message.text : 'ok');
+  });
+  const echoRunning = echo.launch();
+
+  // Hearth: embedded PGlite, every feature, the real adapter.
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    CONSOLE_ENABLED: 'false',
+    TELEGRAM_BOT_TOKEN: HEARTH_TOKEN,
+    TELEGRAM_API_ROOT: fake.url,
+  });
+  const log = createLogger('warn');
+  const pgName = `hearth_bench_${process.pid}`;
+  const database = POSTGRES
+    ? await openDatabase({ url: await createPostgresDatabase(POSTGRES, pgName), poolSize: 10 })
+    : await openDatabase({ dataDir: 'memory://' });
+  // --queries: count Prisma operations by model.operation (adds a little overhead).
+  const queries = new Map<string, number>();
+  if (COUNT_QUERIES) {
+    database.prisma = database.prisma.$extends({
+      query: {
+        async $allOperations({ model, operation, args, query }) {
+          const key = `${model ?? 'raw'}.${operation}`;
+          queries.set(key, (queries.get(key) ?? 0) + 1);
+          return query(args);
+        },
+      },
+    }) as unknown as typeof database.prisma;
+  }
+  const adapter = new BenchAdapter({ token: HEARTH_TOKEN, apiRoot: fake.url, log });
+  const hearth = new Hearth({ config, log, database, adapters: [adapter], http: false });
+  await hearth.start();
+  const onQueued = (id: number, at: number) => adapter.queuedAt.set(id, at);
+
+  console.log(`bench:inbound — ${MESSAGES} messages from ${USERS} users, text ${JSON.stringify(TEXT)}`);
+  const echoWarm = await burst(fake, ECHO_TOKEN);
+  const bareEchoPerSec = await burst(fake, ECHO_TOKEN);
+  console.log(`bare telegraf echo: ${round(bareEchoPerSec, 0)} msg/s (warm-up ${round(echoWarm, 0)})`);
+
+  queries.clear();
+  const fullPathPerSec = await burst(fake, HEARTH_TOKEN, onQueued);
+  const perMessage = Object.fromEntries(
+    [...queries].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / MESSAGES, 2)]),
+  );
+  if (COUNT_QUERIES) console.log('DB operations per message (burst):', perMessage);
+  const burstDispatch = summary(adapter.stages.dispatch);
+  console.log(`full Hearth path:   ${round(fullPathPerSec, 0)} msg/s (first run: new members)`);
+  const rate = Math.max(10, Math.round(fullPathPerSec / 4));
+  adapter.stages.receive = [];
+  adapter.stages.dispatch = [];
+  adapter.stages.queue = [];
+  adapter.stages.send = [];
+  const echoLatency = await paced(fake, ECHO_TOKEN, rate);
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const fullLatency = await paced(fake, HEARTH_TOKEN, rate, onQueued);
+  loopDelay.disable();
+  const eventLoopDelayMs = {
+    p50: round(loopDelay.percentile(50) / 1e6),
+    p99: round(loopDelay.percentile(99) / 1e6),
+    max: round(loopDelay.max / 1e6),
+  };
+  const ratio = fullPathPerSec / bareEchoPerSec;
+  const full = summary(fullLatency);
+  const bare = summary(echoLatency);
+  console.log(`paced at ${rate} msg/s, ${USERS} messages (returning members):`);
+  console.log(`  full path latency ms p50 ${full.p50}  p95 ${full.p95}  p99 ${full.p99}`);
+  console.log(`  bare echo latency ms p50 ${bare.p50}  p95 ${bare.p95}  p99 ${bare.p99}`);
+  const stages = Object.fromEntries(
+    Object.entries(adapter.stages).map(([name, values]) => [name, summary(values)]),
+  );
+  console.log(
+    `  event loop delay ms p50 ${eventLoopDelayMs.p50}  p99 ${eventLoopDelayMs.p99}  max ${eventLoopDelayMs.max}`,
+  );
+  console.log('  full path stages (ms, paced):');
+  for (const [name, s] of Object.entries(stages)) {
+    console.log(`    ${name.padEnd(9)} p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99}`);
+  }
+  console.log(`ratio full/bare ${round(ratio, 3)} (target ≥ 0.5); p99 ${full.p99} ms (target < 25)`);
+
+  await hearth.stop();
+  if (POSTGRES) await adminQuery(POSTGRES, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+  echo.stop('bench done');
+  await echoRunning;
+  await fake.close();
+  console.log(
+    JSON.stringify({
+      bench: 'inbound',
+      messages: MESSAGES,
+      users: USERS,
+      text: TEXT,
+      database: POSTGRES ? 'postgres' : 'pglite',
+      fullPathPerSec: round(fullPathPerSec, 1),
+      bareEchoPerSec: round(bareEchoPerSec, 1),
+      ratio: round(ratio, 3),
+      pacedRatePerSec: rate,
+      p50Ms: full.p50,
+      p95Ms: full.p95,
+      p99Ms: full.p99,
+      bareEchoP99Ms: bare.p99,
+      stagesMs: stages,
+      burstDispatchMs: burstDispatch,
+      eventLoopDelayMs,
+      ...(COUNT_QUERIES ? { dbOperationsPerMessage: perMessage } : {}),
+    }),
+  );
+}
+
+async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createPostgresDatabase(serverUrl: string, name: string): Promise<string> {
+  await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+main().catch((error: unknown) => {
+  console.error('bench:inbound failed:', error);
+  process.exit(1);
+});
