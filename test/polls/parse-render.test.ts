@@ -150,18 +150,22 @@ describe('poll rendering and results', () => {
       maxMessagesPerSecond: 30,
       maxMessagesPerSecondPerChat: 1,
     };
-    expect(renderingFor(caps, { anonymous: false }, false)).toBe('native');
-    expect(renderingFor(caps, { anonymous: true }, false)).toBe('buttons');
-    expect(renderingFor({ ...caps, nativePollsAnonymousInGroups: true }, { anonymous: false }, false)).toBe(
+    const group = { isDirect: false };
+    expect(renderingFor(caps, { anonymous: false }, group)).toBe('native');
+    expect(renderingFor(caps, { anonymous: false }, { isDirect: false, isBroadcastChannel: true })).toBe(
       'buttons',
     );
-    expect(renderingFor({ ...caps, nativePollsAnonymousInGroups: true }, { anonymous: false }, true)).toBe(
-      'native',
+    expect(renderingFor(caps, { anonymous: true }, group)).toBe('buttons');
+    expect(renderingFor({ ...caps, nativePollsAnonymousInGroups: true }, { anonymous: false }, group)).toBe(
+      'buttons',
     );
-    expect(renderingFor({ ...caps, nativePolls: false, buttons: false }, { anonymous: false }, false)).toBe(
+    expect(
+      renderingFor({ ...caps, nativePollsAnonymousInGroups: true }, { anonymous: false }, { isDirect: true }),
+    ).toBe('native');
+    expect(renderingFor({ ...caps, nativePolls: false, buttons: false }, { anonymous: false }, group)).toBe(
       'numbered',
     );
-    expect(renderingFor(undefined, { anonymous: false }, false)).toBe('numbered');
+    expect(renderingFor(undefined, { anonymous: false }, group)).toBe('numbered');
   });
 
   it('reads button values strictly', () => {

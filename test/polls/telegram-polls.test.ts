@@ -153,4 +153,17 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
       'every press answered',
     );
   });
+
+  it('a broadcast channel (only anonymous native polls there) gets buttons, so votes still count', async () => {
+    const CHANNEL = -1009876543;
+    await database.prisma.channel.create({
+      data: { platform: 'telegram', chatId: String(CHANNEL), name: 'bakerynews', kind: 'channel' },
+    });
+    const [reply] = await owner(tg.app, '/hearth poll "New opening hours?" "Yes" "No" --to #bakerynews');
+    expect(reply).toMatch(/posted to 1 chat \(1 with buttons\)/);
+    const message = await tg.replyIn(CHANNEL, 'New opening hours?');
+    expect(message.method).toBe('sendMessage');
+    expect(message.keyboard?.flat().map((b) => b.text)).toEqual(['Yes', 'No']);
+    expect(tg.fake.sent(CHANNEL).filter((m) => m.method === 'sendPoll')).toHaveLength(0);
+  });
 });

@@ -15,6 +15,8 @@ export interface Recipient {
   address: ChatAddress;
   /** A direct chat with one member (a topic subscriber) rather than a community chat. */
   isDirect: boolean;
+  /** A broadcast channel (only admins post): native polls there are anonymous, replies impossible. */
+  isBroadcastChannel?: boolean;
   memberId?: string;
 }
 
@@ -84,7 +86,7 @@ export async function* recipientsOf(db: Tx | Db, audience: PollAudience): AsyncG
       if (!isPlatform(channel.platform)) continue;
       const address: ChatAddress = { platform: channel.platform, chatId: channel.chatId };
       if (channel.threadId) address.threadId = channel.threadId;
-      const recipient = { address, isDirect: false };
+      const recipient = { address, isDirect: false, isBroadcastChannel: channel.kind === 'channel' };
       if (fresh(recipient)) page.push(recipient);
     }
     if (page.length > 0) yield page;
@@ -128,15 +130,20 @@ export async function* recipientsOf(db: Tx | Db, audience: PollAudience): AsyncG
  *   only allows anonymous native polls in community chats (`nativePollsAnonymousInGroups`), no
  *   per-member answers arrive there, so such chats get buttons instead;
  * - buttons where the platform has them (a press is seen only by Hearth);
+ *   A broadcast channel (Channel.kind 'channel', e.g. a Telegram channel) takes only anonymous
+ *   native polls, so it gets buttons too;
  * - numbered text otherwise ("reply 1, 2 or 3"); also when no adapter serves the platform now.
  */
 export function renderingFor(
   capabilities: Capabilities | undefined,
   poll: Pick<PollRecord, 'anonymous'>,
-  isDirect: boolean,
+  chat: Pick<Recipient, 'isDirect' | 'isBroadcastChannel'>,
 ): PostRendering {
   if (!capabilities) return 'numbered';
-  const nativeCounts = capabilities.nativePolls && !(capabilities.nativePollsAnonymousInGroups && !isDirect);
+  const anonymousOnly =
+    chat.isBroadcastChannel === true ||
+    (capabilities.nativePollsAnonymousInGroups === true && !chat.isDirect);
+  const nativeCounts = capabilities.nativePolls && !anonymousOnly;
   if (nativeCounts && !poll.anonymous) return 'native';
   if (capabilities.buttons) return 'buttons';
   return 'numbered';

@@ -82,11 +82,7 @@ export class PollService {
       for (let i = 0; i < page.length; i += INSERT_CHUNK) {
         const chunk = page.slice(i, i + INSERT_CHUNK).map((recipient) => ({
           recipient,
-          rendering: renderingFor(
-            this.services.capabilitiesOf(recipient.address.platform),
-            poll,
-            recipient.isDirect,
-          ),
+          rendering: renderingFor(this.services.capabilitiesOf(recipient.address.platform), poll, recipient),
         }));
         await tx.pollPost.createMany({
           data: chunk.map(({ recipient, rendering }) => ({
