@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackAdapter } from '../../adapters/slack/index.ts';
 import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
 import { HttpServer } from '../../src/http/server.ts';
-import { FakeSlackApi } from '../fakes/slack-api.ts';
+import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { CapturingLogger } from '../support/logger.ts';
 
 /** Sends through the real WebClient to the fake: threads, edits, files, blocks, and error mapping. */
@@ -99,6 +99,14 @@ describe('Slack adapter sends', () => {
     expect(await offline.send({ id: 'n', to, text: 'x' }).catch((e: unknown) => e)).toBeInstanceOf(
       TransientError,
     );
+  });
+
+  it("answers Slack's URL verification challenge (Event Subscriptions setup)", async () => {
+    const signer = new SlackRequestSigner('s', `http://127.0.0.1:${port}/slack/events`);
+    const body = JSON.stringify({ token: 't', challenge: 'challenge-123', type: 'url_verification' });
+    const response = await signer.post(body, 'application/json');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('challenge-123');
   });
 
   it('answers 503 before start and never crashes on a malformed body', async () => {
