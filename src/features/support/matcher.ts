@@ -60,6 +60,7 @@ export const RANK_FEATURES = [
   'trigramCosine',
   'bm25',
   'entryUnionCoverage',
+  'naiveBayes',
 ] as const;
 
 /** Features of a whole match, as fed to the abstain model (order matches ABSTAIN_WEIGHTS). */
@@ -104,10 +105,10 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [-0.064, 0.072, 0.741, 1.82, 0.437, 0.052, 1.303, 0.241, 0.015],
+  rankerWeights: [0.058, 0.127, 0.727, 1.28, 0.206, 0.006, 1.239, 0.241, -0.112, 0.469],
   abstainWeights: [
-    0.527, 1.088, -1.262, -2.61, 0, 0.849, 2.72, 1.775, 0.812, 1.37, 0.227, 2.267, 1.245, -0.975, 1.17,
-    -0.561, -5.87, -4.691,
+    0.352, 0.973, -1.086, -2.441, 0.152, 0.785, 3.114, 2.07, 0.835, 1.866, 0.333, 2.187, -0.225, 1.26, -0.924,
+    1.147, -0.476, -5.834, -4.818,
   ],
   minConfidence: 0.26,
 };
@@ -402,18 +403,29 @@ export class FaqMatcher {
     entryMatched.clear();
     let entryCovered = 0;
     let unionCovered = 0;
+    // Multinomial naive Bayes over the entry's phrasings (add-half smoothing), relative to a term
+    // the entry never uses: log-odds per question term, averaged.
+    const phrasingCount = entry.phrasings.length;
+    let entryLength = 0;
+    for (const share of entry.share.values()) entryLength += share * phrasingCount;
+    const alpha = 0.5;
+    const smoothing = alpha * Math.max(1, vocabulary.entryFrequency.size);
+    let naiveBayes = 0;
     for (const term of query.terms) {
       let strength = 0;
       let unionStrength = 0;
+      let count = 0;
       for (const [faqTerm, match] of term.matches) {
         const share = entry.share.get(faqTerm);
         if (share === undefined) continue;
+        count = Math.max(count, match * share * phrasingCount);
         unionStrength = Math.max(unionStrength, match);
         strength = Math.max(strength, match * Math.sqrt(share));
         entryMatched.set(faqTerm, Math.max(entryMatched.get(faqTerm) ?? 0, match));
       }
       entryCovered += term.weight * strength;
       unionCovered += term.weight * unionStrength;
+      naiveBayes += Math.log((count + alpha) / alpha) - Math.log((entryLength + smoothing) / smoothing);
     }
     let entryMass = 0;
     let entryTermsCovered = 0;
@@ -438,6 +450,7 @@ export class FaqMatcher {
       bestCosine,
       bm25,
       unionCovered / safeMass,
+      query.terms.length > 0 ? naiveBayes / query.terms.length : 0,
     ];
   }
 
