@@ -284,6 +284,16 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     expect(sentTo(app, 'twitter', 'zed').filter((e) => e.text.includes('Poll results'))).toHaveLength(0);
   });
 
+  it('shows results on demand; a day after closing, numbers in that chat go to the other features', async () => {
+    const [results] = await owner(app, `/hearth poll results ${pollId.slice(0, 8)}`);
+    expect(results).toContain('Poll results: Best day?');
+    expect(results).toContain('█████░░░░░  50% (2)  Tue');
+    offsetMs += 25 * HOUR;
+    const later = await say(app, { platform: 'twitter', userId: 'bob', chatId: '#xchat', text: '1' });
+    expect(later.join('\n')).not.toMatch(/closed|vote/i);
+    expect(await countsOf(database, pollId, 3)).toEqual([0, 2, 2]);
+  });
+
   it('refuses bad poll commands in plain words', async () => {
     const [reply] = await owner(app, '/hearth poll "Only one?" "A"');
     expect(reply).toMatch(/at least 2 options.*\nUsage: \/hearth poll/s);

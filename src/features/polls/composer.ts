@@ -18,8 +18,8 @@ const CLOSED_REPLY = 'Thanks! This poll is closed now, so your vote was not coun
  * - native poll answers (VoteEvent; pollRef = the platform's poll id → PollPost → Poll);
  * - poll buttons (ActionEvent `poll.vote`, value `<pollId>:<idx>`; a press toggles that option);
  * - numbered replies: a message made only of numbers in a chat where a poll was posted as numbered
- *   text counts for the latest numbered poll posted in that chat while it is open. Once it closed, a
- *   number there is answered "closed" for 24 hours, then passed on to other features.
+ *   text counts for the latest open poll posted as numbered text in that chat. With none open, a
+ *   number there is answered "closed" for 24 hours after such a poll closed, else passed on.
  * Malformed or unknown payloads are logged and ignored; nothing is thrown.
  */
 export function pollsComposer(service: PollService): Composer<HearthContext> {
@@ -56,11 +56,10 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
   composer.on('message', async (ctx, next) => {
     const { event } = ctx;
     if (!NUMBERED_REPLY.test(event.text)) return next();
-    const poll = await store.latestNumberedInChat(event.address.platform, event.address.chatId);
+    const closedSince = new Date(ctx.services.now().getTime() - CLOSED_NOTICE_MS);
+    const poll = await store.numberedPollInChat(event.address.platform, event.address.chatId, closedSince);
     if (!poll) return next();
     if (poll.status === 'closed') {
-      const closedFor = ctx.services.now().getTime() - (poll.closedAt?.getTime() ?? 0);
-      if (closedFor > CLOSED_NOTICE_MS) return next();
       await ctx.reply(CLOSED_REPLY);
       return;
     }
@@ -76,6 +75,7 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
     }
     const outcome = await castVote(store, ctx, poll.id, { set: numbers.map((n) => n - 1) });
     if (outcome.kind === 'recorded') await ctx.reply(confirmation(outcome));
+    if (outcome.kind === 'closed') await ctx.reply(CLOSED_REPLY);
   });
 
   return composer;

@@ -105,14 +105,28 @@ export class PollStore {
     return this.db.pollPost.findUnique({ where: { platform_nativePollId: { platform, nativePollId } } });
   }
 
-  /** The latest poll posted as numbered text in a chat (open or closed), for numbered replies. */
-  async latestNumberedInChat(platform: Platform, chatId: string): Promise<PollRecord | null> {
-    const row = await this.db.poll.findFirst({
-      where: { posts: { some: { platform, chatId, rendering: 'numbered' } } },
+  /**
+   * The poll a numbered reply in a chat is for: the latest open poll posted there as numbered text;
+   * failing that, the latest one that closed after `closedSince` (to answer "closed"); else null.
+   */
+  async numberedPollInChat(
+    platform: Platform,
+    chatId: string,
+    closedSince: Date,
+  ): Promise<PollRecord | null> {
+    const postedHere = { posts: { some: { platform, chatId, rendering: 'numbered' } } };
+    const open = await this.db.poll.findFirst({
+      where: { status: 'open', ...postedHere },
       orderBy: { createdAt: 'desc' },
       include: WITH_OPTIONS,
     });
-    return row ? toRecord(row) : null;
+    if (open) return toRecord(open);
+    const closed = await this.db.poll.findFirst({
+      where: { status: 'closed', closedAt: { gte: closedSince }, ...postedHere },
+      orderBy: { closedAt: 'desc' },
+      include: WITH_OPTIONS,
+    });
+    return closed ? toRecord(closed) : null;
   }
 
   /**
