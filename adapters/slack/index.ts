@@ -62,6 +62,9 @@ export interface SlackAdapterOptions {
   capabilities?: Partial<Capabilities>;
 }
 
+/** The ack shown for a command typed outside the owners' channel and DMs. */
+export const REDIRECT_NOTE = 'Hearth answers this in your direct messages with the app.';
+
 /** How long the owners' channel member list is trusted before it is fetched again. */
 const OWNERS_CACHE_MS = 60_000;
 
@@ -164,8 +167,13 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   /** Ack first (Slack's 3-second window), then hand the normalised event to Hearth. */
   private listen(app: App): void {
     app.command(/.*/, async ({ command, ack }) => {
-      await ack();
-      const event = normalizeSlashCommand(command as SlackSlashCommand, this.now());
+      const { redirected, ...event } = normalizeSlashCommand(
+        command as SlackSlashCommand,
+        this.now(),
+        this.options.ownersChannel,
+      );
+      // Shown only to the user who typed the command (a slash command's ack is ephemeral).
+      await ack(redirected ? { response_type: 'ephemeral', text: REDIRECT_NOTE } : undefined);
       if (command.response_url) this.rememberResponseUrl(event.id, command.response_url);
       await this.deliver(await this.markOwner(event));
     });

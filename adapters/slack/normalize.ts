@@ -42,25 +42,37 @@ export function tsToDate(ts: string | undefined, fallback: Date): Date {
   return Number.isFinite(seconds) && seconds > 0 ? new Date(Math.round(seconds * 1000)) : fallback;
 }
 
-/** `/hearth stats week` → command `hearth`, args `stats week`. The trigger id is the event id. */
-export function normalizeSlashCommand(command: SlackSlashCommand, now: Date): CommandEvent {
+/**
+ * `/hearth stats week` → command `hearth`, args `stats week`; the trigger id is the event id.
+ * Commands typed in the owners' channel or a DM are answered there. Typed anywhere else (a public
+ * channel), the answer goes to the user's direct messages with the bot (chatId = user id), so owner
+ * data never lands in a shared channel; `redirected` says so.
+ */
+export function normalizeSlashCommand(
+  command: SlackSlashCommand,
+  now: Date,
+  ownersChannel?: string,
+): CommandEvent & { redirected: boolean } {
   const name = command.command.replace(/^\//, '').toLowerCase();
   const args = command.text.trim();
+  const direct = isDirectChannel(command.channel_id, command.channel_name);
+  const redirected = !direct && ownersChannel !== undefined && command.channel_id !== ownersChannel;
   return {
     kind: 'command',
     id: `cmd:${command.trigger_id}`,
     at: now,
-    address: { platform: 'slack', chatId: command.channel_id },
+    address: { platform: 'slack', chatId: redirected ? command.user_id : command.channel_id },
     sender: {
       userId: command.user_id,
       ...(command.user_name ? { name: command.user_name } : {}),
       isBot: false,
     },
-    isDirect: isDirectChannel(command.channel_id, command.channel_name),
+    isDirect: direct || redirected,
     name,
     args,
     text: `/${name}${args ? ` ${args}` : ''}`,
     raw: command,
+    redirected,
   };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackAdapter } from '../../adapters/slack/index.ts';
+import { REDIRECT_NOTE, SlackAdapter } from '../../adapters/slack/index.ts';
 import type { HearthContext } from '../../src/app/context.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
 import { Composer } from '../../src/core/composer.ts';
@@ -192,20 +192,38 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
     expect(fake.calls.slice(calls).filter((c) => c.method === 'chat.postMessage')).toHaveLength(1);
   });
 
-  it('refuses a non-owner in another channel privately (response_url) and logs the attempt', async () => {
-    fake.failNext('chat.postMessage', { kind: 'error', error: 'not_in_channel' });
-    const responseUrl = fake.responseUrl('refusal');
-    await signer.slashCommand({ userId: 'USTRANGER', channelId: 'CPUBLIC', text: 'stats', responseUrl });
+  it('answers a command typed in a shared channel privately: refusals and owner data go to DMs', async () => {
+    const refused = await signer.slashCommand({ userId: 'USTRANGER', channelId: 'CPUBLIC', text: 'stats' });
+    expect(await refused.json()).toEqual({ response_type: 'ephemeral', text: REDIRECT_NOTE });
+    const [refusal] = await fake.waitForMessages('USTRANGER', 1);
+    expect(refusal?.text).toMatch(/only for the owners/);
+    expect(app.log.find('warn', 'owner command refused').some((e) => e.fields.userId === 'USTRANGER')).toBe(
+      true,
+    );
+    // An owner (member of the owners' channel) typing /hearth stats in #general gets the stats in a DM.
+    await signer.slashCommand({ userId: OWNER, channelId: 'CGENERAL', text: 'stats day' });
+    const [stats] = await fake.waitForMessages(OWNER, 1);
+    expect(stats?.text).toContain('Hearth stats, last 24 hours');
+    expect(fake.messages('CPUBLIC')).toEqual([]);
+    expect(fake.messages('CGENERAL')).toEqual([]);
+  });
+
+  it('falls back to the response_url (ephemeral) when Slack refuses the post', async () => {
+    fake.failNext('chat.postMessage', { kind: 'error', error: 'channel_not_found' });
+    await signer.slashCommand({
+      userId: 'USTRANGER2',
+      channelId: 'CPUBLIC',
+      text: 'stats',
+      responseUrl: fake.responseUrl('refusal'),
+    });
     const deadline = Date.now() + 5000;
-    while (!fake.responses.some((r) => r.id === 'refusal') && Date.now() < deadline)
+    while (!fake.responses.some((r) => r.id === 'refusal') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
+    }
     expect(fake.responses.find((r) => r.id === 'refusal')?.body).toMatchObject({
       response_type: 'ephemeral',
       text: expect.stringContaining('only for the owners'),
     });
-    expect(app.log.find('warn', 'owner command refused').some((e) => e.fields.userId === 'USTRANGER')).toBe(
-      true,
-    );
   });
 
   it("treats a member of the owners' channel as an owner in a DM with the bot", async () => {
