@@ -166,4 +166,30 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
     expect(message.keyboard?.flat().map((b) => b.text)).toEqual(['Yes', 'No']);
     expect(tg.fake.sent(CHANNEL).filter((m) => m.method === 'sendPoll')).toHaveLength(0);
   });
+
+  it('a native poll whose send finishes after the poll was closed is stopped at once', async () => {
+    tg.fake.failNext({ kind: 'slow', ms: 3000 }, { method: 'sendPoll' });
+    const [reply] = await owner(tg.app, '/hearth poll "Slow one?" "A" "B" --to #bakery');
+    const slow = await pollIdFrom(database, reply);
+    await waitFor(
+      () =>
+        database.prisma.outbox.findFirst({
+          where: { dedupeKey: { startsWith: `poll:${slow}:` }, status: 'sending' },
+        }),
+      'the poll send in flight',
+    );
+    const [closed] = await owner(tg.app, `/hearth poll close ${slow.slice(0, 8)}`);
+    expect(closed).toMatch(/Closed poll/);
+    const post = await waitFor(
+      () => database.prisma.pollPost.findFirst({ where: { pollId: slow, messageId: { not: null } } }),
+      'the late send recorded',
+    );
+    const stop = await tg.fake.waitFor(
+      () =>
+        tg.fake.calls.find((c) => c.method === 'stopPoll' && String(c.body.message_id) === post.messageId),
+      15_000,
+      'stopPoll of the late poll',
+    );
+    expect(String(stop.body.chat_id)).toBe(String(GROUP));
+  });
 });

@@ -193,8 +193,11 @@ export class PollService {
       },
     });
     if (post.rendering !== 'native') return;
-    const poll = await db.poll.findUnique({ where: { id: pollId }, select: { status: true } });
-    if (poll?.status === 'closed') {
+    // A locking read waits for a close in progress: either the close saw this message id, or this
+    // sees the poll closed (the stop's dedupe key makes a second stop a no-op).
+    const poll = await db.$queryRaw<{ status: string }[]>`
+      SELECT status FROM poll WHERE id = ${pollId} FOR SHARE`;
+    if (poll[0]?.status === 'closed') {
       await this.services.outbox.enqueue(stopRequest(pollId, { ...post, messageId: result.messageId }));
       this.services.wakeDelivery();
     }
