@@ -160,6 +160,13 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       log.error({ err: error }, 'slack listener failed');
     });
     this.sink = sink;
+    const owners = this.options.ownersChannel;
+    if (!owners || owners.startsWith('#')) {
+      log.warn(
+        { SLACK_OWNERS_CHANNEL: owners ?? null },
+        "SLACK_OWNERS_CHANNEL should be the owners' channel id (e.g. C0123456789): without it only SLACK_OWNER_USER_IDS are owners on Slack",
+      );
+    }
     if (this.mode === 'socket') await this.app.start();
     log.info({ mode: this.mode, botUserId: this.botUserId }, 'slack adapter started');
   }

@@ -56,7 +56,7 @@ export function normalizeSlashCommand(
   const name = command.command.replace(/^\//, '').toLowerCase();
   const args = command.text.trim();
   const direct = isDirectChannel(command.channel_id, command.channel_name);
-  const redirected = !direct && ownersChannel !== undefined && command.channel_id !== ownersChannel;
+  const redirected = !direct && command.channel_id !== ownersChannel;
   return {
     kind: 'command',
     id: `cmd:${command.trigger_id}`,

@@ -16,6 +16,7 @@ describe('Slack Socket Mode (real Bolt against a fake Socket Mode server)', () =
       botToken: 'xoxb-test',
       appToken: 'xapp-test',
       apiUrl: fake.apiUrl,
+      ownersChannel: 'COWNERS',
       log: new CapturingLogger(),
     });
     await adapter.start(async (event) => {
