@@ -334,13 +334,19 @@ export class FaqMatcher {
     if (boosts.size === 0) return [];
     const sent: string[] = [];
     let postings = 0;
+    let rarest: [string, number] | undefined;
     for (const [term] of [...boosts.entries()].sort((a, b) => b[1] - a[1])) {
       const frequency = this.vocabulary.entryFrequency.get(term) ?? 0;
+      if (!rarest || frequency < rarest[1]) rarest = [term, frequency];
       if (sent.length >= this.settings.retrievalTerms) break;
-      if (sent.length >= 1 && postings + frequency > this.settings.retrievalPostings) continue;
+      if (postings + frequency > this.settings.retrievalPostings) continue;
       sent.push(term);
       postings += frequency;
     }
+    // Every term is common: the rarest one alone picks the candidates, unless it is so common (in a
+    // large FAQ) that the question cannot single anything out; then there is nothing to answer with.
+    if (sent.length === 0 && rarest && rarest[1] <= 2 * this.settings.retrievalPostings) sent.push(rarest[0]);
+    if (sent.length === 0) return [];
     const results = this.index.search(sent.join(' '), {
       combineWith: 'OR',
       boostTerm: (term) => boosts.get(term) ?? 1,
