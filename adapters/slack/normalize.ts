@@ -4,7 +4,7 @@ import type { ActionEvent, CommandEvent, MessageEvent } from '../../src/core/eve
 /** The fields of a slash command Hearth uses (Bolt's `SlashCommand`). */
 export interface SlackSlashCommand {
   command: string;
-  text: string;
+  text?: string;
   user_id: string;
   user_name?: string;
   channel_id: string;
@@ -54,7 +54,7 @@ export function normalizeSlashCommand(
   ownersChannel?: string,
 ): CommandEvent & { redirected: boolean } {
   const name = command.command.replace(/^\//, '').toLowerCase();
-  const args = command.text.trim();
+  const args = (command.text ?? '').trim();
   const direct = isDirectChannel(command.channel_id, command.channel_name);
   const redirected = !direct && command.channel_id !== ownersChannel;
   return {
