@@ -27,6 +27,7 @@ import { privateText } from '../test/telegram/updates.ts';
 
 const HEARTH_TOKEN = '7100001:bench-hearth';
 const ECHO_TOKEN = '7100002:bench-echo';
+const ADAPTER_TOKEN = '7100003:bench-adapter-only';
 
 function arg(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -169,6 +170,22 @@ async function main(): Promise<void> {
   });
   const echoRunning = echo.launch();
 
+  // Hearth's adapter alone: normalise, then reply through adapter.send at once (no core, no DB).
+  const adapterOnly = new TelegramAdapter({
+    token: ADAPTER_TOKEN,
+    apiRoot: fake.url,
+    log: createLogger('warn'),
+  });
+  let sent = 0;
+  await adapterOnly.start(async (event) => {
+    await adapterOnly.send({
+      id: `a${++sent}`,
+      to: event.address,
+      text: event.kind === 'message' ? event.text : 'ok',
+    });
+    return { handled: true, enqueued: 1 };
+  });
+
   // Hearth: embedded PGlite, every feature, the real adapter.
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -204,6 +221,10 @@ async function main(): Promise<void> {
   const echoWarm = await burst(fake, ECHO_TOKEN);
   const bareEchoPerSec = await burst(fake, ECHO_TOKEN);
   console.log(`bare telegraf echo: ${round(bareEchoPerSec, 0)} msg/s (warm-up ${round(echoWarm, 0)})`);
+  await burst(fake, ADAPTER_TOKEN);
+  const adapterOnlyPerSec = await burst(fake, ADAPTER_TOKEN);
+  await adapterOnly.stop();
+  console.log(`adapter only (no core, no DB): ${round(adapterOnlyPerSec, 0)} msg/s`);
 
   queries.clear();
   const fullPathPerSec = await burst(fake, HEARTH_TOKEN, onQueued);
@@ -261,6 +282,7 @@ async function main(): Promise<void> {
       fullPathPerSec: round(fullPathPerSec, 1),
       bareEchoPerSec: round(bareEchoPerSec, 1),
       ratio: round(ratio, 3),
+      adapterOnlyPerSec: round(adapterOnlyPerSec, 1),
       pacedRatePerSec: rate,
       p50Ms: full.p50,
       p95Ms: full.p95,

@@ -67,6 +67,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
   private readonly progress = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
+  private readonly chatTails = new Map<string, Promise<void>>();
   private me: BotIdentity | undefined;
   private sink: EventSink | undefined;
   private polling: Promise<void> | undefined;
@@ -177,12 +178,30 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       this.log.debug({ updateId }, `telegram: update ignored: ${result.ignored}`);
       return;
     }
-    let event = result.event;
-    if (result.adminCheck) {
-      const isAdmin = await this.isAdmin(result.adminCheck.chatId, result.adminCheck.userId);
-      event = { ...event, sender: { ...event.sender, isAdmin } };
-    }
-    await this.dispatch(event);
+    const { adminCheck } = result;
+    await this.inChatOrder(result.event.address.chatId, async () => {
+      let event = result.event;
+      if (adminCheck) {
+        const isAdmin = await this.isAdmin(adminCheck.chatId, adminCheck.userId);
+        event = { ...event, sender: { ...event.sender, isAdmin } };
+      }
+      await this.dispatch(event);
+    });
+  }
+
+  /**
+   * Telegram hands out updates in batches that telegraf handles all at once; updates of one chat
+   * are chained here so they reach the core in the order they were sent ("/subscribe" then "STOP").
+   */
+  private inChatOrder(chatId: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.chatTails.get(chatId);
+    const run = previous ? previous.then(work) : work();
+    const tail = run.catch(() => {});
+    this.chatTails.set(chatId, tail);
+    void tail.then(() => {
+      if (this.chatTails.get(chatId) === tail) this.chatTails.delete(chatId);
+    });
+    return run;
   }
 
   /**

@@ -44,6 +44,19 @@ describe.each(TEST_DATABASES)('telegram end to end, long polling ($name)', (kind
     expect(await subscriptionsOf(t, 1002)).toEqual([]);
   });
 
+  it('updates of one chat in one batch are handled in the order they were sent', async () => {
+    t.fake.pushUpdate(BOT_TOKEN, privateText(1009, '/subscribe news'), privateText(1009, 'STOP'));
+    await t.replyIn(1009, "You're unsubscribed from everything (news)");
+    await t.replyIn(1009, "You're subscribed to news");
+    expect(await subscriptionsOf(t, 1009)).toEqual([]);
+    const identity = await t.app.hearth.services.db.identity.findFirst({ where: { platformUserId: '1009' } });
+    const ledger = await t.app.hearth.services.db.consentEvent.findMany({
+      where: { memberId: identity?.memberId ?? '' },
+      orderBy: { id: 'asc' },
+    });
+    expect(ledger.map((e) => e.action)).toEqual(['subscribe', 'unsubscribe']);
+  });
+
   it('a group command with @botname is answered in the group; one for another bot is not', async () => {
     const group = -1002000000001;
     t.fake.pushUpdate(BOT_TOKEN, groupText(group, 1003, '/topics@other_bot'));
