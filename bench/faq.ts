@@ -7,6 +7,7 @@
  * Prints human-readable lines, then, last, one JSON line with the figures.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
 
@@ -21,7 +22,11 @@ interface BenchFile {
 }
 
 const SYNTHETIC_ENTRIES = 5000;
-const LATENCY_ROUNDS = 3;
+/**
+ * Latency rounds over all queries. The machine may be shared (other processes steal the CPU), so
+ * the reported p99 is the median of the rounds' p99s; every round's figure is printed too.
+ */
+const LATENCY_ROUNDS = 5;
 
 function fail(message: string): never {
   console.error(`bench:faq: ${message}`);
@@ -171,21 +176,28 @@ function main(): void {
   const buildMs = performance.now() - buildStart;
   for (const query of queries.slice(0, 50)) largeMatcher.match(query.text);
   const latencies: number[] = [];
+  const roundP99s: number[] = [];
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    const roundLatencies: number[] = [];
     for (const query of queries) {
       const start = performance.now();
       largeMatcher.match(query.text);
-      latencies.push(performance.now() - start);
+      roundLatencies.push(performance.now() - start);
     }
+    roundLatencies.sort((a, b) => a - b);
+    roundP99s.push(percentile(roundLatencies, 0.99));
+    latencies.push(...roundLatencies);
   }
   latencies.sort((a, b) => a - b);
+  const sortedRoundP99s = [...roundP99s].sort((a, b) => a - b);
+  const medianRoundP99 = sortedRoundP99s[Math.floor(sortedRoundP99s.length / 2)] ?? 0;
 
   const figures = {
     overall: round(correct / queries.length),
     inScopeTop1: round(inScope > 0 ? inScopeCorrect / inScope : 0),
     abstainPrecision: round(abstained > 0 ? abstainedCorrectly / abstained : 0),
     abstainRecall: round(outOfScope > 0 ? abstainedCorrectly / outOfScope : 0),
-    p99Ms: round(percentile(latencies, 0.99), 3),
+    p99Ms: round(medianRoundP99, 3),
     entries: faq.length,
     queries: queries.length,
   };
@@ -200,7 +212,9 @@ function main(): void {
   );
   console.log(
     `latency on ${SYNTHETIC_ENTRIES} synthetic entries (built in ${buildMs.toFixed(0)} ms), ${latencies.length} matches: ` +
-      `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 ${figures.p99Ms} ms, max ${(latencies.at(-1) ?? 0).toFixed(3)} ms`,
+      `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 of all ${percentile(latencies, 0.99).toFixed(3)} ms, ` +
+      `p99 per round ${roundP99s.map((value) => value.toFixed(3)).join(' / ')} (median ${figures.p99Ms} ms), ` +
+      `max ${(latencies.at(-1) ?? 0).toFixed(3)} ms, load average ${loadavg()[0]?.toFixed(2)}`,
   );
   console.log(JSON.stringify(figures));
 }
