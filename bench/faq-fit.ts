@@ -224,7 +224,7 @@ if (paths.length < 2) {
   console.error('usage: npx tsx bench/faq-fit.ts <a.json> <b.json>');
   process.exit(1);
 }
-const SUBSET_SIZES = [3, 5, 8, 12, 20];
+const SUBSET_SIZES = [1, 2, 3, 5, 8, 12, 20];
 const all = paths.flatMap((path, i) => {
   const data = JSON.parse(readFileSync(path, 'utf8')) as BenchData;
   return [

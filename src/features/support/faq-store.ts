@@ -21,6 +21,7 @@ export const MAX_ALTERNATIVES = 50;
 export class FaqStore {
   readonly matcher = new FaqMatcher();
   private readonly entries = new Map<string, FaqRecord>();
+  private signature = '';
 
   constructor(private readonly db: Db) {}
 
@@ -29,7 +30,21 @@ export class FaqStore {
     this.entries.clear();
     for (const row of rows) this.entries.set(row.id, toRecord(row));
     this.matcher.replaceAll([...this.entries.values()]);
+    this.signature = await this.tableSignature();
     return rows.length;
+  }
+
+  /** Reloads when the table changed behind our back (another instance edited the FAQ). */
+  async refreshIfChanged(): Promise<boolean> {
+    if ((await this.tableSignature()) === this.signature) return false;
+    await this.reload();
+    return true;
+  }
+
+  /** Row count and latest change: enough to notice another instance's edits. */
+  private async tableSignature(): Promise<string> {
+    const stats = await this.db.faqEntry.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });
+    return `${stats._count._all}:${stats._max.updatedAt?.toISOString() ?? ''}`;
   }
 
   get size(): number {
@@ -70,7 +85,8 @@ export class FaqStore {
         createdBy: createdBy ?? null,
       },
     });
-    return this.remember(toRecord(row));
+    const record = await this.remember(toRecord(row));
+    return record;
   }
 
   /** Adds a phrasing to an entry (ignored when it already has it); null when the entry is gone. */
@@ -84,19 +100,21 @@ export class FaqStore {
       where: { id },
       data: { alternatives: [...entry.alternatives, text] },
     });
-    return this.remember(toRecord(row));
+    return await this.remember(toRecord(row));
   }
 
   async remove(id: string): Promise<boolean> {
     const { count } = await this.db.faqEntry.deleteMany({ where: { id } });
     this.entries.delete(id);
     this.matcher.remove(id);
+    this.signature = await this.tableSignature();
     return count > 0;
   }
 
-  private remember(record: FaqRecord): FaqRecord {
+  private async remember(record: FaqRecord): Promise<FaqRecord> {
     this.entries.set(record.id, record);
     this.matcher.upsert(record);
+    this.signature = await this.tableSignature();
     return record;
   }
 }

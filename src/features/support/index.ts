@@ -10,9 +10,13 @@ import { seedFaq } from './seed.ts';
  * they are handed to the owners in a thread of their channel, whose replies are relayed back. Owners
  * resolve handoffs and turn their answers into FAQ entries with one click.
  */
+/** How often the FAQ table is checked for edits made by another instance. */
+const FAQ_REFRESH_MS = 30_000;
+
 export const supportFeature: FeatureFactory = (services) => {
   const faq = new FaqStore(services.db);
   const handoffs = new HandoffService(services, faq);
+  let refreshTimer: NodeJS.Timeout | undefined;
   return {
     name: 'support',
     composer: supportComposer(faq, handoffs, new RecentAnswers()),
@@ -22,6 +26,18 @@ export const supportFeature: FeatureFactory = (services) => {
       const seeded = await seedFaq(faq, services.config.SUPPORT_FAQ_SEED);
       if (seeded > 0) services.log.info({ seeded }, 'FAQ seeded with example entries');
       services.log.info({ entries: faq.size }, 'FAQ loaded');
+      refreshTimer = setInterval(() => {
+        faq.refreshIfChanged().then(
+          (changed) => {
+            if (changed) services.log.info({ entries: faq.size }, 'FAQ reloaded after an outside change');
+          },
+          (error: unknown) => services.log.warn({ err: error }, 'FAQ refresh failed; keeping the loaded FAQ'),
+        );
+      }, FAQ_REFRESH_MS);
+      refreshTimer.unref();
+    },
+    async stop() {
+      if (refreshTimer) clearInterval(refreshTimer);
     },
     delivery: {
       async onSent(row, result) {

@@ -105,12 +105,12 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [0.058, 0.127, 0.727, 1.28, 0.206, 0.006, 1.239, 0.241, -0.112, 0.469],
+  rankerWeights: [0.019, 0.173, 0.716, 1.348, 0.174, 0.028, 1.166, 0.226, -0.03, 0.457],
   abstainWeights: [
-    0.352, 0.973, -1.086, -2.441, 0.152, 0.785, 3.114, 2.07, 0.835, 1.866, 0.333, 2.187, -0.225, 1.26, -0.924,
-    1.147, -0.476, -5.834, -4.818,
+    0.329, 0.674, -0.095, -3.236, 0.011, 1.628, 3.508, 2.013, 0.995, 1.928, 0.068, 2.9, -0.528, 1.613, -1.273,
+    1.558, -0.4, -4.841, -5.18,
   ],
-  minConfidence: 0.26,
+  minConfidence: 0.22,
 };
 
 /** A question term with its weight and the FAQ terms it matches. */
