@@ -75,6 +75,11 @@ const schema = z.object({
   HEARTH_DATA_DIR: z.string().min(1).default('.hearth'),
   /** FAQ written at first start when the table is empty: `examples`, `none`, or a JSON file path. */
   SUPPORT_FAQ_SEED: z.preprocess((v) => (v === '' || v === undefined ? 'examples' : v), z.string().min(1)),
+  /** Optional OpenAI-compatible endpoint (base URL) that phrases FAQ answers; off when unset. */
+  SUPPORT_LLM_URL: url('an http(s) base URL such as https://api.openai.com/v1'),
+  SUPPORT_LLM_API_KEY: optionalString,
+  SUPPORT_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  SUPPORT_LLM_TIMEOUT_MS: int(8000, 100, 120_000),
   DATABASE_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z

@@ -3,6 +3,7 @@ import { Composer } from '../../core/composer.ts';
 import type { ActionEvent, MessageEvent } from '../../core/events.ts';
 import type { FaqStore } from './faq-store.ts';
 import type { HandoffService } from './handoffs.ts';
+import type { AnswerPhraser } from './llm.ts';
 import {
   ACTIONS,
   answerMessage,
@@ -54,7 +55,12 @@ type ActionContext = HearthContext & { event: ActionEvent };
  * Customers' questions (direct messages and group messages that mention the bot), owners' replies
  * in handoff threads, and the support buttons.
  */
-export function supportComposer(faq: FaqStore, handoffs: HandoffService, recent: RecentAnswers) {
+export function supportComposer(
+  faq: FaqStore,
+  handoffs: HandoffService,
+  recent: RecentAnswers,
+  phraser?: AnswerPhraser,
+) {
   const composer = new Composer<HearthContext>();
 
   composer.on('message', async (ctx, next) => {
@@ -106,8 +112,15 @@ export function supportComposer(faq: FaqStore, handoffs: HandoffService, recent:
     await metrics.record({ type: 'question_asked', platform: address.platform, memberId: ctx.memberId });
     const match = faq.match(question);
     const entry = match.entryId ? faq.get(match.entryId) : undefined;
-    if (entry) {
-      await ctx.reply(answerMessage(entry, ctx.capabilities?.buttons === true));
+    let answer = entry?.answer;
+    if (entry && phraser) {
+      const context = [entry, ...match.candidates.slice(1, 3).flatMap((c) => faq.get(c.id) ?? [])];
+      const phrased = await phraser.phrase(question, context);
+      if (phrased.kind === 'answer') answer = phrased.text;
+      if (phrased.kind === 'abstain') answer = undefined;
+    }
+    if (entry && answer !== undefined) {
+      await ctx.reply(answerMessage({ ...entry, answer }, ctx.capabilities?.buttons === true));
       recent.remember(ctx.memberId, entry.id, question);
       await metrics.record({
         type: 'question_answered',

@@ -3,6 +3,7 @@ import { supportOwnerCommands } from './commands.ts';
 import { RecentAnswers, supportComposer } from './composer.ts';
 import { FaqStore } from './faq-store.ts';
 import { HandoffService, ROOT_CORRELATION_PREFIX } from './handoffs.ts';
+import { AnswerPhraser } from './llm.ts';
 import { seedFaq } from './seed.ts';
 
 /**
@@ -16,10 +17,23 @@ const FAQ_REFRESH_MS = 30_000;
 export const supportFeature: FeatureFactory = (services) => {
   const faq = new FaqStore(services.db);
   const handoffs = new HandoffService(services, faq);
+  const { config } = services;
+  const phraser = config.SUPPORT_LLM_URL
+    ? new AnswerPhraser(
+        {
+          url: config.SUPPORT_LLM_URL,
+          ...(config.SUPPORT_LLM_API_KEY ? { apiKey: config.SUPPORT_LLM_API_KEY } : {}),
+          model: config.SUPPORT_LLM_MODEL,
+          timeoutMs: config.SUPPORT_LLM_TIMEOUT_MS,
+          businessName: config.BUSINESS_NAME,
+        },
+        services.log.child({ part: 'support-llm' }),
+      )
+    : undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   return {
     name: 'support',
-    composer: supportComposer(faq, handoffs, new RecentAnswers()),
+    composer: supportComposer(faq, handoffs, new RecentAnswers(), phraser),
     ownerCommands: supportOwnerCommands(faq, handoffs),
     async start() {
       await faq.reload();
