@@ -14,6 +14,8 @@ export interface FailureFilter {
   /** API method; by default any sending method (sendMessage, sendPoll, editMessageText, ...). */
   method?: string;
   chatId?: string | number;
+  /** Let this many matching calls through before failing one. */
+  skip?: number;
 }
 
 export interface RecordedCall {

@@ -11,7 +11,7 @@
  * - Updates: `pushUpdate(token, ...updates)` queues them for getUpdates (a long poll is held until one
  *   arrives; `offset` confirms as Telegram does). `deliverWebhook(token, update)` posts to the URL and
  *   secret the bot set with setWebhook; `postUpdate(url, update, secret?)` posts anywhere.
- * - Failures: `failNext(failure, filter?)` fails the next matching call once (429 with retry_after,
+ * - Failures: `failNext(failure, {method?, chatId?, skip?})` fails the next matching call once (429 with retry_after,
  *   403 blocked / deactivated, 400 chat not found, 5xx, or a slow answer); `setChatFailure(chatId, f)`
  *   fails every send to a chat; `setLatency(ms)` slows every answer; `setRateLimit({perSecond,
  *   perChatPerSecond?, retryAfterSeconds?})` answers 429 to sends over a sliding one-second window.
@@ -240,7 +240,12 @@ export class FakeTelegramApi {
     const chatId = body.chat_id === undefined ? undefined : String(body.chat_id);
     const index = this.failures.findIndex(({ filter }) => {
       const methodOk = filter.method ? filter.method === method : SEND_METHODS.has(method);
-      return methodOk && (filter.chatId === undefined || String(filter.chatId) === chatId);
+      const matches = methodOk && (filter.chatId === undefined || String(filter.chatId) === chatId);
+      if (matches && filter.skip) {
+        filter.skip -= 1;
+        return false;
+      }
+      return matches;
     });
     if (index >= 0) return this.failures.splice(index, 1)[0]?.failure;
     if (chatId !== undefined && SEND_METHODS.has(method)) return this.chatFailures.get(chatId);
