@@ -104,7 +104,18 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
         secret: hook.secret,
         log: this.log,
         ready: () => this.receiving,
-        handle: (update) => this.track(this.bot.handleUpdate(update as never)),
+        handle: async (update) => {
+          // telegraf builds its context before any check: give it only update-shaped objects.
+          if (
+            typeof update !== 'object' ||
+            update === null ||
+            !Number.isSafeInteger((update as { update_id?: unknown }).update_id)
+          ) {
+            this.log.debug('telegram: webhook body is not an update; ignored');
+            return;
+          }
+          await this.track(this.bot.handleUpdate(update as never));
+        },
       }),
     );
   }

@@ -218,6 +218,9 @@ describe.each(TEST_DATABASES)('telegram end to end, webhook ($name)', (kind) => 
     expect([first.status, again.status]).toEqual([200, 200]);
     const bad = await t.fake.postUpdate(hookUrl, '{not json', SECRET);
     expect(bad.status).toBe(400);
+    for (const odd of ['null', '[1,2]', '42', '{"message":{}}']) {
+      expect((await t.fake.postUpdate(hookUrl, odd, SECRET)).status).toBe(200);
+    }
     await t.replyIn(2003, 'Topics:');
     await t.fake.postUpdate(hookUrl, { update_id: 5005, ...privateText(2003, '/help') }, SECRET);
     await t.replyIn(2003, '/subscribe');
