@@ -95,6 +95,8 @@ const schema = z.object({
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
   /** Missed schedule occurrences later than this are skipped and reported instead of sent late. */
+  /** Subscribers a broadcast enqueues per transaction. */
+  BROADCAST_BATCH_SIZE: int(1000, 1, 10_000),
   SCHEDULE_GRACE_MINUTES: int(15, 0, 10_080),
   /** IANA timezone for schedule times given without one. */
   SCHEDULE_TIMEZONE: z

@@ -76,22 +76,33 @@ export async function openTwins(
     const db = await open();
     return [db, db, () => db.close()];
   }
-  const name = `hearth_sched_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const a = await openDatabase({ url: url.toString(), poolSize: 4 });
+  const fresh = await freshPostgresDatabase(serverUrl);
+  const a = await openDatabase({ url: fresh.url, poolSize: 4 });
   await a.migrate();
-  const b = await openDatabase({ url: url.toString(), poolSize: 4 });
+  const b = await openDatabase({ url: fresh.url, poolSize: 4 });
   return [
     a,
     b,
     async () => {
       await a.close();
       await b.close();
-      await admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await fresh.drop();
     },
   ];
+}
+
+/** A new, empty database on the TEST_DATABASE_URL server: its URL, and how to drop it. */
+export async function freshPostgresDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hearth_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await admin(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }
 
 async function admin(serverUrl: string, sql: string): Promise<void> {

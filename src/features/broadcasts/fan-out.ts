@@ -23,6 +23,8 @@ export interface FanOutDeps {
   /** Subscribers read and enqueued per transaction. */
   batchSize: number;
   now(): Date;
+  /** Messages per second the platform takes: rows are paced to it (see Pacer). */
+  rateOf(platform: Platform): number;
   /** Called after each committed batch (wake the delivery worker). */
   onBatch(enqueued: number): void;
 }
@@ -59,14 +61,15 @@ export class FanOut {
       return c;
     };
     let cursor = parseCursor(broadcast.cursor);
+    const pacer = new Pacer(this.deps.now, this.deps.rateOf);
     while (!shouldStop()) {
       const at = cursor;
       let step: Step;
       try {
         step = await this.deps.db.$transaction(async (tx) =>
           at.phase === 'channels'
-            ? this.channels(tx, broadcast.id, audience, render)
-            : this.members(tx, broadcast.id, audience, at, render),
+            ? this.channels(tx, broadcast.id, audience, render, pacer)
+            : this.members(tx, broadcast.id, audience, at, render, pacer),
         );
       } catch (error) {
         if (error instanceof CancelledDuringFanOut) return false;
@@ -75,6 +78,8 @@ export class FanOut {
       if (step.enqueued > 0) this.deps.onBatch(step.enqueued);
       if (step.next === 'done') return true;
       cursor = step.next;
+      // Let queries queued meanwhile (the worker's claims, replies) in before the next page.
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     return false;
   }
@@ -84,6 +89,7 @@ export class FanOut {
     id: string,
     audience: Audience,
     render: (p: Platform) => OutboundContent,
+    pacer: Pacer,
   ): Promise<Step> {
     const channels = audience.channelIds.length
       ? await tx.channel.findMany({ where: { id: { in: audience.channelIds }, active: true } })
@@ -97,7 +103,7 @@ export class FanOut {
       content: render(c.platform as Platform),
       broadcastId: id,
       dedupeKey: `broadcast:${id}:${c.id}`,
-      availableAt: this.deps.now(),
+      availableAt: pacer.next(c.platform as Platform),
     }));
     return this.commit(tx, id, requests, { phase: 'members', topic: 0, after: '' });
   }
@@ -108,6 +114,7 @@ export class FanOut {
     audience: Audience,
     cursor: Extract<Cursor, { phase: 'members' }>,
     render: (p: Platform) => OutboundContent,
+    pacer: Pacer,
   ): Promise<Step> {
     const topic = audience.topics[cursor.topic];
     if (topic === undefined) return this.commit(tx, id, [], 'done');
@@ -121,7 +128,6 @@ export class FanOut {
       LIMIT ${this.deps.batchSize}
       FOR SHARE OF s`;
     const requests: EnqueueRequest[] = [];
-    const at = this.deps.now();
     for (const r of rows) {
       if (!r.dmChatId || !r.reachable) continue;
       requests.push({
@@ -130,7 +136,7 @@ export class FanOut {
         memberId: r.memberId,
         broadcastId: id,
         dedupeKey: `broadcast:${id}:${r.memberId}`,
-        availableAt: at,
+        availableAt: pacer.next(r.platform as Platform),
       });
     }
     const last = rows.at(-1);
@@ -163,4 +169,25 @@ type Step = { enqueued: number; next: Cursor | 'done' };
 /** Rolls back a page whose broadcast was cancelled while it was being written. */
 export class CancelledDuringFanOut extends Error {
   override readonly name = 'CancelledDuringFanOut';
+}
+
+/**
+ * Spreads a broadcast's rows over time at each platform's rate (availableAt = now, now + 1/rate,
+ * ...). The worker claims rows by availableAt, so a reply to a customer enqueued during a large
+ * broadcast waits only for the broadcast rows already due, not for the whole fan-out.
+ */
+export class Pacer {
+  private readonly nextAt = new Map<Platform, number>();
+
+  constructor(
+    private readonly now: () => Date,
+    private readonly rateOf: (platform: Platform) => number,
+  ) {}
+
+  next(platform: Platform): Date {
+    const now = this.now().getTime();
+    const at = Math.max(now, this.nextAt.get(platform) ?? now);
+    this.nextAt.set(platform, at + 1000 / Math.max(0.001, this.rateOf(platform)));
+    return new Date(Math.floor(at));
+  }
 }

@@ -10,7 +10,7 @@ import { BroadcastService } from './service.ts';
 export interface BroadcastsOptions {
   /** How often the owners' progress message may change (default 2 s). */
   progressMs?: number;
-  /** Subscribers enqueued per transaction (default 1000). */
+  /** Subscribers enqueued per transaction (default BROADCAST_BATCH_SIZE). */
   batchSize?: number;
 }
 
@@ -27,7 +27,11 @@ export interface BroadcastsFeature extends Feature {
 export function createBroadcastsFeature(options: BroadcastsOptions = {}) {
   return (services: Services): BroadcastsFeature => {
     const progress = new ProgressReporter(services, options.progressMs ?? 2000);
-    const broadcasts = new BroadcastService(services, progress, options.batchSize ?? 1000);
+    const broadcasts = new BroadcastService(
+      services,
+      progress,
+      options.batchSize ?? services.config.BROADCAST_BATCH_SIZE,
+    );
     const handler: ScheduleHandler = {
       async fire(schedule, occurrence, tx) {
         const payload = schedule.payload as { content?: unknown; audience?: unknown } | null;

@@ -39,6 +39,10 @@ export class BroadcastService {
       capabilitiesOf: services.capabilitiesOf,
       batchSize,
       now: services.now,
+      rateOf: (platform) =>
+        services.config.SEND_RATE_LIMITS[platform] ??
+        services.capabilitiesOf(platform)?.maxMessagesPerSecond ??
+        30,
       onBatch: () => services.wakeDelivery(),
     });
   }

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { until } from './helpers.ts';
+
+/** A free loopback port (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** Hearth as a real process (`tsx adapters/main.ts`), so a test can SIGKILL it. */
+export class ChildHearth {
+  private exited: Promise<number | null>;
+  readonly output: string[] = [];
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly baseUrl: string,
+  ) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const keep = (chunk: Buffer) => {
+      this.output.push(chunk.toString());
+      if (this.output.length > 200) this.output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  /** Starts Hearth with `env` and waits until /health answers. */
+  static async start(env: Record<string, string>): Promise<ChildHearth> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const hearth = new ChildHearth(child, `http://127.0.0.1:${port}`);
+    let exitCode: number | null | undefined;
+    void hearth.exited.then((code) => {
+      exitCode = code;
+    });
+    await until(
+      async () => {
+        if (exitCode !== undefined) throw new Error(`hearth exited (${exitCode}): ${hearth.output.join('')}`);
+        const res = await fetch(`${hearth.baseUrl}/health`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      'the child Hearth to answer /health',
+      60_000,
+    );
+    return hearth;
+  }
+
+  async post(path: string, body: unknown): Promise<unknown> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  }
+
+  /** An owner command from the console's owner view; returns the reply texts. */
+  async owner(command: string): Promise<string[]> {
+    const body = (await this.post('/console/api/messages', {
+      platform: 'slack',
+      chatId: '#owners',
+      userId: 'U-owner',
+      text: `/hearth ${command}`,
+    })) as { replies: { text: string }[] };
+    return body.replies.map((r) => r.text);
+  }
+
+  /** SIGKILL: no shutdown, no cleanup, like a crash or an OOM kill. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** A graceful stop (SIGTERM). */
+  async stop(): Promise<void> {
+    this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}

@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedSubscribers } from '../../bench/broadcast-seed.ts';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { freshPostgresDatabase } from '../scheduler/helpers.ts';
+import { ChildHearth } from './child-hearth.ts';
+import { until } from './helpers.ts';
+
+const TOKEN = '5151:kill-test';
+const RECIPIENTS = 1200;
+const OUTBOX_BATCH = 50;
+const TEXT = 'Survives SIGKILL';
+const chatIdOf = (i: number) => String(9_000_000 + i);
+
+/** Where the child keeps its data: a PGlite folder, or a database on the test PostgreSQL server. */
+interface Store {
+  env: Record<string, string>;
+  open(): Promise<Database>;
+  dispose(): Promise<void>;
+}
+
+async function pgliteStore(): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-kill-'));
+  return {
+    env: { HEARTH_DATA_DIR: dir },
+    open: () => openDatabase({ dataDir: dir }),
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresStore(serverUrl: string): Promise<Store> {
+  const fresh = await freshPostgresDatabase(serverUrl);
+  return {
+    env: { DATABASE_URL: fresh.url },
+    open: () => openDatabase({ url: fresh.url, poolSize: 2 }),
+    dispose: fresh.drop,
+  };
+}
+
+const STORES = [
+  { name: 'pglite folder', make: pgliteStore },
+  ...(process.env.TEST_DATABASE_URL
+    ? [{ name: 'postgres', make: () => postgresStore(process.env.TEST_DATABASE_URL ?? '') }]
+    : []),
+];
+
+describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', ({ make }) => {
+  let store: Store;
+  let fake: FakeTelegramApi;
+  let child: ChildHearth | undefined;
+
+  beforeAll(async () => {
+    fake = await FakeTelegramApi.start();
+    store = await make();
+    const db = await store.open();
+    await db.migrate();
+    await seedSubscribers(db.prisma, { count: RECIPIENTS, topic: 'news', platforms: ['telegram'], chatIdOf });
+    await db.close();
+  });
+  afterAll(async () => {
+    await child?.kill();
+    await fake?.close();
+    await store?.dispose();
+  });
+
+  const start = () =>
+    ChildHearth.start({
+      ...store.env,
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.url,
+      SEND_RATE_LIMITS: 'telegram=3000',
+      OUTBOX_BATCH_SIZE: String(OUTBOX_BATCH),
+      OUTBOX_POLL_MS: '20',
+      BROADCAST_BATCH_SIZE: '20',
+      OUTBOX_MAX_ATTEMPTS: '50',
+      // Rows a killed process had claimed are due again after this lease.
+      OUTBOX_LEASE_MS: '3000',
+    });
+
+  /** Sends the fake accepted per chat. */
+  const perChat = () => {
+    const counts = new Map<string, number>();
+    for (const m of fake.sent()) if (m.text === TEXT) counts.set(m.chatId, (counts.get(m.chatId) ?? 0) + 1);
+    return counts;
+  };
+
+  /**
+   * Makes the fake refuse every send (429) and waits until it refused more than one outbox batch:
+   * the worker claims its next batch only when every send of the last one is recorded, so no
+   * accepted send is left unrecorded when the process is then killed.
+   */
+  async function quiesce(): Promise<void> {
+    const before = fake.stats().rateLimited;
+    fake.setRateLimit({ perSecond: 0, retryAfterSeconds: 1 });
+    await fake.waitFor(
+      () => fake.stats().rateLimited > before + 2 * OUTBOX_BATCH,
+      30_000,
+      '429s after the gate',
+    );
+  }
+
+  it('resumes the fan-out and the delivery; every recipient gets exactly one message', async () => {
+    // 1. Killed mid-fan-out, right after the owner's answer; the fake refuses every send meanwhile (429).
+    fake.setRateLimit({ perSecond: 0, retryAfterSeconds: 1 });
+    child = await start();
+    // The owner's answer is not awaited: the kill comes at the first send attempt.
+    void child
+      .owner(`announce news ${TEXT}`)
+      .catch((error: unknown) => console.log('announce failed', error));
+    await fake
+      .waitFor(() => fake.stats().rateLimited > 0, 30_000, 'first sends')
+      .catch((e) => {
+        console.log(child?.output.join(''), fake.stats());
+        throw e;
+      });
+    await child.kill();
+    let db = await store.open();
+    const mid = await db.prisma.broadcast.findFirstOrThrow();
+    expect(mid.status).toBe('enqueuing');
+    expect(mid.cursor).not.toBeNull();
+    expect(mid.total).toBeLessThan(RECIPIENTS);
+    await db.close();
+
+    // 2. Restarted: resumes enqueuing and sends; killed again with about a third delivered.
+    fake.setRateLimit({ perSecond: 3000, retryAfterSeconds: 1 });
+    child = await start();
+    await fake.waitFor(() => perChat().size >= RECIPIENTS / 3, 60_000, 'a third delivered');
+    await quiesce();
+    await child.kill();
+    db = await store.open();
+    const sentBefore = await db.prisma.outbox.count({ where: { broadcastId: mid.id, status: 'sent' } });
+    expect(sentBefore).toBe(perChat().size); // what the platform got is exactly what is recorded as sent
+    expect(sentBefore).toBeLessThan(RECIPIENTS);
+    await db.close();
+
+    // 3. Restarted again: the rest goes out, nothing twice.
+    fake.setRateLimit({ perSecond: 3000, retryAfterSeconds: 1 });
+    child = await start();
+    await fake.waitFor(() => perChat().size === RECIPIENTS, 60_000, 'every recipient');
+    await until(
+      async () => {
+        const [list] = await (child as ChildHearth).owner('schedules');
+        return list && !list.includes('broadcast sending') && !list.includes('broadcast enqueuing');
+      },
+      'the broadcast to finish',
+      30_000,
+    );
+    await child.stop();
+    child = undefined;
+    const counts = perChat();
+    expect(counts.size).toBe(RECIPIENTS);
+    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+    db = await store.open();
+    const final = await db.prisma.broadcast.findUniqueOrThrow({ where: { id: mid.id } });
+    expect(final).toMatchObject({ status: 'done', total: RECIPIENTS });
+    expect(await db.prisma.outbox.count({ where: { broadcastId: mid.id, status: 'sent' } })).toBe(RECIPIENTS);
+    await db.close();
+  }, 240_000);
+});
