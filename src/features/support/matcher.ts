@@ -61,6 +61,8 @@ export const RANK_FEATURES = [
   'bm25',
   'entryUnionCoverage',
   'naiveBayes',
+  'secondQueryCoverage',
+  'phrasingBigrams',
 ] as const;
 
 /** Features of a whole match, as fed to the abstain model (order matches ABSTAIN_WEIGHTS). */
@@ -105,12 +107,12 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [0.019, 0.173, 0.716, 1.348, 0.174, 0.028, 1.166, 0.226, -0.03, 0.457],
+  rankerWeights: [0.208, 0.231, 0.694, 0.6, 0.059, 0.034, 1.186, 0.165, 0.279, 0.29, 0.799, 0.047],
   abstainWeights: [
-    0.329, 0.674, -0.095, -3.236, 0.011, 1.628, 3.508, 2.013, 0.995, 1.928, 0.068, 2.9, -0.528, 1.613, -1.273,
-    1.558, -0.4, -4.841, -5.18,
+    0.238, 0.756, -0.125, -3.047, -0.02, 1.692, 1.817, 1.97, 0.238, 2.036, -0.006, 3.284, -0.538, 0.855,
+    0.861, 1.652, -1.229, 1.723, -0.386, -5.072, -5.054,
   ],
-  minConfidence: 0.22,
+  minConfidence: 0.26,
 };
 
 /** A question term with its weight and the FAQ terms it matches. */
@@ -370,6 +372,8 @@ export class FaqMatcher {
     let bestPhrasingCoverage = 0;
     let bestF1 = 0;
     let bestCosine = 0;
+    let secondQueryCoverage = 0;
+    let bestPhrasingBigrams = 0;
     for (const phrasing of entry.phrasings) {
       const matched = this.scratchMatched;
       matched.clear();
@@ -398,6 +402,17 @@ export class FaqMatcher {
         queryCoverage + phrasingCoverage > 0
           ? (2 * queryCoverage * phrasingCoverage) / (queryCoverage + phrasingCoverage)
           : 0;
+      if (queryCoverage > bestQueryCoverage) {
+        secondQueryCoverage = bestQueryCoverage;
+      } else if (queryCoverage > secondQueryCoverage) {
+        secondQueryCoverage = queryCoverage;
+      }
+      let pairHits = 0;
+      for (const pair of query.bigrams) if (phrasing.bigrams.has(pair)) pairHits++;
+      bestPhrasingBigrams = Math.max(
+        bestPhrasingBigrams,
+        query.bigrams.size > 0 ? pairHits / query.bigrams.size : 0,
+      );
       bestQueryCoverage = Math.max(bestQueryCoverage, queryCoverage);
       bestPhrasingCoverage = Math.max(bestPhrasingCoverage, phrasingCoverage);
       bestF1 = Math.max(bestF1, f1);
@@ -457,6 +472,8 @@ export class FaqMatcher {
       bm25,
       unionCovered / safeMass,
       query.terms.length > 0 ? naiveBayes / query.terms.length : 0,
+      secondQueryCoverage,
+      bestPhrasingBigrams,
     ];
   }
 
