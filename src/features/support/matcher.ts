@@ -107,12 +107,12 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [0.185, 0.173, 0.805, 0.652, 0.124, 0.026, 1.153, 0.159, 0.329, 0.273, 0.653, 0.038],
+  rankerWeights: [0.242, 0.217, 0.797, 0.633, 0.097, 0.044, 1.064, 0.151, 0.347, 0.318, 0.601, 0.055],
   abstainWeights: [
-    0.263, 0.769, -0.171, -3.041, -0.195, 1.853, 1.718, 2.07, 0.272, 1.945, -0.2, 3.566, -0.676, 1.089, 0.821,
-    1.817, -1.267, 1.637, -0.399, -5.29, -5.003,
+    0.219, 0.706, -0.156, -2.755, -0.026, 1.462, 2.168, 2.076, 0.267, 1.913, -0.168, 3.494, -0.631, 0.773,
+    0.893, 1.791, -1.413, 1.762, -0.416, -5.174, -4.966,
   ],
-  minConfidence: 0.26,
+  minConfidence: 0.24,
 };
 
 /** A question term with its weight and the FAQ terms it matches. */
