@@ -6,13 +6,7 @@ import {
   rankFeatures,
   unexplainedWeight,
 } from './matcher-features.ts';
-import {
-  buildEntry,
-  type IndexedEntry,
-  NGRAM_SIZE,
-  termBigrams,
-  Vocabulary,
-} from './matcher-index.ts';
+import { buildEntry, type IndexedEntry, NGRAM_SIZE, termBigrams, Vocabulary } from './matcher-index.ts';
 import { charNgrams, contentTokens } from './matcher-text.ts';
 
 export { RANK_FEATURES } from './matcher-features.ts';
