@@ -14,6 +14,8 @@ export interface OutboxRow {
   correlationId: string | null;
   memberId: string | null;
   broadcastId: string | null;
+  /** When the row became due; claims hand rows out in (availableAt, id) order. */
+  availableAt: Date;
 }
 
 export function addressOf(row: Pick<OutboxRow, 'platform' | 'chatId' | 'threadId'>): ChatAddress {
@@ -80,8 +82,15 @@ export class Outbox {
         ORDER BY "availableAt", id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "memberId", "broadcastId"`;
-    return rows.map((row) => ({ ...row, platform: row.platform as Platform }));
+      RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "memberId",
+        "broadcastId", "availableAt"`;
+    // RETURNING has no order: put the batch back in queue order.
+    return rows
+      .map((row) => ({ ...row, platform: row.platform as Platform }))
+      .sort(
+        (a, b) =>
+          a.availableAt.getTime() - b.availableAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
   }
 
   /** Records a send; only the worker holding the lease may (a row recorded as sent is never sent again). */

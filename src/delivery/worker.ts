@@ -84,8 +84,24 @@ export class DeliveryWorker {
   async runOnce(): Promise<number> {
     const { outbox, batchSize, leaseMs } = this.options;
     const rows = await outbox.claim(this.id, batchSize, this.now(), leaseMs);
-    await Promise.all(rows.map((row) => this.deliver(row)));
+    await Promise.all(chatGroups(rows).map((group) => this.deliverInOrder(group)));
     return rows.length;
+  }
+
+  /**
+   * Sends one chat's rows one after another (replies to a chat arrive in the order they were queued).
+   * Once a row is put back to wait, the rest of the chat waits with it, so none overtakes it.
+   */
+  private async deliverInOrder(group: OutboxRow[]): Promise<void> {
+    for (let i = 0; i < group.length; i++) {
+      const row = group[i] as OutboxRow;
+      const deferredUntil = await this.deliver(row);
+      if (deferredUntil) {
+        for (const rest of group.slice(i + 1))
+          await this.options.outbox.release(rest, this.id, deferredUntil, null, false);
+        return;
+      }
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -111,17 +127,18 @@ export class DeliveryWorker {
     this.schedule(again ? 0 : this.options.pollMs);
   }
 
-  private async deliver(row: OutboxRow): Promise<void> {
+  /** Sends one row; returns when it was put back to wait (undefined: sent or dead). */
+  private async deliver(row: OutboxRow): Promise<Date | undefined> {
     const { limiter, outbox, log } = this.options;
     const adapter = this.options.adapterFor(row.platform);
     if (!adapter) {
-      await this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
-      return;
+      return this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
     }
     const wait = await limiter.acquire(row.platform, row.chatId);
     if (wait > 0) {
-      await outbox.release(row, this.id, new Date(this.now().getTime() + wait), null, false);
-      return;
+      const at = new Date(this.now().getTime() + wait);
+      await outbox.release(row, this.id, at, null, false);
+      return at;
     }
     let result: SendResult;
     try {
@@ -132,16 +149,16 @@ export class DeliveryWorker {
         ...correlation(row),
       });
     } catch (error) {
-      await this.handleFailure(row, error);
-      return;
+      return this.handleFailure(row, error);
     }
     const recorded = await outbox.markSent(row, this.id, result.messageId);
     if (!recorded)
       log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
     await this.notify('onSent', (l) => l.onSent?.(row, result));
+    return undefined;
   }
 
-  private async handleFailure(row: OutboxRow, error: unknown): Promise<void> {
+  private async handleFailure(row: OutboxRow, error: unknown): Promise<Date | undefined> {
     const { limiter, outbox, log } = this.options;
     if (error instanceof RateLimitedError) {
       limiter.pause(row.platform, error.scope === 'global' ? null : row.chatId, error.retryAfterMs);
@@ -151,31 +168,33 @@ export class DeliveryWorker {
         { id: row.id.toString(), platform: row.platform, retryAfterMs: error.retryAfterMs },
         'rate limited',
       );
-      return;
+      return at;
     }
     if (error instanceof PermanentError) {
       await outbox.deadLetter(row, this.id, errorMessage(error));
       log.warn({ id: row.id.toString(), platform: row.platform, err: errorMessage(error) }, 'dead-lettered');
       if (error.recipientGone) await this.notify('onRecipientGone', (l) => l.onRecipientGone?.(row, error));
       await this.notify('onDead', (l) => l.onDead?.(row, error));
-      return;
+      return undefined;
     }
-    await this.retryOrDie(row, error, backoffMs(row.attempts));
+    return this.retryOrDie(row, error, backoffMs(row.attempts));
   }
 
-  private async retryOrDie(row: OutboxRow, error: unknown, delayMs: number): Promise<void> {
+  private async retryOrDie(row: OutboxRow, error: unknown, delayMs: number): Promise<Date | undefined> {
     const { outbox, log, maxAttempts } = this.options;
     if (row.attempts >= maxAttempts) {
       await outbox.deadLetter(row, this.id, `gave up after ${row.attempts} attempts: ${errorMessage(error)}`);
       log.warn({ id: row.id.toString(), err: errorMessage(error) }, 'dead-lettered after retries');
       await this.notify('onDead', (l) => l.onDead?.(row, error));
-      return;
+      return undefined;
     }
-    await outbox.release(row, this.id, new Date(this.now().getTime() + delayMs), errorMessage(error), true);
+    const at = new Date(this.now().getTime() + delayMs);
+    await outbox.release(row, this.id, at, errorMessage(error), true);
     log.info(
       { id: row.id.toString(), attempt: row.attempts, delayMs, err: errorMessage(error) },
       'send failed; will retry',
     );
+    return at;
   }
 
   private async notify(what: string, call: (listener: DeliveryListener) => unknown): Promise<void> {
@@ -187,6 +206,18 @@ export class DeliveryWorker {
       }
     }
   }
+}
+
+/** Rows grouped by chat (platform, chatId), each group in queue order (availableAt, id). */
+export function chatGroups(rows: OutboxRow[]): OutboxRow[][] {
+  const groups = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    const key = `${row.platform}\u0000${row.chatId}`;
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()];
 }
 
 function correlation(row: OutboxRow): { correlationId?: string } {

@@ -174,6 +174,43 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
     expect((await rowOf(id)).platformMessageId).toBe(`m${id}`);
   });
 
+  it("sends each chat's rows in queue order even when sends finish out of order", async () => {
+    const queued: Record<string, string[]> = { a: [], b: [] };
+    for (let i = 0; i < 5; i++) {
+      queued.a?.push(await enqueue('chat-a', `a${i}`));
+      queued.b?.push(await enqueue('chat-b', `b${i}`));
+    }
+    // Earlier sends take longer: sending a chat's rows all at once would record them reversed.
+    let calls = 0;
+    const send = adapter.send.bind(adapter);
+    adapter.send = async (message) => {
+      const delay = Math.max(0, 20 - 2 * calls++);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return send(message);
+    };
+    expect(await worker().runOnce()).toBe(10);
+    const sentTo = (chatId: string) => adapter.sent.filter((m) => m.to.chatId === chatId).map((m) => m.id);
+    expect(sentTo('chat-a')).toEqual(queued.a);
+    expect(sentTo('chat-b')).toEqual(queued.b);
+  });
+
+  it('a row put back to wait holds the rest of its chat behind it', async () => {
+    const first = await enqueue('chat-c', 'first');
+    const second = await enqueue('chat-c', 'second');
+    const other = await enqueue('chat-d', 'other');
+    adapter.failures.push(new TransientError('502'));
+    const w = worker();
+    expect(await w.runOnce()).toBe(3);
+    expect(adapter.sent.map((m) => m.id)).toEqual([other]);
+    const [a, b] = [await rowOf(first), await rowOf(second)];
+    expect([a.status, b.status]).toEqual(['pending', 'pending']);
+    expect(b.attempts).toBe(0);
+    expect(b.availableAt.getTime()).toBe(a.availableAt.getTime());
+    clock = a.availableAt.getTime();
+    expect(await w.runOnce()).toBe(2);
+    expect(adapter.sent.map((m) => m.id)).toEqual([other, first, second]);
+  });
+
   it('holds a row back while the platform has no running adapter', async () => {
     const id = await database.prisma.outbox.create({
       data: { platform: 'discord', chatId: 'c', payload: { text: 'x' }, availableAt: new Date(clock) },
