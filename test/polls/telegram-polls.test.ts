@@ -168,20 +168,26 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
   });
 
   it('a native poll whose send finishes after the poll was closed is stopped at once', async () => {
-    tg.fake.failNext({ kind: 'slow', ms: 3000 }, { method: 'sendPoll' });
-    const [reply] = await owner(tg.app, '/hearth poll "Slow one?" "A" "B" --to #bakery');
-    const slow = await pollIdFrom(database, reply);
-    await waitFor(
-      () =>
-        database.prisma.outbox.findFirst({
-          where: { dedupeKey: { startsWith: `poll:${slow}:` }, status: 'sending' },
-        }),
-      'the poll send in flight',
+    tg.fake.failNext({ kind: 'slow', ms: 5000 }, { method: 'sendPoll' });
+    // The delivery worker is held by the slow send, so the owner's replies wait too: not awaited here.
+    const asOwner = (text: string) =>
+      tg.app.post('/console/api/messages', { platform: 'slack', userId: 'owner', chatId: '#owners', text });
+    const creating = asOwner('/hearth poll "Slow one?" "A" "B" --to #bakery');
+    // The fake records the call before holding its answer: the poll is on its way, not yet sent.
+    await tg.fake.waitFor(
+      () => tg.fake.calls.find((c) => c.method === 'sendPoll' && c.body.question === 'Slow one?'),
+      15_000,
+      'the slow sendPoll',
     );
-    const [closed] = await owner(tg.app, `/hearth poll close ${slow.slice(0, 8)}`);
-    expect(closed).toMatch(/Closed poll/);
+    const slow = await database.prisma.poll.findFirstOrThrow({ where: { question: 'Slow one?' } });
+    const closing = asOwner(`/hearth poll close ${slow.id.slice(0, 8)}`);
+    await waitFor(
+      async () =>
+        (await database.prisma.poll.findUniqueOrThrow({ where: { id: slow.id } })).status === 'closed',
+      'the poll closed',
+    );
     const post = await waitFor(
-      () => database.prisma.pollPost.findFirst({ where: { pollId: slow, messageId: { not: null } } }),
+      () => database.prisma.pollPost.findFirst({ where: { pollId: slow.id, messageId: { not: null } } }),
       'the late send recorded',
     );
     const stop = await tg.fake.waitFor(
@@ -191,5 +197,6 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
       'stopPoll of the late poll',
     );
     expect(String(stop.body.chat_id)).toBe(String(GROUP));
+    await Promise.all([creating, closing]);
   });
 });
