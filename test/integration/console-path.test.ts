@@ -49,10 +49,10 @@ describe.each(TEST_DATABASES)('console → core → DB → outbox → worker →
     const consent = await database.prisma.consentEvent.findMany({ where: { topic: 'news' } });
     expect(consent).toHaveLength(1);
     expect(consent[0]).toMatchObject({ action: 'subscribe', platform: 'telegram', source: 'user' });
-    const sent = await database.prisma.outbox.findMany({
-      where: { status: 'sent', platform: 'telegram', chatId: 'alice' },
-    });
-    expect(sent).toHaveLength(1);
+    // The console shows a reply as the worker sends it; the worker records the row as sent just after.
+    const rows = () => database.prisma.outbox.findMany({ where: { platform: 'telegram', chatId: 'alice' } });
+    await expect.poll(async () => (await rows()).map((r) => r.status), { timeout: 5000 }).toEqual(['sent']);
+    const sent = await rows();
     expect(sent[0]?.sentAt).toBeInstanceOf(Date);
   });
 
