@@ -1,10 +1,9 @@
 import type { Capabilities } from '../../core/adapter.ts';
-import type { EnqueueRequest } from '../../core/context.ts';
 import type { Platform } from '../../core/events.ts';
 import type { OutboundContent } from '../../core/outbound.ts';
 import type { Db, Tx } from '../../db/database.ts';
-import type { Outbox } from '../../delivery/outbox.ts';
 import { type Audience, audienceFromJson } from './audience.ts';
+import { type BroadcastRowInput, insertBroadcastRows } from './bulk-insert.ts';
 import { contentFromJson, renderContent } from './content.ts';
 
 /** Where fan-out stopped: channels not done yet, or topic `topic` done up to member `after`. */
@@ -18,7 +17,6 @@ export function parseCursor(value: string | null): Cursor {
 
 export interface FanOutDeps {
   db: Db;
-  outbox: Outbox;
   capabilitiesOf(platform: Platform): Capabilities | undefined;
   /** Subscribers read and enqueued per transaction. */
   batchSize: number;
@@ -61,6 +59,8 @@ export class FanOut {
       return c;
     };
     let cursor = parseCursor(broadcast.cursor);
+    // Fresh planner statistics after bulk sign-ups (PGlite has no autovacuum) keep pages cheap.
+    await this.deps.db.$executeRawUnsafe('ANALYZE subscription, identity');
     const pacer = new Pacer(this.deps.now, this.deps.rateOf);
     while (!shouldStop()) {
       const at = cursor;
@@ -94,14 +94,11 @@ export class FanOut {
     const channels = audience.channelIds.length
       ? await tx.channel.findMany({ where: { id: { in: audience.channelIds }, active: true } })
       : [];
-    const requests: EnqueueRequest[] = channels.map((c) => ({
-      to: {
-        platform: c.platform as Platform,
-        chatId: c.chatId,
-        ...(c.threadId ? { threadId: c.threadId } : {}),
-      },
+    const requests: BroadcastRowInput[] = channels.map((c) => ({
+      platform: c.platform as Platform,
+      chatId: c.chatId,
+      ...(c.threadId ? { threadId: c.threadId } : {}),
       content: render(c.platform as Platform),
-      broadcastId: id,
       dedupeKey: `broadcast:${id}:${c.id}`,
       availableAt: pacer.next(c.platform as Platform),
     }));
@@ -122,19 +119,22 @@ export class FanOut {
       { memberId: string; platform: string; dmChatId: string | null; reachable: boolean }[]
     >`
       SELECT s."memberId", s.platform, i."dmChatId", i.reachable
-      FROM subscription s JOIN identity i ON i.id = s."identityId"
-      WHERE s.topic = ${topic} AND s."memberId" > ${cursor.after}
-      ORDER BY s."memberId"
-      LIMIT ${this.deps.batchSize}
-      FOR SHARE OF s`;
-    const requests: EnqueueRequest[] = [];
+      FROM (
+        SELECT "memberId", platform, "identityId" FROM subscription
+        WHERE topic = ${topic} AND "memberId" > ${cursor.after}
+        ORDER BY "memberId"
+        LIMIT ${this.deps.batchSize}
+        FOR SHARE) s
+      JOIN identity i ON i.id = s."identityId"
+      ORDER BY s."memberId"`;
+    const requests: BroadcastRowInput[] = [];
     for (const r of rows) {
       if (!r.dmChatId || !r.reachable) continue;
       requests.push({
-        to: { platform: r.platform as Platform, chatId: r.dmChatId },
+        platform: r.platform as Platform,
+        chatId: r.dmChatId,
         content: render(r.platform as Platform),
         memberId: r.memberId,
-        broadcastId: id,
         dedupeKey: `broadcast:${id}:${r.memberId}`,
         availableAt: pacer.next(r.platform as Platform),
       });
@@ -150,8 +150,13 @@ export class FanOut {
   }
 
   /** Inserts the page and moves the cursor, unless the broadcast was cancelled meanwhile. */
-  private async commit(tx: Tx, id: string, requests: EnqueueRequest[], next: Cursor | 'done'): Promise<Step> {
-    const enqueued = await this.deps.outbox.enqueueMany(requests, tx);
+  private async commit(
+    tx: Tx,
+    id: string,
+    requests: BroadcastRowInput[],
+    next: Cursor | 'done',
+  ): Promise<Step> {
+    const enqueued = await insertBroadcastRows(tx, id, requests);
     const moved = await tx.broadcast.updateMany({
       where: { id, status: 'enqueuing' },
       data: {

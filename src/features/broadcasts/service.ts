@@ -35,7 +35,6 @@ export class BroadcastService {
   ) {
     this.fanOut = new FanOut({
       db: services.db,
-      outbox: services.outbox,
       capabilitiesOf: services.capabilitiesOf,
       batchSize,
       now: services.now,

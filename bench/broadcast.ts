@@ -1,0 +1,213 @@
+/**
+ * bench:broadcast — one broadcast to N subscribers (default 100,000) spread over two platforms,
+ * each a fake server on 127.0.0.1 with a rate limit (default 2,000 msg/s; 429 + Retry-After beyond
+ * it), Hearth's limiter configured to the same rate (SEND_RATE_LIMITS). Telegram goes through the
+ * real telegraf adapter; the second platform ("discord") through a minimal JSON adapter.
+ *
+ *   npm run bench:broadcast                       embedded PGlite (a temporary data folder)
+ *   npm run bench:broadcast -- --db postgres      TEST_DATABASE_URL (a fresh database on that server)
+ *   options: --recipients N  --rate MSG_PER_S
+ *
+ * Prints human lines, then one JSON line.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createConsoleAdapters } from '../adapters/console/index.ts';
+import { TelegramAdapter } from '../adapters/telegram/index.ts';
+import { Hearth } from '../src/app/hearth.ts';
+import { loadConfig } from '../src/config.ts';
+import { type Database, openDatabase } from '../src/db/database.ts';
+import type { BroadcastsFeature } from '../src/features/broadcasts/index.ts';
+import { createLogger } from '../src/logger.ts';
+import { BenchHttpAdapter } from './broadcast-http-adapter.ts';
+import { seedSubscribers } from './broadcast-seed.ts';
+
+interface PlatformStats {
+  distinct: number;
+  duplicates: number;
+  first: number;
+  last: number;
+  rateLimited: number;
+}
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const usePostgres = option('db', 'pglite') === 'postgres';
+const recipients = Number(option('recipients', '100000'));
+const rate = Number(option('rate', '2000'));
+const TEXT = `Bench broadcast ${randomBytes(3).toString('hex')}`;
+const TOKEN = '7777:bench';
+
+async function startFakes(): Promise<{ child: ChildProcess; telegramUrl: string; genericUrl: string }> {
+  const child = fork(new URL('./broadcast-fakes.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_RATE: String(rate), BENCH_TEXT: TEXT },
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (m: { telegramUrl: string; genericUrl: string }) => resolve({ child, ...m }));
+  });
+}
+
+function fakeStats(child: ChildProcess): Promise<{ telegram: PlatformStats; generic: PlatformStats }> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string; telegram: PlatformStats; generic: PlatformStats }) => {
+      if (m.type !== 'stats') return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send({ type: 'stats' });
+  });
+}
+
+async function openStore(): Promise<{ database: Database; dispose: () => Promise<void> }> {
+  if (!usePostgres) {
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
+    const database = await openDatabase({ dataDir: dir });
+    return { database, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const server = process.env.TEST_DATABASE_URL;
+  if (!server) throw new Error('--db postgres needs TEST_DATABASE_URL');
+  const name = `hearth_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString() });
+  return { database, dispose: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function main(): Promise<void> {
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 100);
+  const { database, dispose } = await openStore();
+  const fakes = await startFakes();
+  await database.migrate();
+  console.log(`database open; RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
+  const seedStart = performance.now();
+  await seedSubscribers(database.prisma, {
+    count: recipients,
+    topic: 'news',
+    platforms: ['telegram', 'discord'],
+    chatIdOf: (i) => String(10_000_000 + i),
+  });
+  console.log(
+    `seeded ${recipients} subscribers on ${database.kind} in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+  );
+
+  const config = loadConfig({
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    HEARTH_TOPICS: 'news',
+    SEND_RATE_LIMITS: `telegram=${rate},discord=${rate}`,
+  });
+  const log = createLogger('warn');
+  const hearth = new Hearth({
+    config,
+    log,
+    database,
+    adapters: [
+      new TelegramAdapter({ token: TOKEN, apiRoot: fakes.telegramUrl, log }),
+      new BenchHttpAdapter('discord', fakes.genericUrl),
+      ...createConsoleAdapters(['twitter', 'slack', 'console']),
+    ],
+  });
+  await hearth.start();
+  const mb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
+  console.log(`Hearth started; RSS ${mb()} MB`);
+  const broadcasts = hearth.features.find((f) => f.name === 'broadcasts') as BroadcastsFeature;
+
+  const t0 = performance.now();
+  const res = await fetch(`http://127.0.0.1:${hearth.port}/console/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      platform: 'slack',
+      chatId: '#owners',
+      userId: 'U-owner',
+      text: `/hearth announce news ${TEXT}`,
+    }),
+  });
+  const answer = (await res.json()) as { replies: { text: string }[] };
+  console.log(
+    `owner: ${answer.replies[0]?.text ?? '(no answer)'} (${Math.round(performance.now() - t0)} ms)`,
+  );
+  await broadcasts.broadcasts.settled();
+  const enqueueSeconds = (performance.now() - t0) / 1000;
+  console.log(`fan-out: ${recipients} outbox rows in ${enqueueSeconds.toFixed(2)} s`);
+
+  const deadline = Date.now() + ((recipients / (2 * rate)) * 4 + 120) * 1000;
+  let status = 'enqueuing';
+  while (status !== 'done' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const row = await database.prisma.broadcast.findFirst({ select: { status: true } });
+    status = row?.status ?? 'missing';
+  }
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const stats = await fakeStats(fakes.child);
+  const counts = await hearth.outbox.counts({ broadcastId: { not: null } });
+  await hearth.stop();
+  clearInterval(sampler);
+  fakes.child.send({ type: 'stop' });
+  await dispose();
+
+  const platforms = [stats.telegram, stats.generic];
+  const delivered = platforms.reduce((n, p) => n + p.distinct, 0);
+  const duplicates = platforms.reduce((n, p) => n + p.duplicates, 0);
+  const first = Math.min(...platforms.map((p) => p.first));
+  const last = Math.max(...platforms.map((p) => p.last));
+  const deliverySeconds = (last - first) / 1000;
+  const perPlatformRatio = platforms.map((p) => p.distinct / ((p.last - p.first) / 1000) / rate);
+  const limitRatio = delivered / deliverySeconds / (rate * platforms.length);
+  const result = {
+    bench: 'broadcast',
+    db: database.kind,
+    recipients,
+    platforms: 2,
+    configuredRatePerPlatform: rate,
+    enqueueSeconds: round(enqueueSeconds),
+    deliverySeconds: round(deliverySeconds),
+    totalSeconds: round(totalSeconds),
+    deliveredPerSec: Math.round(delivered / deliverySeconds),
+    limitRatio: round(limitRatio, 3),
+    limitRatioTelegram: round(perPlatformRatio[0] ?? 0, 3),
+    limitRatioOther: round(perPlatformRatio[1] ?? 0, 3),
+    delivered,
+    duplicates,
+    lost: recipients - delivered,
+    rateLimited: platforms.reduce((n, p) => n + p.rateLimited, 0),
+    outbox: counts,
+    status,
+    peakRssMb: Math.round(peakRss / 1024 / 1024),
+  };
+  console.log(
+    `delivered ${delivered}/${recipients} in ${deliverySeconds.toFixed(1)} s = ${result.deliveredPerSec} msg/s ` +
+      `(limit ${rate}/s × 2 platforms; ratio ${result.limitRatio}), duplicates ${duplicates}, lost ${result.lost}, ` +
+      `429s ${result.rateLimited}, peak RSS ${result.peakRssMb} MB`,
+  );
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+function round(n: number, digits = 2): number {
+  return Number(n.toFixed(digits));
+}
+
+main().catch((error: unknown) => {
+  console.error('bench:broadcast failed:', error);
+  process.exit(1);
+});
