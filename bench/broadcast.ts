@@ -6,7 +6,9 @@
  *
  *   npm run bench:broadcast                       embedded PGlite (a temporary data folder)
  *   npm run bench:broadcast -- --db postgres      TEST_DATABASE_URL (a fresh database on that server)
- *   options: --recipients N  --rate MSG_PER_S
+ *   options: --recipients N  --rate MSG_PER_S  --outbox-batch N (OUTBOX_BATCH_SIZE, default 500)
+ *            --features all (every feature, as `npm start` runs; default: subscriptions + broadcasts,
+ *            so the memory figure is the broadcast path's, not the FAQ matcher's dictionaries)
  *
  * Prints human lines, then one JSON line.
  */
@@ -21,7 +23,9 @@ import { TelegramAdapter } from '../adapters/telegram/index.ts';
 import { Hearth } from '../src/app/hearth.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
-import type { BroadcastsFeature } from '../src/features/broadcasts/index.ts';
+import { type BroadcastsFeature, broadcastsFeature } from '../src/features/broadcasts/index.ts';
+import { fallbackFeature } from '../src/features/fallback.ts';
+import { subscriptionsFeature } from '../src/features/subscriptions/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { BenchHttpAdapter } from './broadcast-http-adapter.ts';
 import { seedSubscribers } from './broadcast-seed.ts';
@@ -42,6 +46,8 @@ const option = (name: string, fallback: string) => {
 const usePostgres = option('db', 'pglite') === 'postgres';
 const recipients = Number(option('recipients', '100000'));
 const rate = Number(option('rate', '2000'));
+const outboxBatch = option('outbox-batch', '500');
+const allFeatures = option('features', 'broadcast') === 'all';
 const TEXT = `Bench broadcast ${randomBytes(3).toString('hex')}`;
 const TOKEN = '7777:bench';
 
@@ -92,7 +98,9 @@ async function openStore(): Promise<{ database: Database; dispose: () => Promise
 async function main(): Promise<void> {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    if (m.rss > peakRss && process.env.BENCH_MEM) console.log(JSON.stringify({ rss: m.rss >> 20, heap: m.heapUsed >> 20, ext: m.external >> 20, ab: m.arrayBuffers >> 20 }));
+    peakRss = Math.max(peakRss, m.rss);
   }, 100);
   const { database, dispose } = await openStore();
   const fakes = await startFakes();
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
     count: recipients,
     topic: 'news',
     platforms: ['telegram', 'discord'],
-    chatIdOf: (i) => String(10_000_000 + i),
+    chatIdBase: 10_000_000,
   });
   console.log(
     `seeded ${recipients} subscribers on ${database.kind} in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
@@ -114,8 +122,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     HEARTH_TOPICS: 'news',
     SEND_RATE_LIMITS: `telegram=${rate},discord=${rate}`,
+    OUTBOX_BATCH_SIZE: outboxBatch,
   });
-  const log = createLogger('warn');
+  const log = createLogger('error');
   const hearth = new Hearth({
     config,
     log,
@@ -125,6 +134,7 @@ async function main(): Promise<void> {
       new BenchHttpAdapter('discord', fakes.genericUrl),
       ...createConsoleAdapters(['twitter', 'slack', 'console']),
     ],
+    ...(allFeatures ? {} : { features: [subscriptionsFeature, broadcastsFeature, fallbackFeature] }),
   });
   await hearth.start();
   const mb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
@@ -179,6 +189,8 @@ async function main(): Promise<void> {
     recipients,
     platforms: 2,
     configuredRatePerPlatform: rate,
+    features: allFeatures ? 'all' : 'subscriptions+broadcasts',
+    outboxBatchSize: Number(outboxBatch),
     enqueueSeconds: round(enqueueSeconds),
     deliverySeconds: round(deliverySeconds),
     totalSeconds: round(totalSeconds),

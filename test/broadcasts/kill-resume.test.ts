@@ -57,7 +57,7 @@ describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', (
     store = await make();
     const db = await store.open();
     await db.migrate();
-    await seedSubscribers(db.prisma, { count: RECIPIENTS, topic: 'news', platforms: ['telegram'], chatIdOf });
+    await seedSubscribers(db.prisma, { count: RECIPIENTS, topic: 'news', platforms: ['telegram'], chatIdBase: 9_000_000 });
     await db.close();
   });
   afterAll(async () => {

@@ -29,7 +29,7 @@ describe.each(TEST_DATABASES)(
         count: RECIPIENTS,
         topic: 'news',
         platforms: ['telegram'],
-        chatIdOf,
+        chatIdBase: 7_000_000,
       });
       app = await startTestHearth({
         database,
