@@ -6,10 +6,19 @@ import {
   rankFeatures,
   unexplainedWeight,
 } from './matcher-features.ts';
-import { buildEntry, type IndexedEntry, NGRAM_SIZE, termBigrams, Vocabulary } from './matcher-index.ts';
+import {
+  buildEntry,
+  type IndexedEntry,
+  MAX_PHRASING_CHARS,
+  NGRAM_SIZE,
+  termBigrams,
+  Vocabulary,
+} from './matcher-index.ts';
+import { type SemanticEntry, semanticEntry, semanticFeatures, semanticText } from './matcher-semantic.ts';
 import { charNgrams, contentTokens } from './matcher-text.ts';
 
-export { RANK_FEATURES } from './matcher-features.ts';
+/** Ranker features: the lexical ones, then the soft word-vector alignment question→entry and entry→question. */
+export const RANKER_FEATURES = [...RANK_FEATURES, 'alignQuestion', 'alignEntry'] as const;
 
 /**
  * FAQ matcher for the support feature: finds the FAQ entry a customer's free-form question asks
@@ -22,7 +31,8 @@ export { RANK_FEATURES } from './matcher-features.ts';
  *    one-typo variants precomputed from the FAQ's own vocabulary (matcher-index.ts).
  * 3. Re-rank the best few entries with a fixed linear model over generic similarity features
  *    (IDF-weighted coverage both ways per phrasing and over the whole entry, term bigrams,
- *    character trigram cosine, BM25).
+ *    character trigram cosine, BM25, naive Bayes) plus a soft alignment of the question's and the
+ *    entry's words through pretrained GloVe vectors (matcher-semantic.ts, matcher-embeddings.ts).
  * 4. Abstain: a fixed logistic model over the top score, the margin to the runner-up, how much of
  *    the question the best entry explains and how much of it the FAQ knows at all.
  * The weights are constants fitted offline by bench/faq-fit.ts (cross-validated across the two
@@ -56,7 +66,7 @@ export const ABSTAIN_FEATURES = [
   'top',
   'margin',
   'noRunnerUp',
-  ...RANK_FEATURES,
+  ...RANKER_FEATURES,
   'unexplained',
   'known',
   'exactShare',
@@ -93,10 +103,12 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   reportedCandidates: 3,
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
-  rankerWeights: [0.242, 0.217, 0.797, 0.633, 0.097, 0.044, 1.064, 0.151, 0.347, 0.318, 0.601, 0.055],
+  rankerWeights: [
+    0.128, 0.199, 0.691, 0.596, 0.138, -0.068, 0.684, 0.077, -0.163, 0.289, 0.582, 0.004, 2.79, 0.409,
+  ],
   abstainWeights: [
-    0.219, 0.706, -0.156, -2.755, -0.026, 1.462, 2.168, 2.076, 0.267, 1.913, -0.168, 3.494, -0.631, 0.773,
-    0.893, 1.791, -1.413, 1.762, -0.416, -5.174, -4.966,
+    0.174, 0.924, -1.767, -2.832, -0.027, 1.758, 1.788, 2.494, 0.297, 1.505, -0.084, 2.133, -0.618, 0.26,
+    0.969, 2.251, -0.87, 1.33, -0.907, 1.756, -0.285, -5.607, -5.637,
   ],
   minConfidence: 0.24,
 };
@@ -135,6 +147,7 @@ export class FaqMatcher {
   private readonly settings: MatcherSettings;
   private readonly index: MiniSearch<{ id: string; text: string }>;
   private readonly entries = new Map<string, IndexedEntry>();
+  private readonly semantic = new Map<string, SemanticEntry | null>();
   private readonly vocabulary = new Vocabulary();
   /** Reused per candidate to keep allocations out of the hot path. */
   private readonly scratchMatched = new Map<string, number>();
@@ -159,6 +172,7 @@ export class FaqMatcher {
   replaceAll(docs: readonly FaqDocument[]): void {
     this.index.removeAll();
     this.entries.clear();
+    this.semantic.clear();
     this.vocabulary.clear();
     for (const doc of docs) this.upsert(doc);
   }
@@ -172,6 +186,7 @@ export class FaqMatcher {
     const words = texts.flatMap((text) => contentTokens(text, 2000, 64).map((token) => token.word));
     this.index.add({ id: doc.id, text: entry.phrasings.map((phrasing) => phrasing.text).join(' ') });
     this.entries.set(doc.id, entry);
+    this.semantic.set(doc.id, semanticEntry(texts, MAX_PHRASING_CHARS));
     this.vocabulary.add(entry, words);
   }
 
@@ -181,6 +196,7 @@ export class FaqMatcher {
     if (!entry) return;
     this.index.discard(id);
     this.entries.delete(id);
+    this.semantic.delete(id);
     this.vocabulary.remove(entry);
   }
 
@@ -212,11 +228,13 @@ export class FaqMatcher {
     const pool = this.retrieve(query);
     if (pool.length === 0) return empty;
 
+    const queryVector = semanticText(text, s.maxQueryChars);
     const candidates: ExplainedCandidate[] = [];
     for (const [id, bm25] of pool) {
       const entry = this.entries.get(id);
       if (!entry) continue;
       const features = rankFeatures(entry, query, bm25, this.vocabulary, s, this.scratchMatched);
+      features.push(...semanticFeatures(queryVector, this.semantic.get(id)));
       candidates.push({
         id,
         features,

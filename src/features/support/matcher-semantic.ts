@@ -1,0 +1,161 @@
+import { DIMENSIONS, type WordVectors, wordVectors } from './matcher-embeddings.ts';
+import { isStopword, termOf } from './matcher-text.ts';
+
+/**
+ * Semantic similarity for the FAQ matcher from pretrained word vectors: a soft word alignment
+ * between a question and an entry's words (each word to its most similar word on the other side),
+ * weighted by smooth inverse frequency (SIF, Arora et al. 2017: a / (a + p(w)), p(w) from the
+ * vocabulary's frequency rank by Zipf's law). It catches paraphrases that share no word with the
+ * FAQ ("cash" vs "money"). SIF-averaged sentence vectors (per phrasing and per entry centroid) are
+ * kept too; as ranking features they scored higher on the development sets but drifted towards
+ * the wrong entry on tiny FAQs, so only the alignment is used.
+ */
+
+const SIF_A = 1e-3;
+/** Harmonic number of the embedding vocabulary (~400k words): normalises the Zipf frequencies. */
+const ZIPF_NORM = Math.log(400_000) + 0.5772;
+const MAX_WORDS = 64;
+const WORD_PATTERN = /[\p{L}\p{N}]+/gu;
+
+/** SIF weight of the word at a frequency rank. */
+export function sifWeight(rank: number): number {
+  const probability = 1 / ((rank + 1) * ZIPF_NORM);
+  return SIF_A / (SIF_A + probability);
+}
+
+/** A text's content words that have vectors: their rows and SIF weights. */
+export interface SemanticText {
+  rows: number[];
+  /** The matcher's term of each word: words with the same term align fully ("delivery", "shipped"). */
+  stems: string[];
+  weights: number[];
+  /** Unit SIF-weighted average of the words' vectors. */
+  vector: Float32Array;
+}
+
+/** A text's words and unit SIF sentence vector; null when no word has a vector (or none are loaded). */
+export function semanticText(text: string, maxChars: number, words = wordVectors()): SemanticText | null {
+  if (!words) return null;
+  const folded = (text.length > maxChars ? text.slice(0, maxChars) : text).normalize('NFKC').toLowerCase();
+  const all = folded.match(WORD_PATTERN)?.slice(0, MAX_WORDS) ?? [];
+  const content = all.filter((word) => !isStopword(word));
+  const rows: number[] = [];
+  const stems: string[] = [];
+  const weights: number[] = [];
+  const sum = new Float32Array(DIMENSIONS);
+  for (const token of content.length > 0 ? content : all) {
+    const row = words.rows.get(token);
+    if (row === undefined || rows.includes(row)) continue;
+    const weight = sifWeight(row);
+    const base = row * DIMENSIONS;
+    for (let d = 0; d < DIMENSIONS; d++) sum[d] = (sum[d] ?? 0) + weight * (words.vectors[base + d] ?? 0);
+    rows.push(row);
+    stems.push(termOf(token));
+    weights.push(weight);
+  }
+  const vector = rows.length > 0 ? normalise(sum) : null;
+  return vector ? { rows, stems, weights, vector } : null;
+}
+
+/** Reused by softAlignment: best similarity found so far for each word of the entry. */
+const entryBest = new Float64Array(4096);
+
+/**
+ * Soft word alignment both ways: each question word to its most similar entry word and each entry
+ * word to its most similar question word (cosine of the word vectors; words with the same matcher
+ * term count as identical), SIF-weighted averages. Every word pair is compared once.
+ */
+export function softAlignment(
+  query: SemanticText,
+  entry: SemanticText,
+  words: WordVectors,
+): [number, number] {
+  const vectors = words.vectors;
+  const entryCount = Math.min(entry.rows.length, entryBest.length);
+  entryBest.fill(0, 0, entryCount);
+  let queryTotal = 0;
+  let queryMass = 0;
+  for (let i = 0; i < query.rows.length; i++) {
+    const a = (query.rows[i] ?? 0) * DIMENSIONS;
+    const stem = query.stems[i];
+    let best = 0;
+    for (let j = 0; j < entryCount; j++) {
+      let similarity = 1;
+      if (entry.stems[j] !== stem) {
+        const b = (entry.rows[j] ?? 0) * DIMENSIONS;
+        similarity = 0;
+        for (let d = 0; d < DIMENSIONS; d++) similarity += (vectors[a + d] ?? 0) * (vectors[b + d] ?? 0);
+      }
+      if (similarity > best) best = similarity;
+      if (similarity > (entryBest[j] ?? 0)) entryBest[j] = similarity;
+    }
+    const weight = query.weights[i] ?? 0;
+    queryTotal += weight * best;
+    queryMass += weight;
+  }
+  let entryTotal = 0;
+  let entryMass = 0;
+  for (let j = 0; j < entryCount; j++) {
+    const weight = entry.weights[j] ?? 0;
+    entryTotal += weight * (entryBest[j] ?? 0);
+    entryMass += weight;
+  }
+  return [queryMass > 0 ? queryTotal / queryMass : 0, entryMass > 0 ? entryTotal / entryMass : 0];
+}
+
+/** Scales a vector to unit length in place; null when it is zero. */
+export function normalise(vector: Float32Array): Float32Array | null {
+  let norm = 0;
+  for (let d = 0; d < vector.length; d++) norm += (vector[d] ?? 0) ** 2;
+  if (norm === 0) return null;
+  const scale = 1 / Math.sqrt(norm);
+  for (let d = 0; d < vector.length; d++) vector[d] = (vector[d] ?? 0) * scale;
+  return vector;
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let d = 0; d < a.length; d++) dot += (a[d] ?? 0) * (b[d] ?? 0);
+  return dot;
+}
+
+/** An entry's semantic profile: its phrasings, their normalised centroid, and all their words. */
+export interface SemanticEntry {
+  phrasings: SemanticText[];
+  centroid: Float32Array;
+  /** Every phrasing's words together (for the alignment features). */
+  words: SemanticText;
+}
+
+export function semanticEntry(texts: readonly string[], maxChars: number): SemanticEntry | null {
+  const phrasings: SemanticText[] = [];
+  for (const text of texts) {
+    const phrasing = semanticText(text, maxChars);
+    if (phrasing) phrasings.push(phrasing);
+  }
+  const centroid = new Float32Array(DIMENSIONS);
+  const rows: number[] = [];
+  const stems: string[] = [];
+  const weights: number[] = [];
+  for (const phrasing of phrasings) {
+    for (let d = 0; d < DIMENSIONS; d++) centroid[d] = (centroid[d] ?? 0) + (phrasing.vector[d] ?? 0);
+    phrasing.rows.forEach((row, i) => {
+      if (rows.includes(row)) return;
+      rows.push(row);
+      stems.push(phrasing.stems[i] ?? '');
+      weights.push(phrasing.weights[i] ?? 0);
+    });
+  }
+  const unit = normalise(centroid);
+  return unit ? { phrasings, centroid: unit, words: { rows, stems, weights, vector: unit } } : null;
+}
+
+/** Semantic features of a question for an entry: the soft alignment both ways (zeros without vectors). */
+export function semanticFeatures(
+  query: SemanticText | null,
+  entry: SemanticEntry | null | undefined,
+): number[] {
+  const words = wordVectors();
+  if (!query || !entry || !words) return [0, 0];
+  return softAlignment(query, entry.words, words);
+}
