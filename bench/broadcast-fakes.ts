@@ -15,16 +15,26 @@ class Tally {
   readonly perChat = new Map<string, number>();
   first = 0;
   last = 0;
+  /** Messages accepted in each second since the first. */
+  readonly perSecond: number[] = [];
   add(chatId: string): void {
     const now = performance.now() + performance.timeOrigin;
     if (this.first === 0) this.first = now;
+    const second = Math.floor((now - this.first) / 1000);
+    this.perSecond[second] = (this.perSecond[second] ?? 0) + 1;
     this.last = now;
     this.perChat.set(chatId, (this.perChat.get(chatId) ?? 0) + 1);
   }
   summary() {
     let duplicates = 0;
     for (const n of this.perChat.values()) duplicates += n - 1;
-    return { distinct: this.perChat.size, duplicates, first: this.first, last: this.last };
+    return {
+      distinct: this.perChat.size,
+      duplicates,
+      first: this.first,
+      last: this.last,
+      perSecond: [...this.perSecond].map((n) => n ?? 0),
+    };
   }
 }
 
@@ -39,9 +49,14 @@ async function genericPlatform(tally: Tally) {
       const now = Date.now();
       while (times.length > 0 && (times[0] ?? 0) <= now - 1000) times.shift();
       if (times.length >= rate) {
+        // Like Discord: the exact wait in (fractional) seconds until a slot frees up.
+        const retryAfter = Math.max(0.001, ((times[0] ?? now) + 1000 - now) / 1000);
         rateLimited += 1;
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-        res.end(JSON.stringify({ message: 'rate limited', retry_after: 1, global: true }));
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'retry-after': String(Math.ceil(retryAfter)),
+        });
+        res.end(JSON.stringify({ message: 'rate limited', retry_after: retryAfter, global: true }));
         return;
       }
       times.push(now);

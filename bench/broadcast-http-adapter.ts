@@ -41,7 +41,8 @@ export class BenchHttpAdapter implements PlatformAdapter {
     }
     const body = (await res.json().catch(() => ({}))) as { id?: string; retry_after?: number };
     if (res.status === 429) {
-      const seconds = Number(res.headers.get('retry-after') ?? body.retry_after ?? 1);
+      // The body's fractional seconds are exact (Discord style); the header is rounded up.
+      const seconds = Number(body.retry_after ?? res.headers.get('retry-after') ?? 1);
       throw new RateLimitedError(seconds * 1000, 'bench platform: 429', 'global');
     }
     if (res.status >= 500) throw new TransientError(`bench platform: ${res.status}`);

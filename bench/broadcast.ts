@@ -36,6 +36,7 @@ interface PlatformStats {
   first: number;
   last: number;
   rateLimited: number;
+  perSecond: number[];
 }
 
 const args = process.argv.slice(2);
@@ -99,7 +100,15 @@ async function main(): Promise<void> {
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
-    if (m.rss > peakRss && process.env.BENCH_MEM) console.log(JSON.stringify({ rss: m.rss >> 20, heap: m.heapUsed >> 20, ext: m.external >> 20, ab: m.arrayBuffers >> 20 }));
+    if (m.rss > peakRss && process.env.BENCH_MEM)
+      console.log(
+        JSON.stringify({
+          rss: m.rss >> 20,
+          heap: m.heapUsed >> 20,
+          ext: m.external >> 20,
+          ab: m.arrayBuffers >> 20,
+        }),
+      );
     peakRss = Math.max(peakRss, m.rss);
   }, 100);
   const { database, dispose } = await openStore();
@@ -176,6 +185,8 @@ async function main(): Promise<void> {
   await dispose();
 
   const platforms = [stats.telegram, stats.generic];
+  console.log(`per second, telegram: ${stats.telegram.perSecond.join(' ')}`);
+  console.log(`per second, other:    ${stats.generic.perSecond.join(' ')}`);
   const delivered = platforms.reduce((n, p) => n + p.distinct, 0);
   const duplicates = platforms.reduce((n, p) => n + p.duplicates, 0);
   const first = Math.min(...platforms.map((p) => p.first));

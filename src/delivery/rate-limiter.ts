@@ -11,7 +11,7 @@ const CHAT_WINDOW_SECONDS = 3;
  * A platform's 429 pauses that platform (or chat) for exactly the time it asked.
  */
 export class SendRateLimiter {
-  private readonly platformLimiters = new Map<Platform, RateLimiterMemory>();
+  private readonly platformLimiters = new Map<Platform, SlidingWindow>();
   private readonly chatLimiters = new Map<Platform, RateLimiterMemory>();
   private readonly pausedUntil = new Map<string, number>();
 
@@ -24,10 +24,7 @@ export class SendRateLimiter {
   ) {
     this.platformLimiters.set(
       platform,
-      new RateLimiterMemory({
-        points: Math.max(1, Math.floor(capabilities.maxMessagesPerSecond)),
-        duration: 1,
-      }),
+      new SlidingWindow(Math.max(1, Math.floor(capabilities.maxMessagesPerSecond))),
     );
     this.chatLimiters.set(
       platform,
@@ -45,7 +42,7 @@ export class SendRateLimiter {
     if (paused > now) return paused - now;
     const chatWait = await take(this.chatLimiters.get(platform), chatId);
     if (chatWait > 0) return chatWait;
-    return take(this.platformLimiters.get(platform), platform);
+    return this.platformLimiters.get(platform)?.take(now) ?? 0;
   }
 
   private pausedFor(key: string, now: number): number {
@@ -70,5 +67,28 @@ async function take(limiter: RateLimiterMemory | undefined, key: string): Promis
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) return Math.max(1, rejection.msBeforeNext);
     throw rejection;
+  }
+}
+
+/**
+ * At most `limit` sends in any one second (a sliding window over the last `limit` send times). A
+ * fixed one-second window lets up to twice the limit through around a window's edge, which a
+ * platform counting over a sliding second answers with 429s.
+ */
+class SlidingWindow {
+  private readonly times: number[];
+  private next = 0;
+
+  constructor(private readonly limit: number) {
+    this.times = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Takes a slot at `now`: 0 when granted, else the milliseconds until one frees up. */
+  take(now: number): number {
+    const oldest = this.times[this.next] ?? Number.NEGATIVE_INFINITY;
+    if (now - oldest < 1000) return Math.max(1, Math.ceil(oldest + 1000 - now));
+    this.times[this.next] = now;
+    this.next = (this.next + 1) % this.limit;
+    return 0;
   }
 }
