@@ -156,6 +156,12 @@ export function semanticFeatures(
   entry: SemanticEntry | null | undefined,
 ): number[] {
   const words = wordVectors();
-  if (!query || !entry || !words) return [0, 0];
-  return softAlignment(query, entry.words, words);
+  if (!query || !entry || !words) return [0, 0, 0];
+  let bestF1 = 0;
+  for (const phrasing of entry.phrasings) {
+    const [toPhrasing, fromPhrasing] = softAlignment(query, phrasing, words);
+    const sum = toPhrasing + fromPhrasing;
+    if (sum > 0) bestF1 = Math.max(bestF1, (2 * toPhrasing * fromPhrasing) / sum);
+  }
+  return [...softAlignment(query, entry.words, words), bestF1];
 }

@@ -18,7 +18,7 @@ import { type SemanticEntry, semanticEntry, semanticFeatures, semanticText } fro
 import { charNgrams, contentTokens } from './matcher-text.ts';
 
 /** Ranker features: the lexical ones, then the soft word-vector alignment question→entry and entry→question. */
-export const RANKER_FEATURES = [...RANK_FEATURES, 'alignQuestion', 'alignEntry'] as const;
+export const RANKER_FEATURES = [...RANK_FEATURES, 'alignQuestion', 'alignEntry', 'alignPhrasingF1'] as const;
 
 /**
  * FAQ matcher for the support feature: finds the FAQ entry a customer's free-form question asks
@@ -104,11 +104,11 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   lowInformationWeight: 0.3,
   slotWeight: 0.3,
   rankerWeights: [
-    0.128, 0.199, 0.691, 0.596, 0.138, -0.068, 0.684, 0.077, -0.163, 0.289, 0.582, 0.004, 2.79, 0.409,
+    0.094, 0.156, 0.523, 0.593, 0.154, -0.075, 0.605, 0.096, -0.001, 0.268, 0.54, -0.017, 2.108, 0.017, 1.471,
   ],
   abstainWeights: [
-    0.174, 0.924, -1.767, -2.832, -0.027, 1.758, 1.788, 2.494, 0.297, 1.505, -0.084, 2.133, -0.618, 0.26,
-    0.969, 2.251, -0.87, 1.33, -0.907, 1.756, -0.285, -5.607, -5.637,
+    0.159, 0.886, -1.827, -3.062, -0.342, 1.61, 1.291, 2.734, 0.296, 1.557, 0.024, 2.644, -0.437, 0.561,
+    0.921, 1.04, -1.278, 1.965, 1.378, -1.002, 1.688, -0.294, -5.539, -5.957,
   ],
   minConfidence: 0.24,
 };
