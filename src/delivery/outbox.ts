@@ -1,7 +1,9 @@
+import { Prisma } from '../../prisma/generated/client.ts';
+import { Batcher } from '../core/batcher.ts';
 import type { EnqueueRequest } from '../core/context.ts';
 import type { ChatAddress, Platform } from '../core/events.ts';
 import type { OutboundContent } from '../core/outbound.ts';
-import type { Db, Prisma, Tx } from '../db/database.ts';
+import type { Db, Tx } from '../db/database.ts';
 
 /** A claimed outbox row, ready to send. */
 export interface OutboxRow {
@@ -24,6 +26,12 @@ export function addressOf(row: Pick<OutboxRow, 'platform' | 'chatId' | 'threadId
     : { platform: row.platform, chatId: row.chatId };
 }
 
+interface SentMark {
+  id: bigint;
+  workerId: string;
+  platformMessageId: string;
+}
+
 function toData(request: EnqueueRequest): Prisma.OutboxCreateManyInput {
   return {
     platform: request.to.platform,
@@ -40,11 +48,19 @@ function toData(request: EnqueueRequest): Prisma.OutboxCreateManyInput {
 
 /** The outbox table: every outbound message is a row here first. */
 export class Outbox {
+  /** Plain enqueues (no transaction, no dedupe key) at the same time: one INSERT per tick. */
+  private readonly inserts = new Batcher<Prisma.OutboxCreateManyInput, string>((rows) =>
+    this.insertMany(rows),
+  );
+  /** Sends recorded at the same time: one UPDATE per tick. */
+  private readonly sentMarks = new Batcher<SentMark, boolean>((marks) => this.markSentMany(marks));
+
   constructor(private readonly db: Db) {}
 
-  /** Enqueues one message (inside `tx` when given); returns the row id. */
+  /** Enqueues one message (inside `tx` when given); returns the row id once the row is stored. */
   async enqueue(request: EnqueueRequest, tx: Tx | Db = this.db): Promise<string> {
     const data = toData(request);
+    if (tx === this.db && !data.dedupeKey) return this.inserts.add(data);
     if (data.dedupeKey) {
       const rows = await tx.outbox.createManyAndReturn({
         data: [data],
@@ -93,13 +109,12 @@ export class Outbox {
       );
   }
 
-  /** Records a send; only the worker holding the lease may (a row recorded as sent is never sent again). */
-  async markSent(row: OutboxRow, workerId: string, platformMessageId: string): Promise<boolean> {
-    const result = await this.db.outbox.updateMany({
-      where: { id: row.id, status: 'sending', lockedBy: workerId },
-      data: { status: 'sent', sentAt: new Date(), platformMessageId, lockedUntil: null, lastError: null },
-    });
-    return result.count === 1;
+  /**
+   * Records a send; only the worker holding the lease may (a row recorded as sent is never sent
+   * again). False when the row was no longer this worker's.
+   */
+  markSent(row: OutboxRow, workerId: string, platformMessageId: string): Promise<boolean> {
+    return this.sentMarks.add({ id: row.id, workerId, platformMessageId });
   }
 
   /** Puts a claimed row back to wait until `availableAt`; `countAttempt: false` for rate limits. */
@@ -145,6 +160,30 @@ export class Outbox {
       data: { status: 'cancelled' },
     });
     return result.count;
+  }
+
+  /** Inserts rows in one statement; returns their ids in the rows' order. */
+  private async insertMany(rows: Prisma.OutboxCreateManyInput[]): Promise<string[]> {
+    const created = await this.db.outbox.createManyAndReturn({ data: rows, select: { id: true } });
+    // Ids come from a sequence in the rows' order, within one statement.
+    return created
+      .map((row) => row.id)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((id) => id.toString());
+  }
+
+  private async markSentMany(marks: SentMark[]): Promise<boolean[]> {
+    const values = marks.map(
+      (m) => Prisma.sql`(${m.id}::bigint, ${m.workerId}::text, ${m.platformMessageId}::text)`,
+    );
+    const updated = await this.db.$queryRaw<{ id: bigint }[]>`
+      UPDATE outbox AS o SET status = 'sent', "sentAt" = ${new Date()}, "platformMessageId" = v.message_id,
+        "lockedUntil" = NULL, "lastError" = NULL
+      FROM (VALUES ${Prisma.join(values)}) AS v(id, worker_id, message_id)
+      WHERE o.id = v.id AND o.status = 'sending' AND o."lockedBy" = v.worker_id
+      RETURNING o.id`;
+    const recorded = new Set(updated.map((row) => row.id.toString()));
+    return marks.map((m) => recorded.has(m.id.toString()));
   }
 
   /** Counts by status, for health and metrics. */

@@ -28,6 +28,12 @@ export interface WorkerOptions {
   now?: () => Date;
 }
 
+/** A row the platform accepted, to record as sent. */
+interface Sent {
+  row: OutboxRow;
+  result: SendResult;
+}
+
 /** Wait before retrying a row whose platform has no running adapter. */
 const NO_ADAPTER_RETRY_MS = 60_000;
 
@@ -84,18 +90,36 @@ export class DeliveryWorker {
   async runOnce(): Promise<number> {
     const { outbox, batchSize, leaseMs } = this.options;
     const rows = await outbox.claim(this.id, batchSize, this.now(), leaseMs);
-    await Promise.all(chatGroups(rows).map((group) => this.deliverInOrder(group)));
+    const sent: Sent[] = [];
+    await Promise.all(chatGroups(rows).map((group) => this.deliverInOrder(group, sent)));
+    await this.recordSent(sent);
     return rows.length;
+  }
+
+  /**
+   * Records the pass's sends all at once (the outbox and metrics batch them into one statement each),
+   * then tells the listeners; each row's listeners run in order, rows concurrently.
+   */
+  private async recordSent(sent: Sent[]): Promise<void> {
+    const { outbox, log } = this.options;
+    await Promise.all(
+      sent.map(async ({ row, result }) => {
+        const recorded = await outbox.markSent(row, this.id, result.messageId);
+        if (!recorded)
+          log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
+        await this.notify('onSent', (l) => l.onSent?.(row, result));
+      }),
+    );
   }
 
   /**
    * Sends one chat's rows one after another (replies to a chat arrive in the order they were queued).
    * Once a row is put back to wait, the rest of the chat waits with it, so none overtakes it.
    */
-  private async deliverInOrder(group: OutboxRow[]): Promise<void> {
+  private async deliverInOrder(group: OutboxRow[], sent: Sent[]): Promise<void> {
     for (let i = 0; i < group.length; i++) {
       const row = group[i] as OutboxRow;
-      const deferredUntil = await this.deliver(row);
+      const deferredUntil = await this.deliver(row, sent);
       if (deferredUntil) {
         for (const rest of group.slice(i + 1))
           await this.options.outbox.release(rest, this.id, deferredUntil, null, false);
@@ -127,9 +151,9 @@ export class DeliveryWorker {
     this.schedule(again ? 0 : this.options.pollMs);
   }
 
-  /** Sends one row; returns when it was put back to wait (undefined: sent or dead). */
-  private async deliver(row: OutboxRow): Promise<Date | undefined> {
-    const { limiter, outbox, log } = this.options;
+  /** Sends one row (a success goes to `sent`); returns when it was put back to wait, if it was. */
+  private async deliver(row: OutboxRow, sent: Sent[]): Promise<Date | undefined> {
+    const { limiter, outbox } = this.options;
     const adapter = this.options.adapterFor(row.platform);
     if (!adapter) {
       return this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
@@ -151,10 +175,7 @@ export class DeliveryWorker {
     } catch (error) {
       return this.handleFailure(row, error);
     }
-    const recorded = await outbox.markSent(row, this.id, result.messageId);
-    if (!recorded)
-      log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
-    await this.notify('onSent', (l) => l.onSent?.(row, result));
+    sent.push({ row, result });
     return undefined;
   }
 

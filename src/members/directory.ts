@@ -1,9 +1,39 @@
+import { Batcher } from '../core/batcher.ts';
 import type { MemberRef } from '../core/context.ts';
 import type { InboundEvent, Platform } from '../core/events.ts';
 import type { Db } from '../db/database.ts';
 
+/** How stale lastSeenAt may get before a message refreshes it (saves a write per message). */
+const LAST_SEEN_REFRESH_MS = 5 * 60_000;
+
+interface IdentityKey {
+  platform: Platform;
+  userId: string;
+}
+
+const IDENTITY_FIELDS = {
+  id: true,
+  memberId: true,
+  displayName: true,
+  dmChatId: true,
+  reachable: true,
+  lastSeenAt: true,
+} as const;
+
+type KnownIdentity = {
+  id: string;
+  memberId: string;
+  displayName: string | null;
+  dmChatId: string | null;
+  reachable: boolean;
+  lastSeenAt: Date;
+};
+
 /** Finds or creates the Member behind a platform identity. */
 export class MemberDirectory {
+  /** Concurrent events' senders are looked up with one query per tick. */
+  private readonly lookups = new Batcher<IdentityKey, KnownIdentity | null>((keys) => this.findMany(keys));
+
   constructor(private readonly db: Db) {}
 
   /** Upserts the sender's identity (and its member); remembers the DM chat when the event is direct. */
@@ -13,15 +43,13 @@ export class MemberDirectory {
     const dmChatId = event.isDirect ? event.address.chatId : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        const existing = await this.db.identity.findUnique({
-          where: { platform_platformUserId: { platform, platformUserId: userId } },
-          select: { id: true, memberId: true, displayName: true, dmChatId: true, reachable: true },
-        });
+        const existing = await this.lookups.add({ platform, userId });
         if (existing) {
           const changed =
             (name && name !== existing.displayName) ||
             (dmChatId && dmChatId !== existing.dmChatId) ||
-            !existing.reachable;
+            !existing.reachable ||
+            Date.now() - existing.lastSeenAt.getTime() > LAST_SEEN_REFRESH_MS;
           if (changed) {
             await this.db.identity.update({
               where: { id: existing.id },
@@ -52,6 +80,15 @@ export class MemberDirectory {
         throw error;
       }
     }
+  }
+
+  private async findMany(keys: IdentityKey[]): Promise<(KnownIdentity | null)[]> {
+    const found = await this.db.identity.findMany({
+      where: { OR: keys.map((k) => ({ platform: k.platform, platformUserId: k.userId })) },
+      select: { ...IDENTITY_FIELDS, platform: true, platformUserId: true },
+    });
+    const byKey = new Map(found.map((row) => [`${row.platform}\u0000${row.platformUserId}`, row]));
+    return keys.map((k) => byKey.get(`${k.platform}\u0000${k.userId}`) ?? null);
   }
 
   /** Looks an identity up without creating it. */

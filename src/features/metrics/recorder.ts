@@ -1,3 +1,4 @@
+import { Batcher } from '../../core/batcher.ts';
 import type { Platform } from '../../core/events.ts';
 import type { Db, Prisma, Tx } from '../../db/database.ts';
 
@@ -27,9 +28,17 @@ export interface MetricFact {
 
 /** Appends metric facts; reports aggregate them later. */
 export class MetricsRecorder {
+  /** Facts recorded outside a transaction at the same time are written with one INSERT per tick. */
+  private readonly inserts = new Batcher<Prisma.MetricEventCreateManyInput, void>(async (rows) => {
+    await this.db.metricEvent.createMany({ data: rows });
+    return rows.map(() => undefined);
+  });
+
   constructor(private readonly db: Db) {}
 
+  /** Appends one fact (inside `tx` when given); resolves once it is stored. */
   async record(fact: MetricFact, tx: Tx | Db = this.db): Promise<void> {
+    if (tx === this.db) return this.inserts.add(toRow(fact));
     await tx.metricEvent.create({ data: toRow(fact) });
   }
 
