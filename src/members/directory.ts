@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../../prisma/generated/client.ts';
 import { Batcher } from '../core/batcher.ts';
 import type { MemberRef } from '../core/context.ts';
 import type { InboundEvent, Platform } from '../core/events.ts';
@@ -9,6 +11,11 @@ const LAST_SEEN_REFRESH_MS = 5 * 60_000;
 interface IdentityKey {
   platform: Platform;
   userId: string;
+}
+
+interface NewIdentity extends IdentityKey {
+  name: string | null;
+  dmChatId: string | null;
 }
 
 const IDENTITY_FIELDS = {
@@ -33,6 +40,10 @@ type KnownIdentity = {
 export class MemberDirectory {
   /** Concurrent events' senders are looked up with one query per tick. */
   private readonly lookups = new Batcher<IdentityKey, KnownIdentity | null>((keys) => this.findMany(keys));
+  /** New senders at the same time are created with one statement per tick. */
+  private readonly creates = new Batcher<NewIdentity, { memberId: string; identityId: string } | null>(
+    (news) => this.createMany(news),
+  );
 
   constructor(private readonly db: Db) {}
 
@@ -63,23 +74,59 @@ export class MemberDirectory {
           }
           return { memberId: existing.memberId, identityId: existing.id, isNew: false };
         }
-        const created = await this.db.identity.create({
-          data: {
-            platform,
-            platformUserId: userId,
-            displayName: name ?? null,
-            dmChatId: dmChatId ?? null,
-            member: { create: { displayName: name ?? null } },
-          },
-          select: { id: true, memberId: true },
+        const created = await this.creates.add({
+          platform,
+          userId,
+          name: name ?? null,
+          dmChatId: dmChatId ?? null,
         });
-        return { memberId: created.memberId, identityId: created.id, isNew: true };
+        if (created) return { ...created, isNew: true };
+        // Another event (or instance) created this identity first: read it on the next round.
+        if (attempt === 0) continue;
+        throw new Error(`identity ${platform}:${userId} was neither found nor created`);
       } catch (error) {
         // Two events of a new user at once: the other insert won; read it on the next round.
         if (attempt === 0 && isUniqueViolation(error)) continue;
         throw error;
       }
     }
+  }
+
+  /**
+   * Creates members and their identities in one statement (a batch of first messages). A key that
+   * already exists (a concurrent creator won) gets null, and its extra member row is removed.
+   */
+  private async createMany(
+    news: NewIdentity[],
+  ): Promise<({ memberId: string; identityId: string } | null)[]> {
+    const keyOf = (k: IdentityKey) => `${k.platform}\u0000${k.userId}`;
+    const unique = [
+      ...new Map(
+        news.map((n) => [keyOf(n), { ...n, memberId: randomUUID(), identityId: randomUUID() }]),
+      ).values(),
+    ];
+    const values = unique.map(
+      (n) =>
+        Prisma.sql`(${n.memberId}::text, ${n.identityId}::text, ${n.platform}::text, ${n.userId}::text, ${n.name}::text, ${n.dmChatId}::text)`,
+    );
+    const inserted = await this.db.$queryRaw<{ id: string; memberId: string }[]>`
+      WITH v (member_id, identity_id, platform, user_id, name, dm_chat_id) AS (VALUES ${Prisma.join(values)}),
+      members AS (INSERT INTO member (id, "displayName") SELECT member_id, name FROM v RETURNING id)
+      INSERT INTO identity (id, "memberId", platform, "platformUserId", "displayName", "dmChatId")
+      SELECT identity_id, member_id, platform, user_id, name, dm_chat_id FROM v
+      WHERE member_id IN (SELECT id FROM members)
+      ON CONFLICT (platform, "platformUserId") DO NOTHING
+      RETURNING id, "memberId"`;
+    const won = new Set(inserted.map((row) => row.memberId));
+    const lost = unique.filter((n) => !won.has(n.memberId)).map((n) => n.memberId);
+    if (lost.length > 0) await this.db.member.deleteMany({ where: { id: { in: lost } } });
+    const byKey = new Map(unique.filter((n) => won.has(n.memberId)).map((n) => [keyOf(n), n]));
+    // The same sender twice in one batch: the first gets the new identity, the second reads it.
+    return news.map((n) => {
+      const made = byKey.get(keyOf(n));
+      byKey.delete(keyOf(n));
+      return made ? { memberId: made.memberId, identityId: made.identityId } : null;
+    });
   }
 
   private async findMany(keys: IdentityKey[]): Promise<(KnownIdentity | null)[]> {
