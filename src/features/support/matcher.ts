@@ -229,12 +229,13 @@ export class FaqMatcher {
     if (pool.length === 0) return empty;
 
     const queryVector = semanticText(text, s.maxQueryChars);
+    const wordSimilarities = new Map<number, Float64Array>();
     const candidates: ExplainedCandidate[] = [];
     for (const [id, bm25] of pool) {
       const entry = this.entries.get(id);
       if (!entry) continue;
       const features = rankFeatures(entry, query, bm25, this.vocabulary, s, this.scratchMatched);
-      features.push(...semanticFeatures(queryVector, this.semantic.get(id)));
+      features.push(...semanticFeatures(queryVector, this.semantic.get(id), wordSimilarities));
       candidates.push({
         id,
         features,
