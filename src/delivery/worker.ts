@@ -49,6 +49,7 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeRequested = false;
+  private readonly recording = new Set<Promise<unknown>>();
   private readonly now: () => Date;
 
   constructor(private readonly options: WorkerOptions) {
@@ -79,6 +80,7 @@ export class DeliveryWorker {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.loop;
+    await Promise.all([...this.recording]);
   }
 
   /** Runs passes until no row is due now; used by tests and benchmarks. */
@@ -86,14 +88,20 @@ export class DeliveryWorker {
     while ((await this.runOnce()) > 0) {}
   }
 
-  /** One pass: claims a batch and sends it. Returns how many rows were claimed. */
+  /** One pass: claims a batch, sends it and records the outcome. Returns how many rows were claimed. */
   async runOnce(): Promise<number> {
+    const { claimed, recorded } = await this.sendBatch();
+    await recorded;
+    return claimed;
+  }
+
+  /** Claims and sends a batch; `recorded` settles once its sends are recorded and listeners told. */
+  private async sendBatch(): Promise<{ claimed: number; recorded: Promise<void> }> {
     const { outbox, batchSize, leaseMs } = this.options;
     const rows = await outbox.claim(this.id, batchSize, this.now(), leaseMs);
     const sent: Sent[] = [];
     await Promise.all(chatGroups(rows).map((group) => this.deliverInOrder(group, sent)));
-    await this.recordSent(sent);
-    return rows.length;
+    return { claimed: rows.length, recorded: this.recordSent(sent) };
   }
 
   /**
@@ -142,7 +150,17 @@ export class DeliveryWorker {
     let claimed = 0;
     try {
       this.wakeRequested = false;
-      claimed = await this.runOnce();
+      const batch = await this.sendBatch();
+      claimed = batch.claimed;
+      // The next pass claims while this one's sends are being recorded (their rows stay leased).
+      const recording = batch.recorded.catch((error: unknown) =>
+        this.options.log.error(
+          { err: error },
+          'recording sends failed; the rows are sent again after their lease',
+        ),
+      );
+      this.recording.add(recording);
+      void recording.finally(() => this.recording.delete(recording));
     } catch (error) {
       this.options.log.error({ err: error }, 'delivery pass failed; retrying at the next poll');
     }
