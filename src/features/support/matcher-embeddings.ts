@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 
 export const DIMENSIONS = 100;
 /** How many of the most frequent words are loaded. */
-export const WORD_LIMIT = 40_000;
+export const WORD_LIMIT = 60_000;
 const CHUNK_BYTES = 1 << 20;
 
 export interface WordVectors {
