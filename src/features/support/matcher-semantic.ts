@@ -15,6 +15,8 @@ const SIF_A = 1e-3;
 /** Harmonic number of the embedding vocabulary (~400k words): normalises the Zipf frequencies. */
 const ZIPF_NORM = Math.log(400_000) + 0.5772;
 const MAX_WORDS = 64;
+/** Most words of one text (the rarest) that take part in the alignment. */
+const ALIGNED_WORDS = 10;
 const WORD_PATTERN = /[\p{L}\p{N}]+/gu;
 
 /** SIF weight of the word at a frequency rank. */
@@ -54,7 +56,20 @@ export function semanticText(text: string, maxChars: number, words = wordVectors
     weights.push(weight);
   }
   const vector = rows.length > 0 ? normalise(sum) : null;
-  return vector ? { rows, stems, weights, vector } : null;
+  if (!vector) return null;
+  if (rows.length <= ALIGNED_WORDS) return { rows, stems, weights, vector };
+  // Long texts align by their rarest words only, which bounds the cost per question.
+  const kept = rows
+    .map((_, i) => i)
+    .sort((a, b) => (weights[b] ?? 0) - (weights[a] ?? 0))
+    .slice(0, ALIGNED_WORDS)
+    .sort((a, b) => a - b);
+  return {
+    rows: kept.map((i) => rows[i] ?? 0),
+    stems: kept.map((i) => stems[i] ?? ''),
+    weights: kept.map((i) => weights[i] ?? 0),
+    vector,
+  };
 }
 
 /** Reused by softAlignment: best similarity found so far for each word of the entry. */
