@@ -13,7 +13,6 @@ const TOKEN = '5151:kill-test';
 const RECIPIENTS = 1200;
 const OUTBOX_BATCH = 50;
 const TEXT = 'Survives SIGKILL';
-const chatIdOf = (i: number) => String(9_000_000 + i);
 
 /** Where the child keeps its data: a PGlite folder, or a database on the test PostgreSQL server. */
 interface Store {
@@ -57,7 +56,12 @@ describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', (
     store = await make();
     const db = await store.open();
     await db.migrate();
-    await seedSubscribers(db.prisma, { count: RECIPIENTS, topic: 'news', platforms: ['telegram'], chatIdBase: 9_000_000 });
+    await seedSubscribers(db.prisma, {
+      count: RECIPIENTS,
+      topic: 'news',
+      platforms: ['telegram'],
+      chatIdBase: 9_000_000,
+    });
     await db.close();
   });
   afterAll(async () => {
