@@ -2,6 +2,7 @@ import type { Capabilities } from '../../core/adapter.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import { type ChatAddress, isPlatform } from '../../core/events.ts';
 import type { Db, Tx } from '../../db/database.ts';
+import { resolveTargets, unknownTargetsError } from '../channels/targets.ts';
 import type { PollRecord, PostRendering } from './store.ts';
 
 /** Where a poll goes: community channels and the subscribers of topics (by direct message). */
@@ -25,44 +26,16 @@ export interface Recipient {
  * a topic. No targets = every active community channel. Unknown names are refused with the list.
  */
 export async function resolveAudience(db: Tx | Db, targets: string[]): Promise<PollAudience> {
-  const channels = await db.channel.findMany({ where: { active: true } });
   if (targets.length === 0) {
+    const channels = await db.channel.findMany({ where: { active: true } });
     if (channels.length === 0) {
       throw new UserFacingError('There are no community channels yet: say where with --to <topic|#channel>.');
     }
     return { channelIds: channels.map((c) => c.id), topics: [] };
   }
-  const channelIds: string[] = [];
-  const topics: string[] = [];
-  const unknown: string[] = [];
-  const topicNames = new Set((await db.topic.findMany({ select: { name: true } })).map((t) => t.name));
-  for (const target of targets) {
-    if (target.startsWith('#')) {
-      const bare = target.slice(1).toLowerCase();
-      const match = channels.find(
-        (c) =>
-          c.name?.toLowerCase() === bare ||
-          c.chatId.toLowerCase() === target.toLowerCase() ||
-          c.chatId === bare,
-      );
-      if (match) channelIds.push(match.id);
-      else unknown.push(target);
-    } else if (topicNames.has(target.toLowerCase()) || topicNames.has(target)) {
-      topics.push(topicNames.has(target) ? target : target.toLowerCase());
-    } else {
-      unknown.push(target);
-    }
-  }
-  if (unknown.length > 0) {
-    const known = [
-      ...channels.map((c) => `#${c.name ?? c.chatId.replace(/^#/, '')}`),
-      ...[...topicNames].sort(),
-    ];
-    throw new UserFacingError(
-      `I don't know ${unknown.join(', ')}. Channels and topics: ${known.join(', ') || 'none yet'}.`,
-    );
-  }
-  return { channelIds: [...new Set(channelIds)], topics: [...new Set(topics)] };
+  const resolved = await resolveTargets(db, targets);
+  if (resolved.unknown.length > 0) throw unknownTargetsError(resolved, 'channels first');
+  return { channelIds: resolved.channelIds, topics: resolved.topics };
 }
 
 const PAGE_SIZE = 1000;
