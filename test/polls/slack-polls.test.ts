@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackAdapter } from '../../adapters/slack/index.ts';
 import type { Database } from '../../src/db/database.ts';
-import { FakeSlackApi, type FakeSlackMessage, SlackRequestSigner } from '../fakes/slack-api.ts';
+import type { FakeSlackApi, FakeSlackMessage, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { CapturingLogger } from '../support/logger.ts';
+import type { TestHearth } from '../support/hearth.ts';
+import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
 import { countsOf, pollIdFrom, press, sentTo, waitFor } from './helpers.ts';
 
 const SECRET = 'polls-test-signing-secret';
@@ -16,29 +15,19 @@ describe.each(TEST_DATABASES)('polls from Slack through real Bolt ($name)', (kin
   let fake: FakeSlackApi;
   let app: TestHearth;
   let signer: SlackRequestSigner;
+  let slack: SlackHearth | undefined;
   let pollId = '';
 
   beforeAll(async () => {
-    fake = await FakeSlackApi.start();
-    fake.channelMembers.set(OWNERS, [OWNER]);
     database = await kind.open();
-    const adapter = new SlackAdapter({
-      botToken: 'xoxb-test',
-      signingSecret: SECRET,
-      apiUrl: fake.apiUrl,
-      ownersChannel: OWNERS,
-      log: new CapturingLogger(),
-      capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
-    });
-    app = await startTestHearth({ database, adapters: [adapter], env: { SLACK_OWNERS_CHANNEL: OWNERS } });
-    signer = new SlackRequestSigner(SECRET, `${app.baseUrl}/slack/events`, fake);
+    slack = await startSlackHearth(database, { owners: OWNERS, secret: SECRET, ownerMembers: [OWNER] });
+    ({ app, fake, signer } = slack);
     await database.prisma.channel.create({
       data: { platform: 'console', chatId: '#community', name: 'community' },
     });
   });
   afterAll(async () => {
-    await app?.stop();
-    await fake?.close();
+    await slack?.stop();
   });
 
   /** A signed `/hearth <text>` from an owner in the owners' channel; returns what Hearth posted there. */

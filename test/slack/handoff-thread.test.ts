@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackAdapter } from '../../adapters/slack/index.ts';
-import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
+import type { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { CapturingLogger } from '../support/logger.ts';
+import type { TestHearth } from '../support/hearth.ts';
+import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
 
 const SECRET = 'handoff-secret';
 const OWNERS = 'COWNERS';
@@ -17,24 +16,15 @@ describe.each(TEST_DATABASES)('support handoff through a Slack thread ($name)', 
   let fake: FakeSlackApi;
   let app: TestHearth;
   let signer: SlackRequestSigner;
+  let slack: SlackHearth | undefined;
 
   beforeAll(async () => {
-    fake = await FakeSlackApi.start();
     const database = await kind.open();
-    const adapter = new SlackAdapter({
-      botToken: 'xoxb-test',
-      signingSecret: SECRET,
-      apiUrl: fake.apiUrl,
-      ownersChannel: OWNERS,
-      log: new CapturingLogger(),
-      capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
-    });
-    app = await startTestHearth({ database, adapters: [adapter], env: { SLACK_OWNERS_CHANNEL: OWNERS } });
-    signer = new SlackRequestSigner(SECRET, `${app.baseUrl}/slack/events`, fake);
+    slack = await startSlackHearth(database, { owners: OWNERS, secret: SECRET });
+    ({ app, fake, signer } = slack);
   });
   afterAll(async () => {
-    await app?.stop();
-    await fake?.close();
+    await slack?.stop();
   });
 
   it("relays an owner's thread reply to the customer and counts it in the stats", async () => {

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REDIRECT_NOTE, SlackAdapter } from '../../adapters/slack/index.ts';
+import { REDIRECT_NOTE } from '../../adapters/slack/index.ts';
 import type { HearthContext } from '../../src/app/context.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
 import { Composer } from '../../src/core/composer.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
 import { FEATURES } from '../../src/features/index.ts';
-import { FakeSlackApi, type FakeSlackMessage, SlackRequestSigner } from '../fakes/slack-api.ts';
+import type { FakeSlackApi, FakeSlackMessage, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth } from '../support/hearth.ts';
+import type { TestHearth } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
+import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
 
 const SECRET = 'owner-test-signing-secret';
 const OWNERS = 'COWNERS';
@@ -28,32 +29,23 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
   let fake: FakeSlackApi;
   let app: TestHearth;
   let signer: SlackRequestSigner;
+  let slack: SlackHearth | undefined;
   const adapterLog = new CapturingLogger();
 
   beforeAll(async () => {
     seen.length = 0;
-    fake = await FakeSlackApi.start();
-    fake.channelMembers.set(OWNERS, [OWNER, 'UPARTNER']);
     const database = await kind.open();
-    const adapter = new SlackAdapter({
-      botToken: 'xoxb-test',
-      signingSecret: SECRET,
-      apiUrl: fake.apiUrl,
-      ownersChannel: OWNERS,
-      log: adapterLog,
-      capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
-    });
-    app = await startTestHearth({
-      database,
-      adapters: [adapter],
+    slack = await startSlackHearth(database, {
+      owners: OWNERS,
+      secret: SECRET,
+      ownerMembers: [OWNER, 'UPARTNER'],
+      adapterLog,
       features: [captureFeature, ...FEATURES],
-      env: { SLACK_OWNERS_CHANNEL: OWNERS },
     });
-    signer = new SlackRequestSigner(SECRET, `${app.baseUrl}/slack/events`, fake);
+    ({ app, fake, signer } = slack);
   });
   afterAll(async () => {
-    await app?.stop();
-    await fake?.close();
+    await slack?.stop();
   });
 
   /** Sends `/hearth <text>` from an owner in the owners' channel; returns the message Hearth posted. */

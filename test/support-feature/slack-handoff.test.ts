@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackAdapter } from '../../adapters/slack/index.ts';
 import type { Database } from '../../src/db/database.ts';
-import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
+import type { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { CapturingLogger } from '../support/logger.ts';
+import type { TestHearth } from '../support/hearth.ts';
+import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
 
 const SECRET = 'support-test-signing-secret';
 const OWNERS = 'COWNERS';
@@ -26,24 +25,15 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
   let database: Database;
   let app: TestHearth;
   let signer: SlackRequestSigner;
+  let slack: SlackHearth | undefined;
 
   beforeAll(async () => {
-    fake = await FakeSlackApi.start();
     database = await kind.open();
-    const adapter = new SlackAdapter({
-      botToken: 'xoxb-test',
-      signingSecret: SECRET,
-      apiUrl: fake.apiUrl,
-      ownersChannel: OWNERS,
-      log: new CapturingLogger(),
-      capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
-    });
-    app = await startTestHearth({ database, adapters: [adapter], env: { SLACK_OWNERS_CHANNEL: OWNERS } });
-    signer = new SlackRequestSigner(SECRET, `${app.baseUrl}/slack/events`, fake);
+    slack = await startSlackHearth(database, { owners: OWNERS, secret: SECRET });
+    ({ app, fake, signer } = slack);
   });
   afterAll(async () => {
-    await app?.stop();
-    await fake?.close();
+    await slack?.stop();
   });
 
   it('posts the handoff thread to Slack and relays a signed owner reply to the console customer', async () => {
