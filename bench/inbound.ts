@@ -13,7 +13,6 @@
  */
 import { Agent } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { Telegraf } from 'telegraf';
 import { TELEGRAM_CAPABILITIES, TelegramAdapter } from '../adapters/telegram/index.ts';
 import { Hearth } from '../src/app/hearth.ts';
@@ -23,6 +22,7 @@ import type { OutboundMessage } from '../src/core/outbound.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { createLogger } from '../src/logger.ts';
 import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
+import { createPostgresDatabase } from '../test/support/postgres.ts';
 import { privateText } from '../test/telegram/updates.ts';
 
 const HEARTH_TOKEN = '7100001:bench-hearth';
@@ -195,9 +195,11 @@ async function main(): Promise<void> {
     TELEGRAM_API_ROOT: fake.url,
   });
   const log = createLogger('warn');
-  const pgName = `hearth_bench_${process.pid}`;
-  const database = POSTGRES
-    ? await openDatabase({ url: await createPostgresDatabase(POSTGRES, pgName), poolSize: 10 })
+  const postgres = POSTGRES
+    ? await createPostgresDatabase(POSTGRES, `hearth_bench_${process.pid}`)
+    : undefined;
+  const database = postgres
+    ? await openDatabase({ url: postgres.url, poolSize: 10 })
     : await openDatabase({ dataDir: 'memory://' });
   // --queries: count Prisma operations by model.operation (adds a little overhead).
   const queries = new Map<string, number>();
@@ -268,7 +270,7 @@ async function main(): Promise<void> {
   console.log(`ratio full/bare ${round(ratio, 3)} (target ≥ 0.5); p99 ${full.p99} ms (target < 25)`);
 
   await hearth.stop();
-  if (POSTGRES) await adminQuery(POSTGRES, `DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+  await postgres?.drop();
   echo.stop('bench done');
   await echoRunning;
   await fake.close();
@@ -294,24 +296,6 @@ async function main(): Promise<void> {
       ...(COUNT_QUERIES ? { dbOperationsPerMessage: perMessage } : {}),
     }),
   );
-}
-
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function createPostgresDatabase(serverUrl: string, name: string): Promise<string> {
-  await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSubscribers } from '../../bench/broadcast-seed.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
-import { freshPostgresDatabase } from '../scheduler/helpers.ts';
+import { createPostgresDatabase } from '../support/postgres.ts';
 import { ChildHearth } from './child-hearth.ts';
 import { until } from './helpers.ts';
 
@@ -31,7 +31,7 @@ async function pgliteStore(): Promise<Store> {
 }
 
 async function postgresStore(serverUrl: string): Promise<Store> {
-  const fresh = await freshPostgresDatabase(serverUrl);
+  const fresh = await createPostgresDatabase(serverUrl);
   return {
     env: { DATABASE_URL: fresh.url },
     open: () => openDatabase({ url: fresh.url, poolSize: 2 }),

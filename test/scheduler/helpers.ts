@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Prisma } from '../../src/db/database.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { type ScheduleHandler, Scheduler } from '../../src/scheduler/scheduler.ts';
 import type { SystemJob } from '../../src/scheduler/system-job.ts';
 import type { When } from '../../src/scheduler/when.ts';
 import { CapturingLogger } from '../support/logger.ts';
+import { createPostgresDatabase } from '../support/postgres.ts';
 
 /** A settable clock. */
 export class FakeClock {
@@ -76,7 +76,7 @@ export async function openTwins(
     const db = await open();
     return [db, db, () => db.close()];
   }
-  const fresh = await freshPostgresDatabase(serverUrl);
+  const fresh = await createPostgresDatabase(serverUrl);
   const a = await openDatabase({ url: fresh.url, poolSize: 4 });
   await a.migrate();
   const b = await openDatabase({ url: fresh.url, poolSize: 4 });
@@ -89,30 +89,6 @@ export async function openTwins(
       await fresh.drop();
     },
   ];
-}
-
-/** A new, empty database on the TEST_DATABASE_URL server: its URL, and how to drop it. */
-export async function freshPostgresDatabase(
-  serverUrl: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `hearth_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await admin(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => admin(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
-}
-
-async function admin(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export function tag(): string {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/database.ts';
+import { createPostgresDatabase } from './postgres.ts';
 
 /** A database engine the data suites run on. */
 export interface TestDatabaseKind {
@@ -22,28 +21,15 @@ async function openPglite(): Promise<Database> {
 
 /** Creates a uniquely named database on the TEST_DATABASE_URL server, migrated; dropped on close. */
 export async function openPostgres(serverUrl: string, poolSize = 5): Promise<Database> {
-  const name = `hearth_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize });
+  const fresh = await createPostgresDatabase(serverUrl);
+  const database = await openDatabase({ url: fresh.url, poolSize });
   await database.migrate();
   const close = database.close.bind(database);
   database.close = async () => {
     await close();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await fresh.drop();
   };
   return database;
-}
-
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 /** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set. */
