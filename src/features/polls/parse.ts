@@ -53,7 +53,7 @@ export function tokenize(input: string): Token[] {
       i++;
       continue;
     }
-    // Phones and Slack mix straight and curly quotes: any quote of the same family closes.
+    // Phones and Slack mix straight and curly quotes: a quote of the same family closes.
     const family = DOUBLE_QUOTES.has(ch) ? DOUBLE_QUOTES : SINGLE_QUOTES.has(ch) ? SINGLE_QUOTES : null;
     if (family) {
       let text = '';
