@@ -20,16 +20,17 @@ const bool = (def: boolean) =>
       z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }),
     )
     .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const list = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [],
-  z.array(z.string()),
-);
+/** `a, b,,c` → ['a', 'b', 'c']; anything but a string → []. */
+function commaList(v: unknown): string[] {
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+}
+
+const list = z.preprocess(commaList, z.array(z.string()));
 
 function isTimezone(name: string): boolean {
   try {
@@ -42,13 +43,7 @@ function isTimezone(name: string): boolean {
 
 /** `platform=rate,...` → { platform: rate }. */
 const sendRates = z.preprocess(
-  (v) =>
-    typeof v === 'string'
-      ? v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [],
+  commaList,
   z
     .array(
       z.string().regex(/^[a-z]+=\d+(\.\d+)?$/, {
