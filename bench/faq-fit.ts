@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { seededRandom } from './seeded-random.ts';
 
 interface Sample {
   file: number;
@@ -24,18 +25,6 @@ interface Sample {
 interface BenchData {
   faq: FaqDocument[];
   queries: { text: string; expected: string | null }[];
-}
-
-/** Small deterministic PRNG (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Samples of a file against its whole FAQ, or against a random subset of `subsetSize` entries. */

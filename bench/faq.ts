@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
 import { wordVectors } from '../src/features/support/matcher-embeddings.ts';
+import { seededRandom } from './seeded-random.ts';
 
 interface BenchQuery {
   text: string;
@@ -80,18 +81,6 @@ function loadBenchFile(path: string): BenchFile {
   });
   if (faq.length === 0 || queries.length === 0) fail(`${path} has no faq entries or no queries`);
   return { faq, queries };
-}
-
-/** Small deterministic PRNG (mulberry32) so the synthetic index is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {
