@@ -5,6 +5,9 @@ import type { ChatAddress, Platform } from '../core/events.ts';
 import type { OutboundContent } from '../core/outbound.ts';
 import type { Db, Tx } from '../db/database.ts';
 
+/** Sends finish one by one; their marks gather this long into one UPDATE. */
+const SENT_MARK_LINGER_MS = 25;
+
 /** A claimed outbox row, ready to send. */
 export interface OutboxRow {
   id: bigint;
@@ -52,8 +55,12 @@ export class Outbox {
   private readonly inserts = new Batcher<Prisma.OutboxCreateManyInput, string>((rows) =>
     this.insertMany(rows),
   );
-  /** Sends recorded at the same time: one UPDATE per tick. */
-  private readonly sentMarks = new Batcher<SentMark, boolean>((marks) => this.markSentMany(marks));
+  /** Sends recorded within a few milliseconds of each other: one UPDATE (rows stay leased meanwhile). */
+  private readonly sentMarks = new Batcher<SentMark, boolean>(
+    (marks) => this.markSentMany(marks),
+    500,
+    SENT_MARK_LINGER_MS,
+  );
 
   constructor(private readonly db: Db) {}
 
@@ -85,16 +92,27 @@ export class Outbox {
   /**
    * Claims up to `limit` due rows for `workerId` (FOR UPDATE SKIP LOCKED: several workers and
    * processes never claim the same row). A row whose lease ran out (its worker died mid-send) is due again.
+   * Rows of `excludePlatforms` (paused, or with enough in memory already) are left for later.
    */
-  async claim(workerId: string, limit: number, now: Date, leaseMs: number): Promise<OutboxRow[]> {
+  async claim(
+    workerId: string,
+    limit: number,
+    now: Date,
+    leaseMs: number,
+    excludePlatforms: Platform[] = [],
+  ): Promise<OutboxRow[]> {
     const leaseUntil = new Date(now.getTime() + leaseMs);
+    const platforms =
+      excludePlatforms.length > 0
+        ? Prisma.sql`AND platform <> ALL(${excludePlatforms}::text[])`
+        : Prisma.empty;
     const rows = await this.db.$queryRaw<(Omit<OutboxRow, 'platform'> & { platform: string })[]>`
       UPDATE outbox SET status = 'sending', "lockedBy" = ${workerId}, "lockedUntil" = ${leaseUntil},
         attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox
-        WHERE (status = 'pending' AND "availableAt" <= ${now})
-           OR (status = 'sending' AND "lockedUntil" < ${now})
+        WHERE ((status = 'pending' AND "availableAt" <= ${now})
+           OR (status = 'sending' AND "lockedUntil" < ${now})) ${platforms}
         ORDER BY "availableAt", id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)

@@ -6,6 +6,16 @@ import type { Platform } from '../core/events.ts';
 const CHAT_WINDOW_SECONDS = 3;
 
 /**
+ * The platform window is this much longer than a second: a send leaves some milliseconds after its
+ * slot (event loop, connection pool) and that jitter must not squeeze two windows' sends into one
+ * of the platform's seconds, which it answers with 429 and a pause of a whole second.
+ */
+const PLATFORM_WINDOW_MS = 1025;
+
+/** A send slot: granted (send after `delayMs`), or refused for `waitMs`. */
+export type Slot = { granted: true; delayMs: number } | { granted: false; waitMs: number };
+
+/**
  * Per-platform and per-chat send limits in front of every send (rate-limiter-flexible). Non-blocking:
  * `acquire` answers how long to wait instead of waiting, so the worker can move on to other chats.
  * A platform's 429 pauses that platform (or chat) for exactly the time it asked.
@@ -35,14 +45,59 @@ export class SendRateLimiter {
     );
   }
 
-  /** Takes a send slot for (platform, chat); returns 0 when granted, else the milliseconds to wait. */
+  /** Takes a send slot for (platform, chat) now; returns 0 when granted, else the milliseconds to wait. */
   async acquire(platform: Platform, chatId: string): Promise<number> {
+    const slot = await this.reserve(platform, chatId, 0);
+    return slot.granted ? 0 : slot.waitMs;
+  }
+
+  /**
+   * Reserves the platform's next free send slot for (platform, chat) if it comes within `maxDelayMs`:
+   * slots are handed out in order, so many senders each wait once for their own slot instead of
+   * retrying together. Refused (nothing taken) while paused, over the chat's limit, or when the next
+   * slot is further away than `maxDelayMs`.
+   */
+  async reserve(platform: Platform, chatId: string, maxDelayMs: number): Promise<Slot> {
+    const now = this.now();
+    const paused = this.pausedWait(platform, chatId);
+    if (paused > 0) return { granted: false, waitMs: paused };
+    const window = this.platformLimiters.get(platform);
+    const delayMs = window?.delayAt(now) ?? 0;
+    if (delayMs > maxDelayMs) return { granted: false, waitMs: delayMs };
+    const chatLimiter = this.chatLimiters.get(platform);
+    const chatWait = await take(chatLimiter, chatId);
+    if (chatWait > 0) return { granted: false, waitMs: chatWait };
+    if (!window) return { granted: true, delayMs: 0 };
+    // Other senders may have taken slots while the chat limiter answered.
+    const later = this.now();
+    const delay = window.delayAt(later);
+    if (delay > maxDelayMs) {
+      await chatLimiter?.reward(chatId, 1);
+      return { granted: false, waitMs: delay };
+    }
+    return { granted: true, delayMs: window.reserve(later) };
+  }
+
+  /** Platforms with configured limits. */
+  platforms(): Platform[] {
+    return [...this.platformLimiters.keys()];
+  }
+
+  /** The platform's configured sends per second; undefined when it has no limit here. */
+  rateOf(platform: Platform): number | undefined {
+    return this.platformLimiters.get(platform)?.limit;
+  }
+
+  /** Milliseconds the platform (or this chat) is still paused after a 429; 0 when it is not. */
+  pausedWait(platform: Platform, chatId: string): number {
     const now = this.now();
     const paused = Math.max(this.pausedFor(platform, now), this.pausedFor(`${platform}:${chatId}`, now));
-    if (paused > now) return paused - now;
-    const chatWait = await take(this.chatLimiters.get(platform), chatId);
-    if (chatWait > 0) return chatWait;
-    return this.platformLimiters.get(platform)?.take(now) ?? 0;
+    return Math.max(0, paused - now);
+  }
+
+  /** Whether the whole platform is paused after a 429. */
+  isPaused(platform: Platform): boolean {
+    return this.pausedFor(platform, this.now()) > this.now();
   }
 
   private pausedFor(key: string, now: number): number {
@@ -71,24 +126,30 @@ async function take(limiter: RateLimiterMemory | undefined, key: string): Promis
 }
 
 /**
- * At most `limit` sends in any one second (a sliding window over the last `limit` send times). A
- * fixed one-second window lets up to twice the limit through around a window's edge, which a
- * platform counting over a sliding second answers with 429s.
+ * At most `limit` sends in any window of PLATFORM_WINDOW_MS, as a ring of the last `limit` slot
+ * times. A fixed one-second window lets up to twice the limit through around a window's edge, which
+ * a platform counting over a sliding second answers with 429s. Slots may be reserved ahead: the
+ * next one is `PLATFORM_WINDOW_MS` after the slot `limit` places back.
  */
 class SlidingWindow {
   private readonly times: number[];
   private next = 0;
 
-  constructor(private readonly limit: number) {
+  constructor(readonly limit: number) {
     this.times = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
   }
 
-  /** Takes a slot at `now`: 0 when granted, else the milliseconds until one frees up. */
-  take(now: number): number {
+  /** Milliseconds from `now` until the next free slot (0: free now). */
+  delayAt(now: number): number {
     const oldest = this.times[this.next] ?? Number.NEGATIVE_INFINITY;
-    if (now - oldest < 1000) return Math.max(1, Math.ceil(oldest + 1000 - now));
-    this.times[this.next] = now;
+    return Math.max(0, Math.ceil(oldest + PLATFORM_WINDOW_MS - now));
+  }
+
+  /** Takes the next free slot; returns how many milliseconds from `now` it is. */
+  reserve(now: number): number {
+    const delay = this.delayAt(now);
+    this.times[this.next] = now + delay;
     this.next = (this.next + 1) % this.limit;
-    return 0;
+    return delay;
   }
 }

@@ -28,19 +28,26 @@ export interface WorkerOptions {
   now?: () => Date;
 }
 
-/** A row the platform accepted, to record as sent. */
-interface Sent {
-  row: OutboxRow;
-  result: SendResult;
-}
-
 /** Wait before retrying a row whose platform has no running adapter. */
 const NO_ADAPTER_RETRY_MS = 60_000;
+
+/**
+ * Longest a claimed row waits in memory for its send slot; a row whose slot is further away goes
+ * back to the table until then. Also sizes how far ahead the worker claims each platform's rows.
+ */
+const MAX_SLOT_DELAY_MS = 2_000;
+
+/** Pause between claims while the queue is not backed up (a wake() still claims at once). */
+const TRICKLE_CLAIM_MS = 20;
 
 /**
  * Claims due outbox rows and sends them through the rate limiter and the platform's adapter:
  * 429 → back in the queue after exactly the time asked; transient errors → backoff; permanent →
  * dead letter. Safe to run in several processes at once (claims use SKIP LOCKED).
+ *
+ * Running, it keeps each platform's pipe full: it claims again while earlier rows are still being
+ * sent, up to about MAX_SLOT_DELAY_MS of each platform's rate held in memory, and each row waits for
+ * its own reserved send slot. A chat's rows are sent one after another, in queue order.
  */
 export class DeliveryWorker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
@@ -49,6 +56,14 @@ export class DeliveryWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeRequested = false;
+  private waitingForRoom = false;
+  /** Claimed rows not finished yet, per platform. */
+  private readonly held = new Map<Platform, number>();
+  private heldTotal = 0;
+  /** Per chat, the last of its deliveries in memory: the next group of that chat goes after it. */
+  private readonly chats = new Map<string, Promise<void>>();
+  /** Chats whose row was put back to wait, and until when: their later rows wait as long. */
+  private readonly deferredChats = new Map<string, number>();
   private readonly recording = new Set<Promise<unknown>>();
   private readonly now: () => Date;
 
@@ -73,13 +88,14 @@ export class DeliveryWorker {
       this.wakeRequested = true;
       return;
     }
-    this.schedule(0);
+    if (!this.waitingForRoom) this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     await this.loop;
+    await Promise.all([...this.chats.values()]);
     await Promise.all([...this.recording]);
   }
 
@@ -90,50 +106,100 @@ export class DeliveryWorker {
 
   /** One pass: claims a batch, sends it and records the outcome. Returns how many rows were claimed. */
   async runOnce(): Promise<number> {
-    const { claimed, recorded } = await this.sendBatch();
-    await recorded;
-    return claimed;
+    const { rows, deliveries } = await this.claimAndDispatch();
+    await Promise.all(deliveries);
+    await Promise.all([...this.recording]);
+    return rows;
   }
 
-  /** Claims and sends a batch; `recorded` settles once its sends are recorded and listeners told. */
-  private async sendBatch(): Promise<{ claimed: number; recorded: Promise<void> }> {
-    const { outbox, batchSize, leaseMs } = this.options;
-    const rows = await outbox.claim(this.id, batchSize, this.now(), leaseMs);
-    const sent: Sent[] = [];
-    await Promise.all(chatGroups(rows).map((group) => this.deliverInOrder(group, sent)));
-    return { claimed: rows.length, recorded: this.recordSent(sent) };
+  /** Claims what the platforms can take soon and starts delivering it, each chat in order. */
+  private async claimAndDispatch(): Promise<{ rows: number; limit: number; deliveries: Promise<void>[] }> {
+    const { outbox, leaseMs } = this.options;
+    const { limit, exclude } = this.claimLimit();
+    if (limit <= 0) return { rows: 0, limit, deliveries: [] };
+    const rows = await outbox.claim(this.id, limit, this.now(), leaseMs, exclude);
+    this.sweepDeferred();
+    const deliveries = chatGroups(rows).map((group) => this.dispatchChat(group));
+    return { rows: rows.length, limit, deliveries };
   }
 
   /**
-   * Records the pass's sends all at once (the outbox and metrics batch them into one statement each),
-   * then tells the listeners; each row's listeners run in order, rows concurrently.
+   * How many rows the next claim may take, and which platforms to leave out: paused ones, and
+   * those already holding MAX_SLOT_DELAY_MS worth of their rate.
    */
-  private async recordSent(sent: Sent[]): Promise<void> {
-    const { outbox, log } = this.options;
-    await Promise.all(
-      sent.map(async ({ row, result }) => {
-        const recorded = await outbox.markSent(row, this.id, result.messageId);
-        if (!recorded)
-          log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
-        await this.notify('onSent', (l) => l.onSent?.(row, result));
-      }),
-    );
+  private claimLimit(): { limit: number; exclude: Platform[] } {
+    const { batchSize, limiter } = this.options;
+    const exclude: Platform[] = [];
+    let largestRoom = 0;
+    for (const platform of limiter.platforms()) {
+      const room = this.platformCap(platform) - (this.held.get(platform) ?? 0);
+      if (room <= 0 || limiter.isPaused(platform)) exclude.push(platform);
+      else largestRoom = Math.max(largestRoom, room);
+    }
+    const room = 2 * batchSize - this.heldTotal;
+    return { limit: Math.min(batchSize, room, exclude.length > 0 ? largestRoom : batchSize), exclude };
+  }
+
+  /** Rows of a platform held in memory at most: its rate over MAX_SLOT_DELAY_MS, within two batches. */
+  private platformCap(platform: Platform): number {
+    const { batchSize, limiter } = this.options;
+    const rate = limiter.rateOf(platform) ?? Number.POSITIVE_INFINITY;
+    return Math.max(1, Math.min(2 * batchSize, Math.floor((rate * MAX_SLOT_DELAY_MS) / 1000)));
+  }
+
+  /** Queues a chat's claimed rows behind the chat's earlier ones still in memory. */
+  private dispatchChat(group: OutboxRow[]): Promise<void> {
+    const first = group[0] as OutboxRow;
+    const key = chatKey(first);
+    this.hold(first.platform, group.length);
+    const previous = this.chats.get(key) ?? Promise.resolve();
+    const delivery = previous
+      .then(() => this.deliverInOrder(key, group))
+      .catch((error: unknown) =>
+        this.options.log.error({ err: error }, 'delivery failed; the rows are retried after their lease'),
+      )
+      .finally(() => {
+        this.hold(first.platform, -group.length);
+        if (this.chats.get(key) === delivery) this.chats.delete(key);
+      });
+    this.chats.set(key, delivery);
+    return delivery;
+  }
+
+  private hold(platform: Platform, change: number): void {
+    this.held.set(platform, (this.held.get(platform) ?? 0) + change);
+    this.heldTotal += change;
+    if (change < 0 && this.waitingForRoom && this.claimLimit().limit >= this.options.batchSize / 2) {
+      this.waitingForRoom = false;
+      if (this.running && !this.loop) this.schedule(0);
+    }
   }
 
   /**
    * Sends one chat's rows one after another (replies to a chat arrive in the order they were queued).
    * Once a row is put back to wait, the rest of the chat waits with it, so none overtakes it.
    */
-  private async deliverInOrder(group: OutboxRow[], sent: Sent[]): Promise<void> {
+  private async deliverInOrder(key: string, group: OutboxRow[]): Promise<void> {
     for (let i = 0; i < group.length; i++) {
-      const row = group[i] as OutboxRow;
-      const deferredUntil = await this.deliver(row, sent);
-      if (deferredUntil) {
-        for (const rest of group.slice(i + 1))
-          await this.options.outbox.release(rest, this.id, deferredUntil, null, false);
-        return;
+      const waiting = this.deferredChats.get(key) ?? 0;
+      if (waiting > this.now().getTime()) return this.releaseAll(group.slice(i), new Date(waiting));
+      const until = await this.deliver(group[i] as OutboxRow);
+      if (until) {
+        this.deferredChats.set(key, until.getTime());
+        return this.releaseAll(group.slice(i + 1), until);
       }
     }
+  }
+
+  private async releaseAll(rows: OutboxRow[], until: Date): Promise<void> {
+    for (const row of rows) await this.options.outbox.release(row, this.id, until, null, false);
+  }
+
+  /** Forgets chats whose wait is over. */
+  private sweepDeferred(): void {
+    if (this.deferredChats.size < 1000) return;
+    const now = this.now().getTime();
+    for (const [key, until] of this.deferredChats) if (until <= now) this.deferredChats.delete(key);
   }
 
   private schedule(delayMs: number): void {
@@ -148,37 +214,36 @@ export class DeliveryWorker {
 
   private async pass(): Promise<void> {
     let claimed = 0;
+    let limit = 0;
     try {
       this.wakeRequested = false;
-      const batch = await this.sendBatch();
-      claimed = batch.claimed;
-      // The next pass claims while this one's sends are being recorded (their rows stay leased).
-      const recording = batch.recorded.catch((error: unknown) =>
-        this.options.log.error(
-          { err: error },
-          'recording sends failed; the rows are sent again after their lease',
-        ),
-      );
-      this.recording.add(recording);
-      void recording.finally(() => this.recording.delete(recording));
+      ({ rows: claimed, limit } = await this.claimAndDispatch());
     } catch (error) {
       this.options.log.error({ err: error }, 'delivery pass failed; retrying at the next poll');
     }
     if (!this.running) return;
-    const again = claimed > 0 || this.wakeRequested;
-    this.schedule(again ? 0 : this.options.pollMs);
+    if (limit <= 0) {
+      // Enough in memory: claim again once sends make room (see hold()), or at the next poll.
+      this.waitingForRoom = true;
+      this.schedule(this.options.pollMs);
+      return;
+    }
+    this.waitingForRoom = false;
+    if (claimed >= limit || this.wakeRequested) this.schedule(0);
+    else this.schedule(claimed > 0 ? TRICKLE_CLAIM_MS : this.options.pollMs);
   }
 
-  /** Sends one row (a success goes to `sent`); returns when it was put back to wait, if it was. */
-  private async deliver(row: OutboxRow, sent: Sent[]): Promise<Date | undefined> {
+  /** Sends one row when its slot comes (a success is recorded); returns when it was put back to wait, if it was. */
+  private async deliver(row: OutboxRow): Promise<Date | undefined> {
     const { limiter, outbox } = this.options;
     const adapter = this.options.adapterFor(row.platform);
     if (!adapter) {
       return this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
     }
-    const wait = await limiter.acquire(row.platform, row.chatId);
-    if (wait > 0) {
-      const at = new Date(this.now().getTime() + wait);
+    const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
+    const waitMs = slot.granted ? await this.waitForSlot(row, slot.delayMs) : slot.waitMs;
+    if (waitMs > 0) {
+      const at = new Date(this.now().getTime() + waitMs);
       await outbox.release(row, this.id, at, null, false);
       return at;
     }
@@ -193,8 +258,33 @@ export class DeliveryWorker {
     } catch (error) {
       return this.handleFailure(row, error);
     }
-    sent.push({ row, result });
+    this.record(row, result);
     return undefined;
+  }
+
+  /** Sleeps until a reserved slot; returns how long the platform is paused by then (0: send). */
+  private async waitForSlot(row: OutboxRow, delayMs: number): Promise<number> {
+    if (delayMs <= 0) return 0;
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    return this.options.limiter.pausedWait(row.platform, row.chatId);
+  }
+
+  /**
+   * Records a send (the outbox gathers marks into one UPDATE) and tells the listeners at once, not
+   * after the mark: an owner answering a just-posted Slack message must find it linked already.
+   */
+  private record(row: OutboxRow, result: SendResult): void {
+    const { outbox, log } = this.options;
+    const marked = outbox.markSent(row, this.id, result.messageId).then((recorded) => {
+      if (!recorded)
+        log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
+    });
+    const recording = Promise.all([marked, this.notify('onSent', (l) => l.onSent?.(row, result))]).catch(
+      (error: unknown) =>
+        log.error({ err: error }, 'recording a send failed; the row is sent again after its lease'),
+    );
+    this.recording.add(recording);
+    void recording.finally(() => this.recording.delete(recording));
   }
 
   private async handleFailure(row: OutboxRow, error: unknown): Promise<Date | undefined> {
@@ -247,11 +337,15 @@ export class DeliveryWorker {
   }
 }
 
+function chatKey(row: OutboxRow): string {
+  return `${row.platform}\u0000${row.chatId}`;
+}
+
 /** Rows grouped by chat (platform, chatId), each group in queue order (availableAt, id). */
 export function chatGroups(rows: OutboxRow[]): OutboxRow[][] {
   const groups = new Map<string, OutboxRow[]>();
   for (const row of rows) {
-    const key = `${row.platform}\u0000${row.chatId}`;
+    const key = chatKey(row);
     const group = groups.get(key);
     if (group) group.push(row);
     else groups.set(key, [row]);
