@@ -13,7 +13,11 @@ import { createAdapters } from './registry.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.HEARTH_DATA_DIR });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.HEARTH_DATA_DIR,
+    sharedBuffers: config.PGLITE_SHARED_BUFFERS,
+  });
   const hearth = new Hearth({ config, log, database, adapters: createAdapters(config, log) });
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -7,9 +7,13 @@
  *   npm run bench:broadcast                       embedded PGlite (a temporary data folder)
  *   npm run bench:broadcast -- --db postgres      TEST_DATABASE_URL (a fresh database on that server)
  *   options: --recipients N  --rate MSG_PER_S  --outbox-batch N (OUTBOX_BATCH_SIZE, default 500)
+ *            --shared-buffers 32MB (PGLITE_SHARED_BUFFERS; default PGlite's 128MB)
  *            --features all (every feature, as `npm start` runs; default: subscriptions + broadcasts,
  *            so the memory figure is the broadcast path's, not the FAQ matcher's dictionaries)
  *
+ * The schema and the subscribers are made by a child process first (bench/broadcast-prepare.ts), so
+ * peakRssMb is this process's: Hearth opening the database and running the broadcast (plus this
+ * script's small bookkeeping; the fake platforms run in another child).
  * Prints human lines, then one JSON line.
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -22,13 +26,12 @@ import { createConsoleAdapters } from '../adapters/console/index.ts';
 import { TelegramAdapter } from '../adapters/telegram/index.ts';
 import { Hearth } from '../src/app/hearth.ts';
 import { loadConfig } from '../src/config.ts';
-import { type Database, openDatabase } from '../src/db/database.ts';
+import { openDatabase } from '../src/db/database.ts';
 import { type BroadcastsFeature, broadcastsFeature } from '../src/features/broadcasts/index.ts';
 import { fallbackFeature } from '../src/features/fallback.ts';
 import { subscriptionsFeature } from '../src/features/subscriptions/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { BenchHttpAdapter } from './broadcast-http-adapter.ts';
-import { seedSubscribers } from './broadcast-seed.ts';
 
 interface PlatformStats {
   distinct: number;
@@ -49,6 +52,7 @@ const recipients = Number(option('recipients', '100000'));
 const rate = Number(option('rate', '2000'));
 const outboxBatch = option('outbox-batch', '500');
 const allFeatures = option('features', 'broadcast') === 'all';
+const sharedBuffers = option('shared-buffers', '');
 const TEXT = `Bench broadcast ${randomBytes(3).toString('hex')}`;
 const TOKEN = '7777:bench';
 
@@ -75,11 +79,11 @@ function fakeStats(child: ChildProcess): Promise<{ telegram: PlatformStats; gene
   });
 }
 
-async function openStore(): Promise<{ database: Database; dispose: () => Promise<void> }> {
+/** A fresh database (a temporary PGlite folder, or a new database on TEST_DATABASE_URL's server). */
+async function createStore(): Promise<{ url?: string; dataDir?: string; dispose: () => Promise<void> }> {
   if (!usePostgres) {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-'));
-    const database = await openDatabase({ dataDir: dir });
-    return { database, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { dataDir: dir, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const server = process.env.TEST_DATABASE_URL;
   if (!server) throw new Error('--db postgres needs TEST_DATABASE_URL');
@@ -92,8 +96,32 @@ async function openStore(): Promise<{ database: Database; dispose: () => Promise
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(server);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString() });
-  return { database, dispose: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), dispose: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** Migrates and seeds in a child process (bench/broadcast-prepare.ts); returns the seeding seconds. */
+function prepareStore(store: { url?: string; dataDir?: string }): Promise<number> {
+  const child = fork(new URL('./broadcast-prepare.ts', import.meta.url).pathname, [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      BENCH_RECIPIENTS: String(recipients),
+      ...(store.url ? { BENCH_DB_URL: store.url } : { BENCH_DATA_DIR: store.dataDir }),
+      ...(sharedBuffers ? { BENCH_SHARED_BUFFERS: sharedBuffers } : {}),
+    },
+  });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code === 0) resolve((JSON.parse(last) as { seededSeconds: number }).seededSeconds);
+      else reject(new Error(`preparing the database failed (exit ${code})`));
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -111,20 +139,17 @@ async function main(): Promise<void> {
       );
     peakRss = Math.max(peakRss, m.rss);
   }, 100);
-  const { database, dispose } = await openStore();
-  const fakes = await startFakes();
-  await database.migrate();
-  console.log(`database open; RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
-  const seedStart = performance.now();
-  await seedSubscribers(database.prisma, {
-    count: recipients,
-    topic: 'news',
-    platforms: ['telegram', 'discord'],
-    chatIdBase: 10_000_000,
-  });
-  console.log(
-    `seeded ${recipients} subscribers on ${database.kind} in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+  const store = await createStore();
+  const seededSeconds = await prepareStore(store);
+  console.log(`seeded ${recipients} subscribers in ${seededSeconds.toFixed(1)} s (child process)`);
+  const database = await openDatabase(
+    store.url
+      ? { url: store.url }
+      : { dataDir: store.dataDir ?? '', ...(sharedBuffers ? { sharedBuffers } : {}) },
   );
+  const dispose = store.dispose;
+  const fakes = await startFakes();
+  console.log(`database open; RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
 
   const config = loadConfig({
     PORT: '0',
@@ -216,6 +241,7 @@ async function main(): Promise<void> {
     outbox: counts,
     status,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
+    ...(sharedBuffers ? { sharedBuffers } : {}),
   };
   console.log(
     `delivered ${delivered}/${recipients} in ${deliverySeconds.toFixed(1)} s = ${result.deliveredPerSec} msg/s ` +

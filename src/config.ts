@@ -68,6 +68,11 @@ const schema = z.object({
   /** Topics created at first start; owners manage them later. */
   HEARTH_TOPICS: list.default(['news']),
   HEARTH_DATA_DIR: z.string().min(1).default('.hearth'),
+  /** Embedded database's page cache (Postgres shared_buffers); all of it becomes resident memory. */
+  PGLITE_SHARED_BUFFERS: z.preprocess(
+    (v) => (v === '' || v === undefined ? '128MB' : v),
+    z.string().regex(/^\d+(kB|MB|GB)$/, 'a size such as 32MB or 128MB'),
+  ),
   /** FAQ written at first start when the table is empty: `examples`, `none`, or a JSON file path. */
   SUPPORT_FAQ_SEED: z.preprocess((v) => (v === '' || v === undefined ? 'examples' : v), z.string().min(1)),
   /** Optional OpenAI-compatible endpoint (base URL) that phrases FAQ answers; off when unset. */

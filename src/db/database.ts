@@ -1,9 +1,8 @@
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { type Prisma, PrismaClient } from '../../prisma/generated/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { PGliteThread } from './pglite-thread.ts';
 import { applyMigrations } from './schema-engine.ts';
 
 export type Db = PrismaClient;
@@ -19,6 +18,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** PGlite only: start from a data-dir dump (`PGlite.dumpDataDir`), e.g. an already migrated template. */
   restoreFrom?: Blob;
+  /** PGlite only: Postgres shared_buffers (its page cache; all of it becomes resident memory). */
+  sharedBuffers?: string;
 }
 
 export interface Database {
@@ -46,18 +47,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const unlock = inMemory ? () => {} : lockDataDir(dataDir);
   try {
     const location = inMemory ? dataDir : `${dataDir}/pgdata`;
-    const pglite = options.restoreFrom
-      ? new PGlite(location, { loadDataDir: options.restoreFrom })
-      : new PGlite(location);
-    await pglite.waitReady;
-    const factory = new PrismaPGlite(pglite);
-    const prisma = new PrismaClient({ adapter: factory });
+    // PGlite runs on its own thread: its queries execute synchronously and would stall the event loop.
+    const thread = await PGliteThread.open({
+      location,
+      ...(options.sharedBuffers ? { sharedBuffers: options.sharedBuffers } : {}),
+      ...(options.restoreFrom ? { dump: options.restoreFrom } : {}),
+    });
+    const prisma = new PrismaClient({ adapter: thread });
     return wrap(
       'pglite',
       prisma,
-      () => factory,
+      () => thread,
       async () => {
-        await pglite.close();
+        await thread.close();
         unlock();
       },
     );
