@@ -8,6 +8,13 @@ import type { Db, Tx } from '../db/database.ts';
 /** Sends finish one by one; their marks gather this long into one UPDATE. */
 const SENT_MARK_LINGER_MS = 25;
 
+/**
+ * Claims look for rows whose lease ran out (their worker died mid-send) this often, or once a lease
+ * if leases are shorter: a scan of the rows being sent, cheap next to a lease (a minute by default)
+ * but not free at every claim.
+ */
+const EXPIRED_LEASE_SWEEP_MS = 10_000;
+
 /** A claimed outbox row, ready to send. */
 export interface OutboxRow {
   id: bigint;
@@ -62,6 +69,8 @@ export class Outbox {
     SENT_MARK_LINGER_MS,
   );
 
+  private lastLeaseSweep = Number.NEGATIVE_INFINITY;
+
   constructor(private readonly db: Db) {}
 
   /** Enqueues one message (inside `tx` when given); returns the row id once the row is stored. */
@@ -91,7 +100,8 @@ export class Outbox {
 
   /**
    * Claims up to `limit` due rows for `workerId` (FOR UPDATE SKIP LOCKED: several workers and
-   * processes never claim the same row). A row whose lease ran out (its worker died mid-send) is due again.
+   * processes never claim the same row), in queue order along the (status, availableAt, id) index.
+   * A row whose lease ran out (its worker died mid-send) is due again, found at the next sweep.
    * Rows of `excludePlatforms` (paused, or with enough in memory already) are left for later.
    */
   async claim(
@@ -101,7 +111,13 @@ export class Outbox {
     leaseMs: number,
     excludePlatforms: Platform[] = [],
   ): Promise<OutboxRow[]> {
-    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const at = now.getTime();
+    const sweepEvery = Math.min(EXPIRED_LEASE_SWEEP_MS, leaseMs);
+    if (at - this.lastLeaseSweep >= sweepEvery || at < this.lastLeaseSweep) {
+      this.lastLeaseSweep = at;
+      await this.returnExpiredLeases(now);
+    }
+    const leaseUntil = new Date(at + leaseMs);
     const platforms =
       excludePlatforms.length > 0
         ? Prisma.sql`AND platform <> ALL(${excludePlatforms}::text[])`
@@ -111,8 +127,7 @@ export class Outbox {
         attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox
-        WHERE ((status = 'pending' AND "availableAt" <= ${now})
-           OR (status = 'sending' AND "lockedUntil" < ${now})) ${platforms}
+        WHERE status = 'pending' AND "availableAt" <= ${now} ${platforms}
         ORDER BY "availableAt", id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
@@ -125,6 +140,14 @@ export class Outbox {
         (a, b) =>
           a.availableAt.getTime() - b.availableAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
       );
+  }
+
+  /** Rows whose worker's lease ran out go back to pending, keeping their place in the queue. */
+  private async returnExpiredLeases(now: Date): Promise<void> {
+    await this.db.outbox.updateMany({
+      where: { status: 'sending', lockedUntil: { lt: now } },
+      data: { status: 'pending', lockedBy: null, lockedUntil: null },
+    });
   }
 
   /**

@@ -6,22 +6,32 @@ import type { Platform } from '../core/events.ts';
 const CHAT_WINDOW_SECONDS = 3;
 
 /**
- * The platform window is this much longer than a second: a send leaves some milliseconds after its
- * slot (event loop, connection pool) and that jitter must not squeeze two windows' sends into one
- * of the platform's seconds, which it answers with 429 and a pause of a whole second.
+ * The platform window is this much longer than a second: a send reaches the platform a few
+ * milliseconds after it leaves here, and that skew must not squeeze more than the limit into one of
+ * the platform's seconds (it answers 429 and the slot is lost).
  */
-const PLATFORM_WINDOW_MS = 1025;
+const PLATFORM_WINDOW_MS = 1010;
 
-/** A send slot: granted (send after `delayMs`), or refused for `waitMs`. */
+/**
+ * Sends that may leave back to back (a burst): a fiftieth of the platform's rate, at least ten.
+ * A burst of a few sends leaves within a millisecond or two; a large one spreads out on its way.
+ */
+const MIN_BURST = 10;
+
+/** Sums of fractional paces drift by rounding; this much early counts as on time. */
+const ROUNDING_SLACK_MS = 0.01;
+
+/** A send slot: granted (expect to leave in about `delayMs`, through `depart`), or refused for `waitMs`. */
 export type Slot = { granted: true; delayMs: number } | { granted: false; waitMs: number };
 
 /**
- * Per-platform and per-chat send limits in front of every send (rate-limiter-flexible). Non-blocking:
- * `acquire` answers how long to wait instead of waiting, so the worker can move on to other chats.
- * A platform's 429 pauses that platform (or chat) for exactly the time it asked.
+ * Per-platform and per-chat send limits in front of every send. Per chat: rate-limiter-flexible
+ * (the average over a few seconds). Per platform: a sliding window of actual departures with one
+ * queue of waiting senders, let through in order as the window frees up. A platform's 429 pauses
+ * that platform (or chat) for exactly the time it asked.
  */
 export class SendRateLimiter {
-  private readonly platformLimiters = new Map<Platform, SlidingWindow>();
+  private readonly platformLimiters = new Map<Platform, DepartureWindow>();
   private readonly chatLimiters = new Map<Platform, RateLimiterMemory>();
   private readonly pausedUntil = new Map<string, number>();
 
@@ -34,7 +44,7 @@ export class SendRateLimiter {
   ) {
     this.platformLimiters.set(
       platform,
-      new SlidingWindow(Math.max(1, Math.floor(capabilities.maxMessagesPerSecond))),
+      new DepartureWindow(Math.max(1, Math.floor(capabilities.maxMessagesPerSecond)), this.now),
     );
     this.chatLimiters.set(
       platform,
@@ -48,34 +58,35 @@ export class SendRateLimiter {
   /** Takes a send slot for (platform, chat) now; returns 0 when granted, else the milliseconds to wait. */
   async acquire(platform: Platform, chatId: string): Promise<number> {
     const slot = await this.reserve(platform, chatId, 0);
-    return slot.granted ? 0 : slot.waitMs;
+    if (!slot.granted) return slot.waitMs;
+    const window = this.platformLimiters.get(platform);
+    if (!window || window.tryDepart()) return 0;
+    await this.chatLimiters.get(platform)?.reward(chatId, 1);
+    return Math.max(1, window.expectedWait());
   }
 
   /**
-   * Reserves the platform's next free send slot for (platform, chat) if it comes within `maxDelayMs`:
-   * slots are handed out in order, so many senders each wait once for their own slot instead of
-   * retrying together. Refused (nothing taken) while paused, over the chat's limit, or when the next
-   * slot is further away than `maxDelayMs`.
+   * Takes the chat's share for one send if the platform's queue will let it leave within
+   * `maxDelayMs`; the send then waits its turn in `depart`. Refused (nothing taken) while paused,
+   * over the chat's limit, or when the platform's queue is longer than `maxDelayMs`.
    */
   async reserve(platform: Platform, chatId: string, maxDelayMs: number): Promise<Slot> {
-    const now = this.now();
     const paused = this.pausedWait(platform, chatId);
     if (paused > 0) return { granted: false, waitMs: paused };
     const window = this.platformLimiters.get(platform);
-    const delayMs = window?.delayAt(now) ?? 0;
+    const delayMs = window?.expectedWait() ?? 0;
     if (delayMs > maxDelayMs) return { granted: false, waitMs: delayMs };
-    const chatLimiter = this.chatLimiters.get(platform);
-    const chatWait = await take(chatLimiter, chatId);
+    const chatWait = await take(this.chatLimiters.get(platform), chatId);
     if (chatWait > 0) return { granted: false, waitMs: chatWait };
-    if (!window) return { granted: true, delayMs: 0 };
-    // Other senders may have taken slots while the chat limiter answered.
-    const later = this.now();
-    const delay = window.delayAt(later);
-    if (delay > maxDelayMs) {
-      await chatLimiter?.reward(chatId, 1);
-      return { granted: false, waitMs: delay };
-    }
-    return { granted: true, delayMs: window.reserve(later) };
+    return { granted: true, delayMs };
+  }
+
+  /**
+   * Waits for the platform's window to let one more send leave now (undefined: it may at once),
+   * in the order senders arrived, and counts it as gone.
+   */
+  depart(platform: Platform): Promise<void> | undefined {
+    return this.platformLimiters.get(platform)?.depart();
   }
 
   /** Platforms with configured limits. */
@@ -126,30 +137,90 @@ async function take(limiter: RateLimiterMemory | undefined, key: string): Promis
 }
 
 /**
- * At most `limit` sends in any window of PLATFORM_WINDOW_MS, as a ring of the last `limit` slot
- * times. A fixed one-second window lets up to twice the limit through around a window's edge, which
- * a platform counting over a sliding second answers with 429s. Slots may be reserved ahead: the
- * next one is `PLATFORM_WINDOW_MS` after the slot `limit` places back.
+ * Paces a platform's departures: evenly, one every PLATFORM_WINDOW_MS / `limit` (a virtual
+ * schedule, GCRA), catching up at most BURST sends after a quiet spell or a stall, and never more than
+ * `limit` in any window of PLATFORM_WINDOW_MS (a ring of the last `limit` departure times). Bursts
+ * are what a platform counting over a sliding second answers with 429s: a burst leaves this process
+ * over several milliseconds, so its sends reach the platform later than they were counted here.
+ * Senders that must wait queue in one FIFO behind one timer: no stampede, first come first served.
  */
-class SlidingWindow {
-  private readonly times: number[];
+class DepartureWindow {
+  private readonly departed: number[];
   private next = 0;
+  /** The pace: milliseconds between departures, and how far behind schedule a catch-up may start. */
+  private readonly interval: number;
+  private readonly burstMs: number;
+  /** When the next departure is due by the pace. */
+  private dueAt = Number.NEGATIVE_INFINITY;
+  private readonly queue: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly limit: number) {
-    this.times = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
+  constructor(
+    readonly limit: number,
+    private readonly now: () => number,
+  ) {
+    this.departed = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
+    this.interval = PLATFORM_WINDOW_MS / limit;
+    const burst = Math.max(Math.min(limit, MIN_BURST), Math.floor(limit / 50));
+    this.burstMs = (burst - 1) * this.interval;
   }
 
-  /** Milliseconds from `now` until the next free slot (0: free now). */
-  delayAt(now: number): number {
-    const oldest = this.times[this.next] ?? Number.NEGATIVE_INFINITY;
+  /** About how long a sender arriving now waits for its turn (the queue ahead included). */
+  expectedWait(): number {
+    const now = this.now();
+    const paced = Math.max(this.dueAt, now - this.burstMs) + this.queue.length * this.interval - now;
+    return Math.max(
+      0,
+      Math.ceil(paced - ROUNDING_SLACK_MS),
+      this.queue.length === 0 ? this.windowWait(now) : 0,
+    );
+  }
+
+  /** Departs now if it may and nobody is waiting; false otherwise (nothing taken). */
+  tryDepart(): boolean {
+    if (this.queue.length > 0 || this.waitAt(this.now()) > 0) return false;
+    this.record(this.now());
+    return true;
+  }
+
+  /** Resolves (undefined: at once) when this sender may leave, and records its departure. */
+  depart(): Promise<void> | undefined {
+    if (this.tryDepart()) return undefined;
+    return new Promise<void>((resolve) => {
+      this.queue.push(resolve);
+      this.letThrough();
+    });
+  }
+
+  /** Milliseconds until one more departure fits both the pace and the window. */
+  private waitAt(now: number): number {
+    return Math.max(0, Math.ceil(this.dueAt - now - ROUNDING_SLACK_MS), this.windowWait(now));
+  }
+
+  private windowWait(now: number): number {
+    const oldest = this.departed[this.next] ?? Number.NEGATIVE_INFINITY;
     return Math.max(0, Math.ceil(oldest + PLATFORM_WINDOW_MS - now));
   }
 
-  /** Takes the next free slot; returns how many milliseconds from `now` it is. */
-  reserve(now: number): number {
-    const delay = this.delayAt(now);
-    this.times[this.next] = now + delay;
+  private record(now: number): void {
+    this.departed[this.next] = now;
     this.next = (this.next + 1) % this.limit;
-    return delay;
+    this.dueAt = Math.max(this.dueAt, now - this.burstMs) + this.interval;
+  }
+
+  /** Lets waiting senders go in order while they may; re-arms the timer for the rest. */
+  private letThrough(): void {
+    if (this.timer) return;
+    let wait = this.waitAt(this.now());
+    while (wait === 0 && this.queue.length > 0) {
+      this.record(this.now());
+      this.queue.shift()?.();
+      wait = this.waitAt(this.now());
+    }
+    if (this.queue.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.letThrough();
+    }, wait);
   }
 }

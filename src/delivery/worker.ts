@@ -32,10 +32,26 @@ export interface WorkerOptions {
 const NO_ADAPTER_RETRY_MS = 60_000;
 
 /**
- * Longest a claimed row waits in memory for its send slot; a row whose slot is further away goes
- * back to the table until then. Also sizes how far ahead the worker claims each platform's rows.
+ * Longest a claimed row waits in memory (for its turn to send, a pause, a 429's Retry-After); a row
+ * that would wait longer goes back to the table until then.
  */
 const MAX_SLOT_DELAY_MS = 2_000;
+
+/** How much of each platform's rate the worker holds in memory, at most (within PIPE_BATCHES). */
+const PIPE_MS = 1_000;
+const PIPE_BATCHES = 4;
+
+/** Rows held in memory across all platforms, at most, in batches (OUTBOX_BATCH_SIZE). */
+const HELD_BATCHES = 8;
+
+/**
+ * A claim takes up to this many batches when there is room: while the database is busy (a fan-out
+ * writing pages), each claim waits its turn, so it should bring back enough.
+ */
+const CLAIM_BATCHES = 4;
+
+/** A row waits out a short refusal or 429 in memory this many times before it goes back to the table. */
+const MAX_WAITS_IN_MEMORY = 5;
 
 /** Pause between claims while the queue is not backed up (a wake() still claims at once). */
 const TRICKLE_CLAIM_MS = 20;
@@ -46,8 +62,8 @@ const TRICKLE_CLAIM_MS = 20;
  * dead letter. Safe to run in several processes at once (claims use SKIP LOCKED).
  *
  * Running, it keeps each platform's pipe full: it claims again while earlier rows are still being
- * sent, up to about MAX_SLOT_DELAY_MS of each platform's rate held in memory, and each row waits for
- * its own reserved send slot. A chat's rows are sent one after another, in queue order.
+ * sent, up to about PIPE_MS of each platform's rate held in memory, and each row waits for its turn
+ * at the limiter. A chat's rows are sent one after another, in queue order.
  */
 export class DeliveryWorker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
@@ -125,7 +141,7 @@ export class DeliveryWorker {
 
   /**
    * How many rows the next claim may take, and which platforms to leave out: paused ones, and
-   * those already holding MAX_SLOT_DELAY_MS worth of their rate.
+   * those already holding PIPE_MS worth of their rate.
    */
   private claimLimit(): { limit: number; exclude: Platform[] } {
     const { batchSize, limiter } = this.options;
@@ -136,15 +152,16 @@ export class DeliveryWorker {
       if (room <= 0 || limiter.isPaused(platform)) exclude.push(platform);
       else largestRoom = Math.max(largestRoom, room);
     }
-    const room = 2 * batchSize - this.heldTotal;
-    return { limit: Math.min(batchSize, room, exclude.length > 0 ? largestRoom : batchSize), exclude };
+    const room = HELD_BATCHES * batchSize - this.heldTotal;
+    const most = CLAIM_BATCHES * batchSize;
+    return { limit: Math.min(most, room, exclude.length > 0 ? largestRoom : most), exclude };
   }
 
-  /** Rows of a platform held in memory at most: its rate over MAX_SLOT_DELAY_MS, within two batches. */
+  /** Rows of a platform held in memory at most: its rate over PIPE_MS, within PIPE_BATCHES. */
   private platformCap(platform: Platform): number {
     const { batchSize, limiter } = this.options;
     const rate = limiter.rateOf(platform) ?? Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.min(2 * batchSize, Math.floor((rate * MAX_SLOT_DELAY_MS) / 1000)));
+    return Math.max(1, Math.min(PIPE_BATCHES * batchSize, Math.floor((rate * PIPE_MS) / 1000)));
   }
 
   /** Queues a chat's claimed rows behind the chat's earlier ones still in memory. */
@@ -233,40 +250,72 @@ export class DeliveryWorker {
     else this.schedule(claimed > 0 ? TRICKLE_CLAIM_MS : this.options.pollMs);
   }
 
-  /** Sends one row when its slot comes (a success is recorded); returns when it was put back to wait, if it was. */
+  /**
+   * Sends one row when its slot comes (a success is recorded); returns when it was put back to wait,
+   * if it was. Short waits (a full window, a pause, a 429 asking for a moment) are waited out here;
+   * longer ones put the row back in the table.
+   */
   private async deliver(row: OutboxRow): Promise<Date | undefined> {
-    const { limiter, outbox } = this.options;
+    const { outbox } = this.options;
     const adapter = this.options.adapterFor(row.platform);
     if (!adapter) {
       return this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
     }
-    const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
-    const waitMs = slot.granted ? await this.waitForSlot(row, slot.delayMs) : slot.waitMs;
-    if (waitMs > 0) {
-      const at = new Date(this.now().getTime() + waitMs);
-      await outbox.release(row, this.id, at, null, false);
-      return at;
+    for (let waits = 0; ; waits++) {
+      const waitMs = await this.takeSlot(row);
+      if (waitMs > 0) {
+        if (waitMs <= MAX_SLOT_DELAY_MS && waits < MAX_WAITS_IN_MEMORY) {
+          await sleep(waitMs);
+          continue;
+        }
+        const at = new Date(this.now().getTime() + waitMs);
+        await outbox.release(row, this.id, at, null, false);
+        return at;
+      }
+      let result: SendResult;
+      try {
+        result = await adapter.send({
+          ...row.payload,
+          id: row.id.toString(),
+          to: addressOf(row),
+          ...correlation(row),
+        });
+      } catch (error) {
+        if (
+          error instanceof RateLimitedError &&
+          error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
+          waits < MAX_WAITS_IN_MEMORY
+        ) {
+          this.pauseFor(row, error);
+          continue;
+        }
+        return this.handleFailure(row, error);
+      }
+      this.record(row, result);
+      return undefined;
     }
-    let result: SendResult;
-    try {
-      result = await adapter.send({
-        ...row.payload,
-        id: row.id.toString(),
-        to: addressOf(row),
-        ...correlation(row),
-      });
-    } catch (error) {
-      return this.handleFailure(row, error);
-    }
-    this.record(row, result);
-    return undefined;
   }
 
-  /** Sleeps until a reserved slot; returns how long the platform is paused by then (0: send). */
-  private async waitForSlot(row: OutboxRow, delayMs: number): Promise<number> {
-    if (delayMs <= 0) return 0;
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    return this.options.limiter.pausedWait(row.platform, row.chatId);
+  /** Takes the row's send slot and waits for its turn; returns 0 to send now, else how long to wait. */
+  private async takeSlot(row: OutboxRow): Promise<number> {
+    const { limiter } = this.options;
+    const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
+    if (!slot.granted) return slot.waitMs;
+    await limiter.depart(row.platform);
+    return limiter.pausedWait(row.platform, row.chatId);
+  }
+
+  /** A 429: holds back the platform (or the chat) for as long as it asked. */
+  private pauseFor(row: OutboxRow, error: RateLimitedError): void {
+    this.options.limiter.pause(
+      row.platform,
+      error.scope === 'global' ? null : row.chatId,
+      error.retryAfterMs,
+    );
+    this.options.log.warn(
+      { id: row.id.toString(), platform: row.platform, retryAfterMs: error.retryAfterMs },
+      'rate limited',
+    );
   }
 
   /**
@@ -288,15 +337,11 @@ export class DeliveryWorker {
   }
 
   private async handleFailure(row: OutboxRow, error: unknown): Promise<Date | undefined> {
-    const { limiter, outbox, log } = this.options;
+    const { outbox, log } = this.options;
     if (error instanceof RateLimitedError) {
-      limiter.pause(row.platform, error.scope === 'global' ? null : row.chatId, error.retryAfterMs);
+      this.pauseFor(row, error);
       const at = new Date(this.now().getTime() + error.retryAfterMs);
       await outbox.release(row, this.id, at, errorMessage(error), false);
-      log.warn(
-        { id: row.id.toString(), platform: row.platform, retryAfterMs: error.retryAfterMs },
-        'rate limited',
-      );
       return at;
     }
     if (error instanceof PermanentError) {
@@ -335,6 +380,10 @@ export class DeliveryWorker {
       }
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function chatKey(row: OutboxRow): string {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { Bot } from '../../src/core/bot.ts';
 import { Composer, compose } from '../../src/core/composer.ts';
@@ -205,5 +205,35 @@ describe('SendRateLimiter', () => {
     expect(await limiter.acquire('telegram', 'c')).toBe(1000);
     // Platforms without configured limits are not held back.
     expect(await limiter.acquire('discord', 'x')).toBe(0);
+  });
+
+  it('paces departures evenly after a short burst, never more than the limit in a window', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = new SendRateLimiter(() => Date.now());
+      limiter.configure('discord', { maxMessagesPerSecond: 100, maxMessagesPerSecondPerChat: 100 });
+      const start = Date.now();
+      const departures: number[] = [];
+      const sends = Array.from({ length: 250 }, () =>
+        Promise.resolve(limiter.depart('discord')).then(() => departures.push(Date.now() - start)),
+      );
+      expect(limiter.rateOf('discord')).toBe(100);
+      await vi.advanceTimersByTimeAsync(10_000);
+      await Promise.all(sends);
+      expect(departures).toHaveLength(250);
+      // A burst of ten leaves at once; after it, never more than a burst at the same instant.
+      expect(departures.slice(0, 10)).toEqual(Array(10).fill(0));
+      expect(departures[10]).toBeGreaterThanOrEqual(10);
+      const atOnce = new Map<number, number>();
+      for (const at of departures) atOnce.set(at, (atOnce.get(at) ?? 0) + 1);
+      expect(Math.max(...atOnce.values())).toBeLessThanOrEqual(10);
+      // Never more than the limit in any window of 1.01 s; on average one per 10.1 ms.
+      for (let i = 0; i + 100 < departures.length; i++) {
+        expect((departures[i + 100] ?? 0) - (departures[i] ?? 0)).toBeGreaterThanOrEqual(1010);
+      }
+      expect(departures.at(-1)).toBeGreaterThanOrEqual(240 * 10.1 - 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -6,6 +6,14 @@ import { type Audience, audienceFromJson } from './audience.ts';
 import { type BroadcastRowInput, insertBroadcastRows } from './bulk-insert.ts';
 import { contentFromJson, renderContent } from './content.ts';
 
+/**
+ * Once the rows written run this far ahead of their send times, the fan-out rests between pages
+ * as long as each page took: it then holds the database at most half the time, and claims, sends
+ * and replies to customers get the rest (the embedded database runs one statement at a time).
+ */
+const RELAXED_LEAD_MS = 2_000;
+const MAX_REST_MS = 1_000;
+
 /** Where fan-out stopped: channels not done yet, or topic `topic` done up to member `after`. */
 type Cursor = { phase: 'channels' } | { phase: 'members'; topic: number; after: string };
 
@@ -64,6 +72,7 @@ export class FanOut {
     const pacer = new Pacer(this.deps.now, this.deps.rateOf);
     while (!shouldStop()) {
       const at = cursor;
+      const pageStart = performance.now();
       let step: Step;
       try {
         step = await this.deps.db.$transaction(async (tx) =>
@@ -78,8 +87,11 @@ export class FanOut {
       if (step.enqueued > 0) this.deps.onBatch(step.enqueued);
       if (step.next === 'done') return true;
       cursor = step.next;
-      // Let queries queued meanwhile (the worker's claims, replies) in before the next page.
-      await new Promise((resolve) => setTimeout(resolve, 1));
+      // Let queries queued meanwhile (the worker's claims, replies) in before the next page; once
+      // the schedule is well ahead of the clock, rest as long as the page took.
+      const relaxed = pacer.leadMs() > RELAXED_LEAD_MS;
+      const restMs = relaxed ? Math.min(MAX_REST_MS, performance.now() - pageStart) : 1;
+      await new Promise((resolve) => setTimeout(resolve, restMs));
     }
     return false;
   }
@@ -188,6 +200,14 @@ export class Pacer {
     private readonly now: () => Date,
     private readonly rateOf: (platform: Platform) => number,
   ) {}
+
+  /** How far ahead of now the schedule runs, for the platform closest to now (0 before any row). */
+  leadMs(): number {
+    const now = this.now().getTime();
+    let lead = Number.POSITIVE_INFINITY;
+    for (const at of this.nextAt.values()) lead = Math.min(lead, at - now);
+    return lead === Number.POSITIVE_INFINITY ? 0 : lead;
+  }
 
   next(platform: Platform): Date {
     const now = this.now().getTime();
