@@ -17,8 +17,8 @@ class Tally {
   last = 0;
   /** Messages accepted in each second since the first. */
   readonly perSecond: number[] = [];
-  add(chatId: string): void {
-    const now = performance.now() + performance.timeOrigin;
+  /** Counts one accepted message to `chatId`, accepted at `now` (epoch ms). */
+  add(chatId: string, now = Date.now()): void {
     if (this.first === 0) this.first = now;
     const second = Math.floor((now - this.first) / 1000);
     this.perSecond[second] = (this.perSecond[second] ?? 0) + 1;
@@ -78,9 +78,12 @@ async function main(): Promise<void> {
   telegram.setRateLimit({ perSecond: rate, retryAfterSeconds: 1 });
   const telegramTally = new Tally();
   let counted = 0;
-  /** Folds the fake's records into the tally and forgets them (keeps this process small). */
+  /** Folds the fake's records into the tally, at the time each call came in, and forgets them. */
   const drain = () => {
-    for (const m of telegram.sent()) if (m.text === text) telegramTally.add(m.chatId);
+    for (const call of telegram.calls) {
+      if (call.method !== 'sendMessage' || call.status !== 200 || call.body.text !== text) continue;
+      telegramTally.add(String(call.body.chat_id), call.at);
+    }
     counted += telegram.sent().length;
     telegram.clearRecords();
   };

@@ -60,7 +60,7 @@ export class SendRateLimiter {
     const slot = await this.reserve(platform, chatId, 0);
     if (!slot.granted) return slot.waitMs;
     const window = this.platformLimiters.get(platform);
-    if (!window || window.tryDepart()) return 0;
+    if (!window || window.tryDepart() !== undefined) return 0;
     await this.chatLimiters.get(platform)?.reward(chatId, 1);
     return Math.max(1, window.expectedWait());
   }
@@ -82,11 +82,20 @@ export class SendRateLimiter {
   }
 
   /**
-   * Waits for the platform's window to let one more send leave now (undefined: it may at once),
-   * in the order senders arrived, and counts it as gone.
+   * Waits for the platform's window to let one more send leave now, in the order senders arrived,
+   * and counts it as gone. Returns the departure (a number, or a promise of one; undefined for a
+   * platform without limits), to be passed to `landed` once the platform answered.
    */
-  depart(platform: Platform): Promise<void> | undefined {
+  depart(platform: Platform): Promise<number> | number | undefined {
     return this.platformLimiters.get(platform)?.depart();
+  }
+
+  /**
+   * The platform answered a send: it counted it by now at the latest. A send that left late (this
+   * process or the platform was busy for a moment) then holds back the sends a window after it.
+   */
+  landed(platform: Platform, departure: number | undefined): void {
+    if (departure !== undefined) this.platformLimiters.get(platform)?.landed(departure);
   }
 
   /** Platforms with configured limits. */
@@ -143,16 +152,21 @@ async function take(limiter: RateLimiterMemory | undefined, key: string): Promis
  * are what a platform counting over a sliding second answers with 429s: a burst leaves this process
  * over several milliseconds, so its sends reach the platform later than they were counted here.
  * Senders that must wait queue in one FIFO behind one timer: no stampede, first come first served.
+ * A departure's time moves to when the platform answered it (`landed`): the window then counts from
+ * the latest moment the platform can have seen it.
  */
 class DepartureWindow {
   private readonly departed: number[];
+  /** Which departure (by count) each ring entry holds. */
+  private readonly departures: number[];
   private next = 0;
+  private count = 0;
   /** The pace: milliseconds between departures, and how far behind schedule a catch-up may start. */
   private readonly interval: number;
   private readonly burstMs: number;
   /** When the next departure is due by the pace. */
   private dueAt = Number.NEGATIVE_INFINITY;
-  private readonly queue: (() => void)[] = [];
+  private readonly queue: ((departure: number) => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -160,6 +174,7 @@ class DepartureWindow {
     private readonly now: () => number,
   ) {
     this.departed = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
+    this.departures = new Array<number>(limit).fill(0);
     this.interval = PLATFORM_WINDOW_MS / limit;
     const burst = Math.max(Math.min(limit, MIN_BURST), Math.floor(limit / 50));
     this.burstMs = (burst - 1) * this.interval;
@@ -176,20 +191,28 @@ class DepartureWindow {
     );
   }
 
-  /** Departs now if it may and nobody is waiting; false otherwise (nothing taken). */
-  tryDepart(): boolean {
-    if (this.queue.length > 0 || this.waitAt(this.now()) > 0) return false;
-    this.record(this.now());
-    return true;
+  /** Departs now if it may and nobody is waiting (returns the departure); undefined otherwise. */
+  tryDepart(): number | undefined {
+    if (this.queue.length > 0 || this.waitAt(this.now()) > 0) return undefined;
+    return this.record(this.now());
   }
 
-  /** Resolves (undefined: at once) when this sender may leave, and records its departure. */
-  depart(): Promise<void> | undefined {
-    if (this.tryDepart()) return undefined;
-    return new Promise<void>((resolve) => {
-      this.queue.push(resolve);
-      this.letThrough();
-    });
+  /** The departure, at once or when this sender may leave. */
+  depart(): Promise<number> | number {
+    return (
+      this.tryDepart() ??
+      new Promise<number>((resolve) => {
+        this.queue.push(resolve);
+        this.letThrough();
+      })
+    );
+  }
+
+  /** Moves a departure (if still in the ring) to now, when the platform answered it. */
+  landed(departure: number): void {
+    const at = (departure - 1) % this.limit;
+    if (this.departures[at] !== departure) return;
+    this.departed[at] = Math.max(this.departed[at] ?? 0, this.now());
   }
 
   /** Milliseconds until one more departure fits both the pace and the window. */
@@ -202,10 +225,12 @@ class DepartureWindow {
     return Math.max(0, Math.ceil(oldest + PLATFORM_WINDOW_MS - now));
   }
 
-  private record(now: number): void {
+  private record(now: number): number {
     this.departed[this.next] = now;
+    this.departures[this.next] = ++this.count;
     this.next = (this.next + 1) % this.limit;
     this.dueAt = Math.max(this.dueAt, now - this.burstMs) + this.interval;
+    return this.count;
   }
 
   /** Lets waiting senders go in order while they may; re-arms the timer for the rest. */
@@ -213,8 +238,8 @@ class DepartureWindow {
     if (this.timer) return;
     let wait = this.waitAt(this.now());
     while (wait === 0 && this.queue.length > 0) {
-      this.record(this.now());
-      this.queue.shift()?.();
+      const departure = this.record(this.now());
+      this.queue.shift()?.(departure);
       wait = this.waitAt(this.now());
     }
     if (this.queue.length === 0) return;

@@ -53,6 +53,12 @@ const CLAIM_BATCHES = 4;
 /** A row waits out a short refusal or 429 in memory this many times before it goes back to the table. */
 const MAX_WAITS_IN_MEMORY = 5;
 
+/**
+ * Claims take rows due this soon, and each waits in memory until it is due: a paced broadcast's
+ * next rows are at hand when their time comes, even while the database is busy.
+ */
+const CLAIM_LOOKAHEAD_MS = 250;
+
 /** Pause between claims while the queue is not backed up (a wake() still claims at once). */
 const TRICKLE_CLAIM_MS = 20;
 
@@ -133,7 +139,8 @@ export class DeliveryWorker {
     const { outbox, leaseMs } = this.options;
     const { limit, exclude } = this.claimLimit();
     if (limit <= 0) return { rows: 0, limit, deliveries: [] };
-    const rows = await outbox.claim(this.id, limit, this.now(), leaseMs, exclude);
+    const ahead = new Date(this.now().getTime() + CLAIM_LOOKAHEAD_MS);
+    const rows = await outbox.claim(this.id, limit, ahead, leaseMs, exclude);
     this.sweepDeferred();
     const deliveries = chatGroups(rows).map((group) => this.dispatchChat(group));
     return { rows: rows.length, limit, deliveries };
@@ -256,13 +263,15 @@ export class DeliveryWorker {
    * longer ones put the row back in the table.
    */
   private async deliver(row: OutboxRow): Promise<Date | undefined> {
-    const { outbox } = this.options;
+    const { outbox, limiter } = this.options;
     const adapter = this.options.adapterFor(row.platform);
     if (!adapter) {
       return this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
     }
+    const early = row.availableAt.getTime() - this.now().getTime();
+    if (early > 0) await sleep(early);
     for (let waits = 0; ; waits++) {
-      const waitMs = await this.takeSlot(row);
+      const { waitMs, departure } = await this.takeSlot(row);
       if (waitMs > 0) {
         if (waitMs <= MAX_SLOT_DELAY_MS && waits < MAX_WAITS_IN_MEMORY) {
           await sleep(waitMs);
@@ -281,6 +290,7 @@ export class DeliveryWorker {
           ...correlation(row),
         });
       } catch (error) {
+        limiter.landed(row.platform, departure);
         if (
           error instanceof RateLimitedError &&
           error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
@@ -291,18 +301,23 @@ export class DeliveryWorker {
         }
         return this.handleFailure(row, error);
       }
+      limiter.landed(row.platform, departure);
       this.record(row, result);
       return undefined;
     }
   }
 
-  /** Takes the row's send slot and waits for its turn; returns 0 to send now, else how long to wait. */
-  private async takeSlot(row: OutboxRow): Promise<number> {
+  /**
+   * Takes the row's send slot and waits for its turn: `waitMs` 0 means send now (and tell the
+   * limiter when the platform answered `departure`), else how long to wait first.
+   */
+  private async takeSlot(row: OutboxRow): Promise<{ waitMs: number; departure?: number }> {
     const { limiter } = this.options;
     const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
-    if (!slot.granted) return slot.waitMs;
-    await limiter.depart(row.platform);
-    return limiter.pausedWait(row.platform, row.chatId);
+    if (!slot.granted) return { waitMs: slot.waitMs };
+    const departure = await limiter.depart(row.platform);
+    const waitMs = limiter.pausedWait(row.platform, row.chatId);
+    return departure === undefined ? { waitMs } : { waitMs, departure };
   }
 
   /** A 429: holds back the platform (or the chat) for as long as it asked. */
