@@ -7,11 +7,10 @@ import { type BroadcastRowInput, insertBroadcastRows } from './bulk-insert.ts';
 import { contentFromJson, renderContent } from './content.ts';
 
 /**
- * Once the rows written run this far ahead of their send times, the fan-out rests between pages:
- * as long as the page took at this lead, twice as long at twice the lead, and so on (at most
- * MAX_REST_MS). It then holds the database at most half the time, and claims, sends and replies to
- * customers get the rest (the embedded database runs one statement at a time); to a slow platform
- * it writes about a page a second.
+ * Once the rows written run this far ahead of their send times, the fan-out rests between pages
+ * as long as each page took (at most MAX_REST_MS): it then holds the database at most half the
+ * time, and claims, sends and replies to customers get the rest (the embedded database runs one
+ * statement at a time).
  */
 const RELAXED_LEAD_MS = 2_000;
 const MAX_REST_MS = 1_000;
@@ -90,10 +89,10 @@ export class FanOut {
       if (step.next === 'done') return true;
       cursor = step.next;
       // Let queries queued meanwhile (the worker's claims, replies) in before the next page; once
-      // the schedule is well ahead of the clock, rest longer the further ahead it is.
+      // the schedule is well ahead of the clock, rest as long as the page took.
       const lead = pacer.leadMs();
       const pageMs = performance.now() - pageStart;
-      const restMs = lead > RELAXED_LEAD_MS ? Math.min(MAX_REST_MS, (pageMs * lead) / RELAXED_LEAD_MS) : 1;
+      const restMs = lead > RELAXED_LEAD_MS ? Math.min(MAX_REST_MS, pageMs) : 1;
       await new Promise((resolve) => setTimeout(resolve, restMs));
     }
     return false;
