@@ -5,6 +5,7 @@ import type { Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import type { SendResult } from '../core/outbound.ts';
 import { backoffMs } from './backoff.ts';
+import { ClaimBudget } from './claim-budget.ts';
 import { addressOf, type Outbox, type OutboxRow } from './outbox.ts';
 import type { SendRateLimiter } from './rate-limiter.ts';
 
@@ -37,19 +38,6 @@ const NO_ADAPTER_RETRY_MS = 60_000;
  */
 const MAX_SLOT_DELAY_MS = 2_000;
 
-/** How much of each platform's rate the worker holds in memory, at most (within PIPE_BATCHES). */
-const PIPE_MS = 1_000;
-const PIPE_BATCHES = 4;
-
-/** Rows held in memory across all platforms, at most, in batches (OUTBOX_BATCH_SIZE). */
-const HELD_BATCHES = 8;
-
-/**
- * A claim takes up to this many batches when there is room: while the database is busy (a fan-out
- * writing pages), each claim waits its turn, so it should bring back enough.
- */
-const CLAIM_BATCHES = 4;
-
 /** A row waits out a short refusal or 429 in memory this many times before it goes back to the table. */
 const MAX_WAITS_IN_MEMORY = 5;
 
@@ -64,12 +52,13 @@ const TRICKLE_CLAIM_MS = 20;
 
 /**
  * Claims due outbox rows and sends them through the rate limiter and the platform's adapter:
- * 429 → back in the queue after exactly the time asked; transient errors → backoff; permanent →
- * dead letter. Safe to run in several processes at once (claims use SKIP LOCKED).
+ * a 429 → waited out in memory when short, else back in the queue after exactly the time asked;
+ * transient errors → backoff; permanent → dead letter. Safe to run in several processes at once
+ * (claims use SKIP LOCKED).
  *
  * Running, it keeps each platform's pipe full: it claims again while earlier rows are still being
- * sent, up to about PIPE_MS of each platform's rate held in memory, and each row waits for its turn
- * at the limiter. A chat's rows are sent one after another, in queue order.
+ * sent, up to about a second of each platform's rate held in memory (ClaimBudget), and each row
+ * waits for its turn at the limiter. A chat's rows are sent one after another, in queue order.
  */
 export class DeliveryWorker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
@@ -79,9 +68,8 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private wakeRequested = false;
   private waitingForRoom = false;
-  /** Claimed rows not finished yet, per platform. */
-  private readonly held = new Map<Platform, number>();
-  private heldTotal = 0;
+  /** Claimed rows not finished yet, and how many more the next claim may take. */
+  private readonly budget: ClaimBudget;
   /** Per chat, the last of its deliveries in memory: the next group of that chat goes after it. */
   private readonly chats = new Map<string, Promise<void>>();
   /** Chats whose row was put back to wait, and until when: their later rows wait as long. */
@@ -91,6 +79,7 @@ export class DeliveryWorker {
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? (() => new Date());
+    this.budget = new ClaimBudget(options.limiter, options.batchSize);
   }
 
   addListener(listener: DeliveryListener): void {
@@ -137,38 +126,13 @@ export class DeliveryWorker {
   /** Claims what the platforms can take soon and starts delivering it, each chat in order. */
   private async claimAndDispatch(): Promise<{ rows: number; limit: number; deliveries: Promise<void>[] }> {
     const { outbox, leaseMs } = this.options;
-    const { limit, exclude } = this.claimLimit();
+    const { limit, exclude } = this.budget.next();
     if (limit <= 0) return { rows: 0, limit, deliveries: [] };
     const ahead = new Date(this.now().getTime() + CLAIM_LOOKAHEAD_MS);
     const rows = await outbox.claim(this.id, limit, ahead, leaseMs, exclude);
     this.sweepDeferred();
     const deliveries = chatGroups(rows).map((group) => this.dispatchChat(group));
     return { rows: rows.length, limit, deliveries };
-  }
-
-  /**
-   * How many rows the next claim may take, and which platforms to leave out: paused ones, and
-   * those already holding PIPE_MS worth of their rate.
-   */
-  private claimLimit(): { limit: number; exclude: Platform[] } {
-    const { batchSize, limiter } = this.options;
-    const exclude: Platform[] = [];
-    let largestRoom = 0;
-    for (const platform of limiter.platforms()) {
-      const room = this.platformCap(platform) - (this.held.get(platform) ?? 0);
-      if (room <= 0 || limiter.isPaused(platform)) exclude.push(platform);
-      else largestRoom = Math.max(largestRoom, room);
-    }
-    const room = HELD_BATCHES * batchSize - this.heldTotal;
-    const most = CLAIM_BATCHES * batchSize;
-    return { limit: Math.min(most, room, exclude.length > 0 ? largestRoom : most), exclude };
-  }
-
-  /** Rows of a platform held in memory at most: its rate over PIPE_MS, within PIPE_BATCHES. */
-  private platformCap(platform: Platform): number {
-    const { batchSize, limiter } = this.options;
-    const rate = limiter.rateOf(platform) ?? Number.POSITIVE_INFINITY;
-    return Math.max(1, Math.min(PIPE_BATCHES * batchSize, Math.floor((rate * PIPE_MS) / 1000)));
   }
 
   /** Queues a chat's claimed rows behind the chat's earlier ones still in memory. */
@@ -191,9 +155,8 @@ export class DeliveryWorker {
   }
 
   private hold(platform: Platform, change: number): void {
-    this.held.set(platform, (this.held.get(platform) ?? 0) + change);
-    this.heldTotal += change;
-    if (change < 0 && this.waitingForRoom && this.claimLimit().limit >= this.options.batchSize / 2) {
+    this.budget.hold(platform, change);
+    if (change < 0 && this.waitingForRoom && this.budget.next().limit >= this.options.batchSize / 2) {
       this.waitingForRoom = false;
       if (this.running && !this.loop) this.schedule(0);
     }
