@@ -102,16 +102,19 @@ export class Outbox {
    * Claims up to `limit` due rows for `workerId` (FOR UPDATE SKIP LOCKED: several workers and
    * processes never claim the same row), in queue order along the (status, availableAt, id) index.
    * A row whose lease ran out (its worker died mid-send) is due again, found at the next sweep.
-   * Rows of `excludePlatforms` (paused, or with enough in memory already) are left for later.
+   * Rows of `excludePlatforms` (paused, or with enough in memory already) are left for later; rows
+   * due within `lookaheadMs` of `now` count as due (the caller waits for their time).
    */
   async claim(
     workerId: string,
     limit: number,
     now: Date,
     leaseMs: number,
-    excludePlatforms: Platform[] = [],
+    options: { excludePlatforms?: Platform[]; lookaheadMs?: number } = {},
   ): Promise<OutboxRow[]> {
+    const { excludePlatforms = [], lookaheadMs = 0 } = options;
     const at = now.getTime();
+    const dueBy = new Date(at + lookaheadMs);
     const sweepEvery = Math.min(EXPIRED_LEASE_SWEEP_MS, leaseMs);
     if (at - this.lastLeaseSweep >= sweepEvery || at < this.lastLeaseSweep) {
       this.lastLeaseSweep = at;
@@ -127,7 +130,7 @@ export class Outbox {
         attempts = attempts + 1
       WHERE id IN (
         SELECT id FROM outbox
-        WHERE status = 'pending' AND "availableAt" <= ${now} ${platforms}
+        WHERE status = 'pending' AND "availableAt" <= ${dueBy} ${platforms}
         ORDER BY "availableAt", id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)

@@ -24,8 +24,8 @@ const MAX_RING_LIMIT = 100_000;
 /** Sums of fractional paces drift by rounding; this much early counts as on time. */
 const ROUNDING_SLACK_MS = 0.01;
 
-/** A send slot: granted (expect to leave in about `delayMs`, through `depart`), or refused for `waitMs`. */
-export type Slot = { granted: true; delayMs: number } | { granted: false; waitMs: number };
+/** A send slot: granted (the send then waits its turn in `depart`), or refused for `waitMs`. */
+export type Slot = { granted: true } | { granted: false; waitMs: number };
 
 /**
  * Per-platform and per-chat send limits in front of every send. Per chat: rate-limiter-flexible
@@ -81,7 +81,7 @@ export class SendRateLimiter {
     if (delayMs > maxDelayMs) return { granted: false, waitMs: delayMs };
     const chatWait = await take(this.chatLimiters.get(platform), chatId);
     if (chatWait > 0) return { granted: false, waitMs: chatWait };
-    return { granted: true, delayMs };
+    return { granted: true };
   }
 
   /**

@@ -128,8 +128,10 @@ export class DeliveryWorker {
     const { outbox, leaseMs } = this.options;
     const { limit, exclude } = this.budget.next();
     if (limit <= 0) return { rows: 0, limit, deliveries: [] };
-    const ahead = new Date(this.now().getTime() + CLAIM_LOOKAHEAD_MS);
-    const rows = await outbox.claim(this.id, limit, ahead, leaseMs, exclude);
+    const rows = await outbox.claim(this.id, limit, this.now(), leaseMs, {
+      excludePlatforms: exclude,
+      lookaheadMs: CLAIM_LOOKAHEAD_MS,
+    });
     this.sweepDeferred();
     const deliveries = chatGroups(rows).map((group) => this.dispatchChat(group));
     return { rows: rows.length, limit, deliveries };

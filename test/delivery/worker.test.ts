@@ -175,6 +175,16 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
     expect((await rowOf(id)).platformMessageId).toBe(`m${id}`);
   });
 
+  it('claiming ahead never takes a row whose lease is still running', async () => {
+    await enqueue('chat-5');
+    const [leased] = await outbox.claim('worker-other', 10, new Date(clock), 1000);
+    expect(leased).toBeDefined();
+    // The lease ends at exactly clock + 1000: until then the row is the other worker's.
+    clock += 1000;
+    expect(await worker({ leaseMs: 1000 }).runOnce()).toBe(0);
+    expect(adapter.sent).toHaveLength(0);
+  });
+
   it("sends each chat's rows in queue order even when sends finish out of order", async () => {
     const queued: Record<string, string[]> = { a: [], b: [] };
     for (let i = 0; i < 5; i++) {
