@@ -154,21 +154,15 @@ class ThreadQueryable {
   ) {}
 
   async queryRaw(query: SqlQuery): Promise<SqlResultSet> {
-    return (await this.thread.request({
-      op: 'query',
-      connection: this.connection,
-      tx: this.tx,
-      query,
-    })) as SqlResultSet;
+    return (await this.run('query', query)) as SqlResultSet;
   }
 
   async executeRaw(query: SqlQuery): Promise<number> {
-    return (await this.thread.request({
-      op: 'execute',
-      connection: this.connection,
-      tx: this.tx,
-      query,
-    })) as number;
+    return (await this.run('execute', query)) as number;
+  }
+
+  private run(op: 'query' | 'execute', query: SqlQuery): Promise<unknown> {
+    return this.thread.request({ op, connection: this.connection, tx: this.tx, query });
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { Bot } from '../../src/core/bot.ts';
 import { Composer, compose } from '../../src/core/composer.ts';
@@ -185,6 +185,18 @@ describe('backoffMs', () => {
 });
 
 describe('SendRateLimiter', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A limiter of `perSecond` sends (overall and per chat) on vitest's fake clock and timers. */
+  function onFakeTime(platform: 'telegram' | 'discord', perSecond: number) {
+    vi.useFakeTimers();
+    const limiter = new SendRateLimiter(() => Date.now());
+    limiter.configure(platform, { maxMessagesPerSecond: perSecond, maxMessagesPerSecondPerChat: perSecond });
+    return { limiter, start: Date.now() };
+  }
+
   it('keeps under the platform and per-chat limits and honours a pause', async () => {
     let now = 1_000_000;
     const limiter = new SendRateLimiter(() => now);
@@ -208,56 +220,42 @@ describe('SendRateLimiter', () => {
   });
 
   it('paces departures evenly after a short burst, never more than the limit in a window', async () => {
-    vi.useFakeTimers();
-    try {
-      const limiter = new SendRateLimiter(() => Date.now());
-      limiter.configure('discord', { maxMessagesPerSecond: 100, maxMessagesPerSecondPerChat: 100 });
-      const start = Date.now();
-      const departures: number[] = [];
-      const sends = Array.from({ length: 250 }, () =>
-        Promise.resolve(limiter.depart('discord')).then(() => departures.push(Date.now() - start)),
-      );
-      expect(limiter.rateOf('discord')).toBe(100);
-      await vi.advanceTimersByTimeAsync(10_000);
-      await Promise.all(sends);
-      expect(departures).toHaveLength(250);
-      // A burst of ten leaves at once; after it, never more than a burst at the same instant.
-      expect(departures.slice(0, 10)).toEqual(Array(10).fill(0));
-      expect(departures[10]).toBeGreaterThanOrEqual(10);
-      const atOnce = new Map<number, number>();
-      for (const at of departures) atOnce.set(at, (atOnce.get(at) ?? 0) + 1);
-      expect(Math.max(...atOnce.values())).toBeLessThanOrEqual(10);
-      // Never more than the limit in any window of 1.005 s; on average one per 10.05 ms.
-      for (let i = 0; i + 100 < departures.length; i++) {
-        expect((departures[i + 100] ?? 0) - (departures[i] ?? 0)).toBeGreaterThanOrEqual(1005);
-      }
-      expect(departures.at(-1)).toBeGreaterThanOrEqual(240 * 10.05 - 1);
-    } finally {
-      vi.useRealTimers();
+    const { limiter, start } = onFakeTime('discord', 100);
+    const departures: number[] = [];
+    const sends = Array.from({ length: 250 }, () =>
+      Promise.resolve(limiter.depart('discord')).then(() => departures.push(Date.now() - start)),
+    );
+    expect(limiter.rateOf('discord')).toBe(100);
+    await vi.advanceTimersByTimeAsync(10_000);
+    await Promise.all(sends);
+    expect(departures).toHaveLength(250);
+    // A burst of ten leaves at once; after it, never more than a burst at the same instant.
+    expect(departures.slice(0, 10)).toEqual(Array(10).fill(0));
+    expect(departures[10]).toBeGreaterThanOrEqual(10);
+    const atOnce = new Map<number, number>();
+    for (const at of departures) atOnce.set(at, (atOnce.get(at) ?? 0) + 1);
+    expect(Math.max(...atOnce.values())).toBeLessThanOrEqual(10);
+    // Never more than the limit in any window of 1.005 s; on average one per 10.05 ms.
+    for (let i = 0; i + 100 < departures.length; i++) {
+      expect((departures[i + 100] ?? 0) - (departures[i] ?? 0)).toBeGreaterThanOrEqual(1005);
     }
+    expect(departures.at(-1)).toBeGreaterThanOrEqual(240 * 10.05 - 1);
   });
 
   it('counts a send from when the platform answered it: a late one holds back the send a window later', async () => {
-    vi.useFakeTimers();
-    try {
-      const limiter = new SendRateLimiter(() => Date.now());
-      limiter.configure('telegram', { maxMessagesPerSecond: 10, maxMessagesPerSecondPerChat: 10 });
-      const start = Date.now();
-      const first = await limiter.depart('telegram');
-      for (let i = 1; i < 10; i++) await limiter.depart('telegram');
-      // The first send's answer comes 300 ms later (it left late, or the platform was slow).
-      await vi.advanceTimersByTimeAsync(300);
-      limiter.landed('telegram', first);
-      let eleventhAt = 0;
-      const eleventh = Promise.resolve(limiter.depart('telegram')).then(() => {
-        eleventhAt = Date.now() - start;
-      });
-      await vi.advanceTimersByTimeAsync(5_000);
-      await eleventh;
-      // Ten in the window: the eleventh waits a whole window after the first was answered, not sent.
-      expect(eleventhAt).toBeGreaterThanOrEqual(300 + 1005);
-    } finally {
-      vi.useRealTimers();
-    }
+    const { limiter, start } = onFakeTime('telegram', 10);
+    const first = await limiter.depart('telegram');
+    for (let i = 1; i < 10; i++) await limiter.depart('telegram');
+    // The first send's answer comes 300 ms later (it left late, or the platform was slow).
+    await vi.advanceTimersByTimeAsync(300);
+    limiter.landed('telegram', first);
+    let eleventhAt = 0;
+    const eleventh = Promise.resolve(limiter.depart('telegram')).then(() => {
+      eleventhAt = Date.now() - start;
+    });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await eleventh;
+    // Ten in the window: the eleventh waits a whole window after the first was answered, not sent.
+    expect(eleventhAt).toBeGreaterThanOrEqual(300 + 1005);
   });
 });
