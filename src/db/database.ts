@@ -3,7 +3,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { type Prisma, PrismaClient } from '../../prisma/generated/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { PGliteThread } from './pglite-thread.ts';
-import { applyMigrations } from './schema-engine.ts';
+import { applyMigrations, readMigrationList } from './schema-engine.ts';
 
 export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
@@ -78,7 +78,7 @@ function wrap(
   return {
     prisma,
     kind,
-    migrate: () => applyMigrations(migrationFactory()),
+    migrate: async () => ((await migrationsUpToDate(prisma)) ? [] : applyMigrations(migrationFactory())),
     async ping() {
       try {
         await prisma.$queryRaw`SELECT 1`;
@@ -92,4 +92,23 @@ function wrap(
       await closeDriver();
     },
   };
+}
+
+/**
+ * True when every committed migration is recorded as finished and none is failed or half-applied,
+ * which is `prisma migrate deploy`'s "nothing to do". Then the schema engine (a WASM module that
+ * stays resident, about 15 MB) is not loaded at all: every start after the first, and every start
+ * after the release phase's `npm run db:migrate`.
+ */
+async function migrationsUpToDate(prisma: Db): Promise<boolean> {
+  const [table] = await prisma.$queryRaw<{ exists: boolean }[]>`
+    SELECT to_regclass('_prisma_migrations') IS NOT NULL AS "exists"`;
+  if (!table?.exists) return false;
+  const rows = await prisma.$queryRaw<{ name: string; finished: boolean }[]>`
+    SELECT migration_name AS name, finished_at IS NOT NULL AS finished
+    FROM _prisma_migrations WHERE rolled_back_at IS NULL`;
+  if (rows.some((row) => !row.finished)) return false;
+  const finished = new Set(rows.map((row) => row.name));
+  const { migrationDirectories } = await readMigrationList();
+  return migrationDirectories.every((dir) => finished.has(dir.path));
 }
