@@ -7,7 +7,7 @@
  *   npm run bench:broadcast                       embedded PGlite (a temporary data folder)
  *   npm run bench:broadcast -- --db postgres      TEST_DATABASE_URL (a fresh database on that server)
  *   options: --recipients N  --rate MSG_PER_S  --outbox-batch N (OUTBOX_BATCH_SIZE, default 500)
- *            --shared-buffers 32MB (PGLITE_SHARED_BUFFERS; default PGlite's 128MB)
+ *            --shared-buffers 128MB (PGLITE_SHARED_BUFFERS; default Hearth's, 32MB)
  *            --features all (every feature, as `npm start` runs; default: subscriptions + broadcasts,
  *            so the memory figure is the broadcast path's, not the FAQ matcher's dictionaries)
  *
@@ -16,7 +16,7 @@
  * script's small bookkeeping; the fake platforms run in another child).
  * Prints human lines, then one JSON line.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, type ForkOptions, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,13 +52,19 @@ const recipients = Number(option('recipients', '100000'));
 const rate = Number(option('rate', '2000'));
 const outboxBatch = option('outbox-batch', '500');
 const allFeatures = option('features', 'broadcast') === 'all';
-const sharedBuffers = option('shared-buffers', '');
+/** Hearth's default (PGLITE_SHARED_BUFFERS) unless given. */
+const sharedBuffers = option('shared-buffers', loadConfig({}).PGLITE_SHARED_BUFFERS);
 const TEXT = `Bench broadcast ${randomBytes(3).toString('hex')}`;
 const TOKEN = '7777:bench';
+/** Forks a sibling bench script: compiled (dist/, `npm run bench:broadcast`) or, under tsx, its source. */
+const forkSibling = (name: string, options: ForkOptions) => {
+  const compiled = import.meta.url.endsWith('.js');
+  const path = new URL(`./${name}.${compiled ? 'js' : 'ts'}`, import.meta.url).pathname;
+  return fork(path, [], { execArgv: compiled ? [] : ['--import', 'tsx'], ...options });
+};
 
 async function startFakes(): Promise<{ child: ChildProcess; telegramUrl: string; genericUrl: string }> {
-  const child = fork(new URL('./broadcast-fakes.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx'],
+  const child = forkSibling('broadcast-fakes', {
     env: { ...process.env, BENCH_RATE: String(rate), BENCH_TEXT: TEXT },
   });
   return new Promise((resolve, reject) => {
@@ -101,8 +107,7 @@ async function createStore(): Promise<{ url?: string; dataDir?: string; dispose:
 
 /** Migrates and seeds in a child process (bench/broadcast-prepare.ts); returns the seeding seconds. */
 function prepareStore(store: { url?: string; dataDir?: string }): Promise<number> {
-  const child = fork(new URL('./broadcast-prepare.ts', import.meta.url).pathname, [], {
-    execArgv: ['--import', 'tsx'],
+  const child = forkSibling('broadcast-prepare', {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: {
       ...process.env,
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           rss: m.rss >> 20,
           heap: m.heapUsed >> 20,
+          heapTotal: m.heapTotal >> 20,
           ext: m.external >> 20,
           ab: m.arrayBuffers >> 20,
         }),
@@ -143,9 +149,7 @@ async function main(): Promise<void> {
   const seededSeconds = await prepareStore(store);
   console.log(`seeded ${recipients} subscribers in ${seededSeconds.toFixed(1)} s (child process)`);
   const database = await openDatabase(
-    store.url
-      ? { url: store.url }
-      : { dataDir: store.dataDir ?? '', ...(sharedBuffers ? { sharedBuffers } : {}) },
+    store.url ? { url: store.url } : { dataDir: store.dataDir ?? '', sharedBuffers },
   );
   const dispose = store.dispose;
   const fakes = await startFakes();
@@ -241,7 +245,7 @@ async function main(): Promise<void> {
     outbox: counts,
     status,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
-    ...(sharedBuffers ? { sharedBuffers } : {}),
+    ...(usePostgres ? {} : { sharedBuffers }),
   };
   console.log(
     `delivered ${delivered}/${recipients} in ${deliverySeconds.toFixed(1)} s = ${result.deliveredPerSec} msg/s ` +

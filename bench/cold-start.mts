@@ -1,17 +1,25 @@
 /**
- * Cold-start benchmark: `npm run bench:start`. Starts Hearth (`npm start`'s entry point) on a fresh,
+ * Cold-start benchmark: `npm run bench:start`. Builds, then starts Hearth as `npm start` does (the
+ * compiled entry with the same Node flags, read from package.json) on a fresh,
  * empty embedded data folder and measures the time until GET /health answers 200 (includes creating
  * the PGlite cluster and applying every migration); then once more on the same, now migrated, folder.
  * Prints human lines, then, last, one JSON line.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const ROOT = join(import.meta.dirname, '..');
+/** `npm start` is `node <flags> dist/adapters/main.js` (after `prestart` builds): its arguments. */
+const START_ARGS = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .slice(1);
+execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,7 +36,7 @@ function freePort(): Promise<number> {
 async function timeToHealth(dataDir: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts'], {
+  const child = spawn(process.execPath, START_ARGS, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HEARTH_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
