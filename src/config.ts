@@ -68,9 +68,9 @@ const schema = z.object({
   /** Topics created at first start; owners manage them later. */
   HEARTH_TOPICS: list.default(['news']),
   HEARTH_DATA_DIR: z.string().min(1).default('.hearth'),
-  /** Embedded database's page cache (Postgres shared_buffers); all of it becomes resident memory. */
+  /** Embedded database's page cache (Postgres shared_buffers; PGlite's own default is 128MB). */
   PGLITE_SHARED_BUFFERS: z.preprocess(
-    (v) => (v === '' || v === undefined ? '128MB' : v),
+    (v) => (v === '' || v === undefined ? '32MB' : v),
     z.string().regex(/^\d+(kB|MB|GB)$/, 'a size such as 32MB or 128MB'),
   ),
   /** FAQ written at first start when the table is empty: `examples`, `none`, or a JSON file path. */
