@@ -206,9 +206,22 @@ export class Outbox {
     return result.count;
   }
 
-  /** Inserts rows in one statement; returns their ids in the rows' order. */
+  /**
+   * Inserts rows in one statement; returns their ids in the rows' order. Raw SQL: Prisma's
+   * createManyAndReturn compiles a query plan as large as the rows, on every call.
+   */
   private async insertMany(rows: Prisma.OutboxCreateManyInput[]): Promise<string[]> {
-    const created = await this.db.outbox.createManyAndReturn({ data: rows, select: { id: true } });
+    const values = rows.map(
+      (r) =>
+        Prisma.sql`(${r.platform}, ${r.chatId}, ${r.threadId ?? null}, ${JSON.stringify(r.payload)}::jsonb,
+          ${r.correlationId ?? null}, ${r.memberId ?? null}, ${r.broadcastId ?? null}, ${r.dedupeKey ?? null},
+          ${r.availableAt ?? new Date()})`,
+    );
+    const created = await this.db.$queryRaw<{ id: bigint }[]>`
+      INSERT INTO outbox (platform, "chatId", "threadId", payload, "correlationId", "memberId",
+        "broadcastId", "dedupeKey", "availableAt")
+      VALUES ${Prisma.join(values)}
+      RETURNING id`;
     // Ids come from a sequence in the rows' order, within one statement.
     return created
       .map((row) => row.id)

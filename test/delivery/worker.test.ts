@@ -86,6 +86,36 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
   const enqueue = (chatId: string, text = 'hello') =>
     outbox.enqueue({ to: { platform: 'telegram', chatId }, content: { text }, availableAt: new Date(clock) });
 
+  it('enqueues made together are stored in one batch, every field exactly, ids in call order', async () => {
+    const at = new Date(clock + 1234);
+    const ids = await Promise.all([
+      outbox.enqueue({
+        to: { platform: 'telegram', chatId: 'c1', threadId: 't1' },
+        content: { text: 'first “quoted” é', buttons: [[{ actionId: 'a', label: 'Yes', value: 'y' }]] },
+        correlationId: 'corr-1',
+        memberId: 'member-1',
+        availableAt: at,
+      }),
+      outbox.enqueue({ to: { platform: 'discord', chatId: 'c2' }, content: { text: 'second' } }),
+    ]);
+    expect(BigInt(ids[0] ?? '0')).toBeLessThan(BigInt(ids[1] ?? '0'));
+    const first = await rowOf(ids[0] ?? '');
+    expect(first).toMatchObject({
+      platform: 'telegram',
+      chatId: 'c1',
+      threadId: 't1',
+      payload: { text: 'first “quoted” é', buttons: [[{ actionId: 'a', label: 'Yes', value: 'y' }]] },
+      correlationId: 'corr-1',
+      memberId: 'member-1',
+      broadcastId: null,
+      dedupeKey: null,
+      status: 'pending',
+      attempts: 0,
+    });
+    expect(first.availableAt.toISOString()).toBe(at.toISOString());
+    expect(await rowOf(ids[1] ?? '')).toMatchObject({ platform: 'discord', threadId: null, memberId: null });
+  });
+
   it('two workers draining the same rows concurrently send each row exactly once', async () => {
     for (let i = 0; i < 120; i++) await enqueue(`chat-${i % 7}`, `message ${i}`);
     const a = worker();
