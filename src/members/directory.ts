@@ -18,15 +18,6 @@ interface NewIdentity extends IdentityKey {
   dmChatId: string | null;
 }
 
-const IDENTITY_FIELDS = {
-  id: true,
-  memberId: true,
-  displayName: true,
-  dmChatId: true,
-  reachable: true,
-  lastSeenAt: true,
-} as const;
-
 type KnownIdentity = {
   id: string;
   memberId: string;
@@ -129,11 +120,14 @@ export class MemberDirectory {
     });
   }
 
+  /** One batch of lookups. Raw SQL: Prisma compiles an OR of every key into a new plan each call. */
   private async findMany(keys: IdentityKey[]): Promise<(KnownIdentity | null)[]> {
-    const found = await this.db.identity.findMany({
-      where: { OR: keys.map((k) => ({ platform: k.platform, platformUserId: k.userId })) },
-      select: { ...IDENTITY_FIELDS, platform: true, platformUserId: true },
-    });
+    const pairs = keys.map((k) => Prisma.sql`(${k.platform}::text, ${k.userId}::text)`);
+    const found = await this.db.$queryRaw<(KnownIdentity & { platform: string; platformUserId: string })[]>`
+      SELECT i.id, i."memberId", i."displayName", i."dmChatId", i.reachable, i."lastSeenAt",
+        i.platform, i."platformUserId"
+      FROM identity AS i JOIN (VALUES ${Prisma.join(pairs)}) AS k (platform, user_id)
+        ON i.platform = k.platform AND i."platformUserId" = k.user_id`;
     const byKey = new Map(found.map((row) => [`${row.platform}\u0000${row.platformUserId}`, row]));
     return keys.map((k) => byKey.get(`${k.platform}\u0000${k.userId}`) ?? null);
   }
