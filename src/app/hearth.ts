@@ -118,14 +118,22 @@ export class Hearth {
     });
     this.bot.use(async (ctx, next) => {
       ctx.member = await this.services.members.identify(ctx.event);
-      if (ctx.event.kind === 'message' || ctx.event.kind === 'command') {
-        await this.services.metrics.record({
-          type: 'message_received',
-          platform: ctx.event.address.platform,
-          memberId: ctx.member.memberId,
-        });
+      // The fact is written alongside the handling, not before it (the reply does not wait for it);
+      // the event still completes only once both are stored.
+      const received =
+        ctx.event.kind === 'message' || ctx.event.kind === 'command'
+          ? this.services.metrics.record({
+              type: 'message_received',
+              platform: ctx.event.address.platform,
+              memberId: ctx.member.memberId,
+            })
+          : undefined;
+      received?.catch(() => {}); // awaited below; no unhandled-rejection report while next() runs
+      try {
+        await next();
+      } finally {
+        await received;
       }
-      await next();
     });
     this.bot.use(ownerRouter(this.features.flatMap((f) => f.ownerCommands ?? [])).middleware());
     for (const feature of this.features) {

@@ -114,7 +114,9 @@ describe.each(TEST_DATABASES)('support through the console ($name)', (kind) => {
       'support:not-helpful',
     ]);
     const types = (await database.prisma.metricEvent.findMany()).map((m) => m.type);
-    expect(types).toEqual(expect.arrayContaining(['question_asked', 'question_answered']));
+    expect(types).toEqual(
+      expect.arrayContaining(['message_received', 'question_asked', 'question_answered']),
+    );
     const thanks = await press(
       'telegram',
       'ann',
