@@ -351,14 +351,17 @@ export class DeliveryWorker {
     return at;
   }
 
+  /** Tells every listener at once: they are independent features, and one slow one holds up no other. */
   private async notify(what: string, call: (listener: DeliveryListener) => unknown): Promise<void> {
-    for (const listener of this.listeners) {
-      try {
-        await call(listener);
-      } catch (error) {
-        this.options.log.error({ err: error, hook: what }, 'delivery listener failed');
-      }
-    }
+    await Promise.all(
+      this.listeners.map(async (listener) => {
+        try {
+          await call(listener);
+        } catch (error) {
+          this.options.log.error({ err: error, hook: what }, 'delivery listener failed');
+        }
+      }),
+    );
   }
 }
 

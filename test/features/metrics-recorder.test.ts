@@ -43,4 +43,22 @@ describe.each(TEST_DATABASES)('metrics recorder ($name)', (kind) => {
     });
     expect(Math.abs((rows[1]?.at.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
   });
+
+  it('background facts (delivery outcomes) are stored once their promise resolves', async () => {
+    const recorder = new MetricsRecorder(database.prisma);
+    await database.prisma.metricEvent.deleteMany();
+    const first = recorder.recordInBackground({ type: 'delivery_sent', platform: 'telegram' });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = recorder.recordInBackground({
+      type: 'delivery_failed',
+      platform: 'discord',
+      data: { error: 'x' },
+    });
+    await Promise.all([first, second]);
+    const rows = await database.prisma.metricEvent.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((r) => [r.type, r.platform])).toEqual([
+      ['delivery_sent', 'telegram'],
+      ['delivery_failed', 'discord'],
+    ]);
+  });
 });

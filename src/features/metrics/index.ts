@@ -72,7 +72,7 @@ export const metricsFeature: FeatureFactory = (services) => {
       // Broadcast rows are counted by the broadcasts feature (one fact per broadcast, platform and outcome).
       async onSent(row) {
         if (row.broadcastId) return;
-        await services.metrics.record({
+        await services.metrics.recordInBackground({
           type: 'delivery_sent',
           platform: row.platform,
           ...(row.memberId ? { memberId: row.memberId } : {}),
@@ -81,7 +81,7 @@ export const metricsFeature: FeatureFactory = (services) => {
       },
       async onDead(row, error) {
         if (row.broadcastId) return;
-        await services.metrics.record({
+        await services.metrics.recordInBackground({
           type: 'delivery_failed',
           platform: row.platform,
           ...(row.memberId ? { memberId: row.memberId } : {}),

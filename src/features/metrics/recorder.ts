@@ -27,11 +27,42 @@ export interface MetricFact {
   at?: Date;
 }
 
+/** How long delivery-outcome facts wait for others before they are written together. */
+const BACKGROUND_LINGER_MS = 50;
+
 /** Appends metric facts; reports aggregate them later. */
 export class MetricsRecorder {
   /** Facts recorded outside a transaction at the same time are written with one INSERT per tick. */
-  private readonly inserts = new Batcher<MetricFact, void>(async (facts) => {
-    // Raw SQL: Prisma's createMany compiles a plan as large as the rows on every call.
+  private readonly inserts = new Batcher<MetricFact, undefined>((facts) => this.insertMany(facts));
+  /** Facts nothing waits on (delivery outcomes): gathered for a moment, then one INSERT. */
+  private readonly lingeringInserts = new Batcher<MetricFact, undefined>(
+    (facts) => this.insertMany(facts),
+    500,
+    BACKGROUND_LINGER_MS,
+  );
+
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Appends a fact that no reply or answer waits on, such as a delivery outcome; it is written
+   * together with the others recorded within BACKGROUND_LINGER_MS. Resolves once it is stored.
+   */
+  recordInBackground(fact: MetricFact): Promise<void> {
+    return this.lingeringInserts.add(fact);
+  }
+
+  /** Appends one fact (inside `tx` when given); resolves once it is stored. */
+  async record(fact: MetricFact, tx: Tx | Db = this.db): Promise<void> {
+    if (tx === this.db) return this.inserts.add(fact);
+    await tx.metricEvent.create({ data: toRow(fact) });
+  }
+
+  async recordMany(facts: MetricFact[], tx: Tx | Db = this.db): Promise<void> {
+    if (facts.length > 0) await tx.metricEvent.createMany({ data: facts.map(toRow) });
+  }
+
+  /** One INSERT for a batch. Raw SQL: Prisma's createMany compiles a plan as large as the rows. */
+  private async insertMany(facts: MetricFact[]): Promise<undefined[]> {
     const values = facts.map((f) => {
       const row = toRow(f);
       const data = row.data === undefined ? null : JSON.stringify(row.data);
@@ -42,18 +73,6 @@ export class MetricsRecorder {
       INSERT INTO metric_event (type, platform, "memberId", value, data, at)
       VALUES ${Prisma.join(values)}`;
     return facts.map(() => undefined);
-  });
-
-  constructor(private readonly db: Db) {}
-
-  /** Appends one fact (inside `tx` when given); resolves once it is stored. */
-  async record(fact: MetricFact, tx: Tx | Db = this.db): Promise<void> {
-    if (tx === this.db) return this.inserts.add(fact);
-    await tx.metricEvent.create({ data: toRow(fact) });
-  }
-
-  async recordMany(facts: MetricFact[], tx: Tx | Db = this.db): Promise<void> {
-    if (facts.length > 0) await tx.metricEvent.createMany({ data: facts.map(toRow) });
   }
 }
 
