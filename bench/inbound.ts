@@ -47,7 +47,7 @@ const userId = (i: number) => 500_000 + (i % USERS);
 interface Stages {
   receive: number[]; // queued at the fake → adapter hands the event to the core
   dispatch: number[]; // core: dedupe, member, features, outbox insert
-  queue: number[]; // dispatch done → worker calls adapter.send
+  queue: number[]; // dispatch done → worker calls adapter.send (0 when the send starts first)
   send: number[]; // adapter.send (HTTP to the fake)
 }
 
@@ -58,6 +58,7 @@ class BenchAdapter extends TelegramAdapter {
     maxMessagesPerSecondPerChat: 1_000_000,
   };
   readonly queuedAt = new Map<number, number>();
+  readonly startedAt = new Map<string, number>();
   readonly dispatchedAt = new Map<string, number>();
   readonly stages: Stages = { receive: [], dispatch: [], queue: [], send: [] };
 
@@ -67,6 +68,7 @@ class BenchAdapter extends TelegramAdapter {
       const updateId = Number(event.id.split(':')[1]);
       const queued = this.queuedAt.get(updateId);
       if (queued !== undefined) this.stages.receive.push(start - queued);
+      this.startedAt.set(event.id, start);
       const outcome = await sink(event);
       const end = performance.now();
       this.stages.dispatch.push(end - start);
@@ -79,6 +81,8 @@ class BenchAdapter extends TelegramAdapter {
     const start = performance.now();
     const dispatched = message.correlationId ? this.dispatchedAt.get(message.correlationId) : undefined;
     if (dispatched !== undefined) this.stages.queue.push(start - dispatched);
+    // Handed to the worker straight from its INSERT, the reply can leave before the handler ends.
+    else if (message.correlationId && this.startedAt.has(message.correlationId)) this.stages.queue.push(0);
     const result = await super.send(message);
     this.stages.send.push(performance.now() - start);
     return result;

@@ -102,8 +102,8 @@ export class Hearth {
     this.scheduler.addJobs(this.features.flatMap((f) => f.jobs ?? []));
     const processed = new ProcessedEvents(db);
     const enqueue = async (request: EnqueueRequest) => {
-      const id = await this.outbox.enqueue(request);
-      this.worker.wake();
+      const { id, handedOff } = await this.outbox.submit(request);
+      if (!handedOff) this.worker.wake();
       return id;
     };
     this.bot = new Bot<HearthContext>({

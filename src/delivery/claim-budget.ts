@@ -51,6 +51,13 @@ export class ClaimBudget {
     return { limit: Math.min(most, room, exclude.length > 0 ? largestRoom : most), exclude };
   }
 
+  /** How many more rows of `platform` may be held now (0 while it is paused or full). */
+  roomFor(platform: Platform): number {
+    if (this.limiter.isPaused(platform)) return 0;
+    const own = this.platformCap(platform) - (this.held.get(platform) ?? 0);
+    return Math.max(0, Math.min(own, HELD_BATCHES * this.batchSize - this.heldTotal));
+  }
+
   /** Rows of a platform held in memory at most: its rate over PIPE_MS, within PIPE_BATCHES. */
   private platformCap(platform: Platform): number {
     const rate = this.limiter.rateOf(platform) ?? Number.POSITIVE_INFINITY;

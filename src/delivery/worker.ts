@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.ts';
 import type { SendResult } from '../core/outbound.ts';
 import { backoffMs } from './backoff.ts';
 import { ClaimBudget } from './claim-budget.ts';
-import { addressOf, type Outbox, type OutboxRow } from './outbox.ts';
+import { addressOf, chatGroups, chatKey, type DirectTaker, type Outbox, type OutboxRow } from './outbox.ts';
 import type { SendRateLimiter } from './rate-limiter.ts';
 
 /** Told about delivery outcomes (metrics, broadcasts' progress, unsubscribing unreachable members). */
@@ -60,7 +60,7 @@ const TRICKLE_CLAIM_MS = 20;
  * sent, up to about a second of each platform's rate held in memory (ClaimBudget), and each row
  * waits for its turn at the limiter. A chat's rows are sent one after another, in queue order.
  */
-export class DeliveryWorker {
+export class DeliveryWorker implements DirectTaker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
   private readonly listeners: DeliveryListener[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -68,6 +68,8 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private wakeRequested = false;
   private waitingForRoom = false;
+  /** The last claim filled its limit: the queue has more, so new rows wait their turn in it. */
+  private backlogged = false;
   /** Claimed rows not finished yet, and how many more the next claim may take. */
   private readonly budget: ClaimBudget;
   /** Per chat, the last of its deliveries in memory: the next group of that chat goes after it. */
@@ -89,7 +91,28 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.backlogged = true; // until the first claim has looked at the queue
+    this.options.outbox.handOffTo(this);
     this.schedule(0);
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs;
+  }
+
+  /** Room for new rows of `platform` taken straight from their INSERT (DirectTaker). */
+  roomFor(platform: Platform): number {
+    if (!this.running || this.backlogged || !this.options.adapterFor(platform)) return 0;
+    return this.budget.roomFor(platform);
+  }
+
+  /** Delivers rows stored leased to this worker (DirectTaker), each chat in order. */
+  take(rows: OutboxRow[]): void {
+    if (this.running) for (const group of chatGroups(rows)) void this.dispatchChat(group);
+    else
+      void this.releaseAll(rows, this.now()).catch((err: unknown) =>
+        this.options.log.error({ err }, 'release failed'),
+      );
   }
 
   /** Asks for a pass now (after an enqueue), instead of at the next poll. */
@@ -104,6 +127,7 @@ export class DeliveryWorker {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.options.outbox.handOffTo(undefined);
     if (this.timer) clearTimeout(this.timer);
     await this.loop;
     await Promise.all([...this.chats.values()]);
@@ -212,12 +236,14 @@ export class DeliveryWorker {
     }
     if (!this.running) return;
     if (limit <= 0) {
+      this.backlogged = true;
       // Enough in memory: claim again once sends make room (see hold()), or at the next poll.
       this.waitingForRoom = true;
       this.schedule(this.options.pollMs);
       return;
     }
     this.waitingForRoom = false;
+    this.backlogged = claimed >= limit;
     if (claimed >= limit || this.wakeRequested) this.schedule(0);
     else this.schedule(claimed > 0 ? TRICKLE_CLAIM_MS : this.options.pollMs);
   }
@@ -367,22 +393,6 @@ export class DeliveryWorker {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function chatKey(row: OutboxRow): string {
-  return `${row.platform}\u0000${row.chatId}`;
-}
-
-/** Rows grouped by chat (platform, chatId), each group in queue order (availableAt, id). */
-export function chatGroups(rows: OutboxRow[]): OutboxRow[][] {
-  const groups = new Map<string, OutboxRow[]>();
-  for (const row of rows) {
-    const key = chatKey(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return [...groups.values()];
 }
 
 function correlation(row: OutboxRow): { correlationId?: string } {

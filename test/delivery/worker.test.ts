@@ -3,7 +3,7 @@ import type { Capabilities, PlatformAdapter } from '../../src/core/adapter.ts';
 import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { Database } from '../../src/db/database.ts';
-import { Outbox } from '../../src/delivery/outbox.ts';
+import { type DirectTaker, Outbox } from '../../src/delivery/outbox.ts';
 import { SendRateLimiter } from '../../src/delivery/rate-limiter.ts';
 import { type DeliveryListener, DeliveryWorker } from '../../src/delivery/worker.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
@@ -261,5 +261,68 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
     expect(row.status).toBe('pending');
     expect(row.availableAt.getTime()).toBeGreaterThan(clock);
     expect(row.lastError).toContain('no running adapter');
+  });
+
+  describe('new rows handed straight to the running worker', () => {
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 250 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(done()).toBe(true);
+    };
+
+    it('a plain enqueue is stored leased to the worker and sent once, as one attempt', async () => {
+      clock = Date.now();
+      const w = worker();
+      w.start();
+      try {
+        await until(() => w.roomFor('telegram') > 0); // after its first claim found the queue empty
+        const submitted = await Promise.all(
+          ['one', 'two', 'three'].map((text) =>
+            outbox.submit({ to: { platform: 'telegram', chatId: 'c-direct' }, content: { text } }),
+          ),
+        );
+        expect(submitted.map((s) => s.handedOff)).toEqual([true, true, true]);
+        await until(() => adapter.sent.length === 3);
+        expect(adapter.sent.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+      } finally {
+        await w.stop();
+      }
+      const rows = await database.prisma.outbox.findMany({ orderBy: { id: 'asc' } });
+      expect(rows.map((r) => [r.status, r.attempts, r.lockedBy])).toEqual(
+        Array.from({ length: 3 }, () => ['sent', 1, w.id]),
+      );
+    });
+
+    it('rows handed to a worker that died are sent by another once their lease runs out, exactly once', async () => {
+      const dead: DirectTaker = { id: 'worker-dead', leaseMs: 30_000, roomFor: () => 10, take: () => {} };
+      outbox.handOffTo(dead);
+      const { id, handedOff } = await outbox.submit({
+        to: { platform: 'telegram', chatId: 'c-orphan' },
+        content: { text: 'orphan' },
+      });
+      outbox.handOffTo(undefined);
+      expect(handedOff).toBe(true);
+      expect(await rowOf(id)).toMatchObject({ status: 'sending', lockedBy: 'worker-dead', attempts: 1 });
+
+      const w = worker();
+      clock = Date.now();
+      expect(await w.runOnce()).toBe(0); // the lease is still running
+      clock = Date.now() + 31_000;
+      await w.drain();
+      await w.drain();
+      expect(adapter.sent.map((m) => m.id)).toEqual([id]);
+      expect(await rowOf(id)).toMatchObject({ status: 'sent', lockedBy: w.id });
+    });
+
+    it('a stopped worker takes nothing: new rows wait in the queue', async () => {
+      const w = worker();
+      w.start();
+      await w.stop();
+      const { id, handedOff } = await outbox.submit({
+        to: { platform: 'telegram', chatId: 'c' },
+        content: { text: 'x' },
+      });
+      expect(handedOff).toBe(false);
+      expect(await rowOf(id)).toMatchObject({ status: 'pending', lockedBy: null, attempts: 0 });
+    });
   });
 });
