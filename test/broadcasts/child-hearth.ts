@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { until } from './helpers.ts';
+import { until } from '../support/until.ts';
 
 /** A free loopback port (bound, then released). */
 export async function freePort(): Promise<number> {

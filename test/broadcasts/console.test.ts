@@ -5,7 +5,8 @@ import { fallbackFeature } from '../../src/features/fallback.ts';
 import { subscriptionsFeature } from '../../src/features/subscriptions/index.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { dispatch, owner, ownerNoWait, received, say, shortIdIn, until } from './helpers.ts';
+import { until } from '../support/until.ts';
+import { dispatch, owner, ownerNoWait, received, say, shortIdIn } from './helpers.ts';
 
 describe.each(TEST_DATABASES)('broadcasts and schedules through the console owner view ($name)', (kind) => {
   let database: Database;

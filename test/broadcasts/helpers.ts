@@ -73,21 +73,6 @@ export function received(
   );
 }
 
-/** Polls `check` until it returns a truthy value (generous timeout: the machine is shared). */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export function shortIdIn(text: string): string {
   const m = /\b([0-9a-f]{8})\b/.exec(text);
   if (!m?.[1]) throw new Error(`no id in "${text}"`);

@@ -6,8 +6,8 @@ import { seedSubscribers } from '../../bench/broadcast-seed.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { createPostgresDatabase } from '../support/postgres.ts';
+import { until } from '../support/until.ts';
 import { ChildHearth } from './child-hearth.ts';
-import { until } from './helpers.ts';
 
 const TOKEN = '5151:kill-test';
 const RECIPIENTS = 1200;

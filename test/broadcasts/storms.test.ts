@@ -9,7 +9,8 @@ import { FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { startTestHearth, type TestHearth } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
-import { owner, shortIdIn, until } from './helpers.ts';
+import { until } from '../support/until.ts';
+import { owner, shortIdIn } from './helpers.ts';
 
 const TOKEN = '4242:storm-test';
 const RECIPIENTS = 150;

@@ -8,6 +8,7 @@ import { SendRateLimiter } from '../../src/delivery/rate-limiter.ts';
 import { type DeliveryListener, DeliveryWorker } from '../../src/delivery/worker.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { CapturingLogger } from '../support/logger.ts';
+import { until } from '../support/until.ts';
 
 const CAPABILITIES: Capabilities = {
   buttons: false,
@@ -264,24 +265,19 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
   });
 
   describe('new rows handed straight to the running worker', () => {
-    const until = async (done: () => boolean) => {
-      for (let i = 0; i < 250 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(done()).toBe(true);
-    };
-
     it('a plain enqueue is stored leased to the worker and sent once, as one attempt', async () => {
       clock = Date.now();
       const w = worker();
       w.start();
       try {
-        await until(() => w.roomFor('telegram') > 0); // after its first claim found the queue empty
+        await until(() => w.roomFor('telegram') > 0, 'the first claim to find the queue empty');
         const submitted = await Promise.all(
           ['one', 'two', 'three'].map((text) =>
             outbox.submit({ to: { platform: 'telegram', chatId: 'c-direct' }, content: { text } }),
           ),
         );
         expect(submitted.map((s) => s.handedOff)).toEqual([true, true, true]);
-        await until(() => adapter.sent.length === 3);
+        await until(() => adapter.sent.length === 3, 'three sends');
         expect(adapter.sent.map((m) => m.text)).toEqual(['one', 'two', 'three']);
       } finally {
         await w.stop();
