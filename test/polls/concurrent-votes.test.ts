@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { countsOf, owner, pollIdFrom, press, voteNative, waitFor } from './helpers.ts';
+import { until } from '../support/until.ts';
+import { countsOf, owner, pollIdFrom, press, voteNative } from './helpers.ts';
 
 const VOTERS = 300;
 /** Hundreds of full event paths on a shared two-core machine: slow under a full test run, never flaky. */
@@ -27,7 +28,7 @@ describe.each(TEST_DATABASES)('polls: concurrent votes ($name)', (kind) => {
   async function createPoll(args: string): Promise<{ pollId: string; nativePollId: string }> {
     const [reply] = await owner(app, `/hearth poll ${args} --to #crowd #tgcrowd`);
     const pollId = await pollIdFrom(database, reply);
-    const post = await waitFor(
+    const post = await until(
       () => database.prisma.pollPost.findFirst({ where: { pollId, nativePollId: { not: null } } }),
       'native poll posted',
     );
@@ -105,12 +106,9 @@ describe.each(TEST_DATABASES)('polls: concurrent votes ($name)', (kind) => {
         }),
       );
       // Close once some votes are in, with the rest still arriving.
-      await waitFor(
-        async () => (await database.prisma.vote.count({ where: { pollId } })) >= 20,
-        'first votes',
-      );
+      await until(async () => (await database.prisma.vote.count({ where: { pollId } })) >= 20, 'first votes');
       await owner(app, `/hearth poll close ${pollId.slice(0, 8)}`);
-      await waitFor(
+      await until(
         async () =>
           (await database.prisma.poll.findUniqueOrThrow({ where: { id: pollId } })).status === 'closed',
         'the poll closed',

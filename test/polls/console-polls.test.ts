@@ -3,7 +3,8 @@ import type { Database } from '../../src/db/database.ts';
 import { CLOSE_DUE_JOB } from '../../src/features/polls/index.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { countsOf, owner, pollIdFrom, press, say, sentTo, voteNative, waitFor } from './helpers.ts';
+import { until } from '../support/until.ts';
+import { countsOf, owner, pollIdFrom, press, say, sentTo, voteNative } from './helpers.ts';
 
 const HOUR = 3_600_000;
 
@@ -42,21 +43,25 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     );
     expect(reply).toMatch(/posted to 3 chats \(1 as a native poll, 1 with buttons, 1 as numbered text\)/);
     pollId = await pollIdFrom(database, reply);
-    const [native] = await waitFor(() => sentTo(app, 'telegram', '#tg').filter((e) => e.poll), 'native poll');
+    // Each wait needs a non-empty list: an empty array is truthy and would return at once.
+    const [native] = await until(
+      () => nonEmpty(sentTo(app, 'telegram', '#tg').filter((e) => e.poll)),
+      'native poll',
+    );
     expect(native?.poll).toMatchObject({
       pollId,
       question: 'Best day?',
       options: ['Mon', 'Tue', 'Wed'],
       multi: false,
     });
-    const [buttons] = await waitFor(
-      () => sentTo(app, 'console', '#community').filter((e) => e.buttons),
+    const [buttons] = await until(
+      () => nonEmpty(sentTo(app, 'console', '#community').filter((e) => e.buttons)),
       'buttons',
     );
     expect(buttons?.buttons?.flat().map((b) => b.label)).toEqual(['Mon', 'Tue', 'Wed']);
-    const [numbered] = await waitFor(() => sentTo(app, 'twitter', '#xchat'), 'numbered text');
+    const [numbered] = await until(() => nonEmpty(sentTo(app, 'twitter', '#xchat')), 'numbered text');
     expect(numbered?.text).toContain('1. Mon\n2. Tue\n3. Wed\nReply 1, 2 or 3 to vote.');
-    const post = await waitFor(
+    const post = await until(
       () =>
         database.prisma.pollPost.findFirst({
           where: { pollId, platform: 'telegram', nativePollId: { not: null } },
@@ -198,7 +203,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     await closeJob().run(now()); // a second run (another instance) finds nothing to close
     const poll = await database.prisma.poll.findUniqueOrThrow({ where: { id: pollId } });
     expect(poll.status).toBe('closed');
-    const stop = await waitFor(() => sentTo(app, 'telegram', '#tg').find((e) => e.stoppedPoll), 'stopPoll');
+    const stop = await until(() => sentTo(app, 'telegram', '#tg').find((e) => e.stoppedPoll), 'stopPoll');
     const post = await database.prisma.pollPost.findFirstOrThrow({ where: { pollId, platform: 'telegram' } });
     expect(stop.stoppedPoll).toBe(post.messageId);
     const expected = ['░░░░░░░░░░   0% (0)  Mon', '█████░░░░░  50% (2)  Tue', '█████░░░░░  50% (2)  Wed'];
@@ -208,7 +213,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
       ['telegram', '#tg'],
       ['slack', '#owners'],
     ]) {
-      const results = await waitFor(
+      const results = await until(
         () =>
           sentTo(app, platform as string, chatId as string).filter((e) => e.text.includes('Poll results')),
         `results in ${chatId}`,
@@ -263,7 +268,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     const [reply] = await owner(app, '/hearth poll "Second?" "X" "Y" --multi --to news #community');
     expect(reply).toMatch(/posted to 2 chats \(1 with buttons, 1 as numbered text\).*\/hearth poll close/);
     const second = await pollIdFrom(database, reply);
-    await waitFor(() => sentTo(app, 'twitter', 'zed').find((e) => e.text.includes('Second?')), 'DM poll');
+    await until(() => sentTo(app, 'twitter', 'zed').find((e) => e.text.includes('Second?')), 'DM poll');
     expect(await say(app, { platform: 'twitter', userId: 'zed', text: '1, 2' })).toEqual([
       'Thanks! Your vote on "Second?": X, Y.',
     ]);
@@ -274,7 +279,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     expect(await countsOf(database, second, 2)).toEqual([1, 3]);
     const [closed] = await owner(app, `/hearth poll close ${second.slice(0, 8)}`);
     expect(closed).toMatch(/Closed poll `.{8}`: 3 voted\. Results are on their way to 2 chats/);
-    const results = await waitFor(
+    const results = await until(
       () => sentTo(app, 'slack', '#owners').find((e) => e.text.includes('Poll results: Second?')),
       'owner results',
     );
@@ -306,3 +311,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     ).toEqual([expect.stringMatching(/only for the owners/)]);
   });
 });
+
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}

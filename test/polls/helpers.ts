@@ -3,21 +3,6 @@ import type { TranscriptEntry } from '../../adapters/console/transcript.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { TestHearth } from '../support/hearth.ts';
 
-/** Polls `check` until it returns something truthy (generous: the machine is shared). */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** What the console sent to a chat (bot → chat). */
 export function sentTo(app: TestHearth, platform: string, chatId: string): TranscriptEntry[] {
   return app.hub.transcript.after(

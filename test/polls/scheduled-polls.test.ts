@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { startTestHearth, type TestHearth } from '../support/hearth.ts';
-import { owner, press, sentTo, waitFor } from './helpers.ts';
+import { until } from '../support/until.ts';
+import { owner, press, sentTo } from './helpers.ts';
 
 const DAY = 86_400_000;
 
@@ -46,7 +47,7 @@ describe.each(TEST_DATABASES)('scheduled polls on the scheduler clock ($name)', 
 
     const monday = nextMonday9(now());
     travelTo(new Date(monday.getTime() + 20_000));
-    const posted = await waitFor(
+    const posted = await until(
       () => sentTo(app, 'console', '#weekly').find((e) => e.text.includes('Which cake this week?')),
       'the first weekly poll',
     );
@@ -55,7 +56,7 @@ describe.each(TEST_DATABASES)('scheduled polls on the scheduler clock ($name)', 
     });
     expect(first.closesAt).toEqual(new Date(monday.getTime() + DAY));
     expect(first.createdAt).toEqual(monday);
-    await waitFor(
+    await until(
       () => sentTo(app, 'slack', '#owners').find((e) => e.text.includes('Scheduled poll')),
       'owner note',
     );
@@ -63,7 +64,7 @@ describe.each(TEST_DATABASES)('scheduled polls on the scheduler clock ($name)', 
     await press(app, { platform: 'console', userId: 'w1', chatId: '#weekly', value });
 
     travelTo(new Date(monday.getTime() + DAY + 61_000));
-    const results = await waitFor(
+    const results = await until(
       () =>
         sentTo(app, 'slack', '#owners').find((e) => e.text.includes('Poll results: Which cake this week?')),
       'results of the first weekly poll',
@@ -71,7 +72,7 @@ describe.each(TEST_DATABASES)('scheduled polls on the scheduler clock ($name)', 
     expect(results.text).toContain('██████████ 100% (1)  Chocolate');
 
     travelTo(new Date(monday.getTime() + 7 * DAY + 20_000));
-    await waitFor(
+    await until(
       async () => (await database.prisma.poll.count({ where: { question: 'Which cake this week?' } })) === 2,
       'the second weekly poll',
     );

@@ -4,7 +4,8 @@ import type { FakeSlackApi, FakeSlackMessage, SlackRequestSigner } from '../fake
 import { TEST_DATABASES } from '../support/databases.ts';
 import type { TestHearth } from '../support/hearth.ts';
 import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
-import { countsOf, pollIdFrom, press, sentTo, waitFor } from './helpers.ts';
+import { until } from '../support/until.ts';
+import { countsOf, pollIdFrom, press, sentTo } from './helpers.ts';
 
 const SECRET = 'polls-test-signing-secret';
 const OWNERS = 'COWNERS';
@@ -43,7 +44,7 @@ describe.each(TEST_DATABASES)('polls from Slack through real Bolt ($name)', (kin
     const reply = await owner('poll “Open on Sundays?” “Yes” “No” “Only mornings” --to #community');
     expect(reply.text).toMatch(/Poll `[0-9a-f]{8}` "Open on Sundays\?" posted to 1 chat \(1 with buttons\)/);
     pollId = await pollIdFrom(database, reply.text);
-    const posted = await waitFor(
+    const posted = await until(
       () => sentTo(app, 'console', '#community').find((e) => e.text.includes('Open on Sundays?')),
       'poll in the community',
     );
@@ -80,7 +81,7 @@ describe.each(TEST_DATABASES)('polls from Slack through real Bolt ($name)', (kin
     expect(results?.blocks?.[0]).toMatchObject({ type: 'header' });
     expect(JSON.stringify(results?.blocks)).toContain('67% (2)');
     expect(messages.some((m) => /Closed poll `[0-9a-f]{8}`: 3 voted/.test(m.text))).toBe(true);
-    await waitFor(
+    await until(
       () => sentTo(app, 'console', '#community').find((e) => e.text.includes('Poll results')),
       'results in the community',
     );

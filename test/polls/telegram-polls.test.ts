@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
+import { until } from '../support/until.ts';
 import { startTelegramHearth, type TelegramHearth } from '../telegram/harness.ts';
 import { BOT_ID, BOT_TOKEN, BOT_USERNAME, groupChat, pollAnswer, user } from '../telegram/updates.ts';
-import { countsOf, owner, pollIdFrom, sentTo, waitFor } from './helpers.ts';
+import { countsOf, owner, pollIdFrom, sentTo } from './helpers.ts';
 
 const GROUP = -1001234567;
 const HOUR = 3_600_000;
@@ -45,7 +46,7 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
 
   /** Waits until the vote table holds exactly `expected` per option. */
   const tallied = (id: string, expected: number[]) =>
-    waitFor(
+    until(
       async () => JSON.stringify(await countsOf(database, id, expected.length)) === JSON.stringify(expected),
       `votes ${expected.join('/')}`,
     );
@@ -65,7 +66,7 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
     expect(sent.body).toMatchObject({ question: 'Fresh bread day?' });
     expect(String(sent.body.is_anonymous)).toBe('false');
     expect(tg.fake.sent(GROUP).filter((m) => m.method === 'sendMessage')).toHaveLength(0);
-    const post = await waitFor(
+    const post = await until(
       () => database.prisma.pollPost.findFirst({ where: { pollId, nativePollId: { not: null } } }),
       'native poll id stored',
     );
@@ -115,7 +116,7 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
       '░░░░░░░░░░   0% (0)  Monday\n██████████ 100% (3)  Tuesday\n░░░░░░░░░░   0% (0)  Friday',
     );
     expect(results.text).toContain('3 people voted.');
-    const owners = await waitFor(
+    const owners = await until(
       () => sentTo(tg.app, 'slack', '#owners').find((e) => e.text.includes('Poll results: Fresh bread day?')),
       'owner results',
     );
@@ -126,7 +127,7 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
   it('a poll_answer after closing is refused (not counted)', async () => {
     const post = await database.prisma.pollPost.findFirstOrThrow({ where: { pollId } });
     tg.fake.pushUpdate(BOT_TOKEN, pollAnswer(505, post.nativePollId ?? '', [0]));
-    await waitFor(() => tg.app.log.find('info', 'vote after closing refused').length > 0, 'refusal logged');
+    await until(() => tg.app.log.find('info', 'vote after closing refused').length > 0, 'refusal logged');
     expect(await countsOf(database, pollId, 3)).toEqual([0, 3, 0]);
   });
 
@@ -181,12 +182,12 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
     );
     const slow = await database.prisma.poll.findFirstOrThrow({ where: { question: 'Slow one?' } });
     const closing = asOwner(`/hearth poll close ${slow.id.slice(0, 8)}`);
-    await waitFor(
+    await until(
       async () =>
         (await database.prisma.poll.findUniqueOrThrow({ where: { id: slow.id } })).status === 'closed',
       'the poll closed',
     );
-    const post = await waitFor(
+    const post = await until(
       () => database.prisma.pollPost.findFirst({ where: { pollId: slow.id, messageId: { not: null } } }),
       'the late send recorded',
     );

@@ -4,21 +4,12 @@ import type { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import type { TestHearth } from '../support/hearth.ts';
 import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
+import { until } from '../support/until.ts';
 
 const SECRET = 'support-test-signing-secret';
 const OWNERS = 'COWNERS';
 const OWNER = 'UOWNER1';
 const WAIT_MS = 15_000;
-
-async function until<T>(read: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($name)', (kind) => {
   let fake: FakeSlackApi;
@@ -56,6 +47,7 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
       async () =>
         (await database.prisma.handoff.findFirst({ where: { ownerThreadId: rootTs } })) ?? undefined,
       'the thread ts stored on the handoff',
+      WAIT_MS,
     );
     expect(handoff).toMatchObject({
       platform: 'telegram',
@@ -83,12 +75,14 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
               e.text.includes('engrave it'),
           ),
       'the owner reply relayed to the customer',
+      WAIT_MS,
     );
     expect(relayed.text).toBe('💬 Yes - bring it in and we engrave it for free.');
     const ack = await until(
       () =>
         fake.messages(OWNERS).find((m) => m.threadTs === rootTs && m.text.includes('Sent to the customer')),
       'the acknowledgement in the thread',
+      WAIT_MS,
     );
     expect(ack.channel).toBe(OWNERS);
 
@@ -97,6 +91,7 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
     await until(
       () => fake.messages(OWNERS).find((m) => m.threadTs === rootTs && m.text.includes('Also a date?')),
       'the follow-up in the thread',
+      WAIT_MS,
     );
 
     const press = await signer.buttonPress({
@@ -110,6 +105,7 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
     await until(
       () => fake.messages(OWNERS).find((m) => m.threadTs === rootTs && m.text.includes('Resolved by')),
       'the resolution note in the thread',
+      WAIT_MS,
     );
     const closed = await database.prisma.handoff.findUniqueOrThrow({ where: { id: handoff.id } });
     expect(closed.status).toBe('resolved');

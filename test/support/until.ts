@@ -1,13 +1,13 @@
 /** Polls `check` until it returns a truthy value (generous timeout: the machine is shared). */
 export async function until<T>(
-  check: () => T | Promise<T>,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   what: string,
   timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../support/databases.ts';
+import { until } from '../support/until.ts';
 import { startTelegramHearth, type TelegramHearth } from './harness.ts';
 import { BOT_ID, BOT_TOKEN, BOT_USERNAME, blockedBy, groupText, privateText } from './updates.ts';
 
@@ -82,8 +83,11 @@ describe.each(TEST_DATABASES)('telegram end to end, long polling ($name)', (kind
     t.fake.setChatFailure(1005, { kind: 'blocked' });
     t.fake.pushUpdate(BOT_TOKEN, privateText(1005, '/topics'));
     const db = t.app.hearth.services.db;
-    const entry = await waitForValue(() =>
-      db.consentEvent.findFirst({ where: { action: 'unsubscribe', source: 'platform', topic: 'news' } }),
+    const entry = await until(
+      () =>
+        db.consentEvent.findFirst({ where: { action: 'unsubscribe', source: 'platform', topic: 'news' } }),
+      'the unsubscribe consent record',
+      10_000,
     );
     expect(entry.reason).toContain('bot was blocked by the user');
     expect(await subscriptionsOf(t, 1005)).toEqual([]);
@@ -97,10 +101,13 @@ describe.each(TEST_DATABASES)('telegram end to end, long polling ($name)', (kind
     await t.replyIn(1006, "You're subscribed to news");
     t.fake.pushUpdate(BOT_TOKEN, blockedBy(1006));
     const db = t.app.hearth.services.db;
-    const entry = await waitForValue(() =>
-      db.consentEvent.findFirst({
-        where: { action: 'unsubscribe', source: 'platform', reason: 'blocked the bot' },
-      }),
+    const entry = await until(
+      () =>
+        db.consentEvent.findFirst({
+          where: { action: 'unsubscribe', source: 'platform', reason: 'blocked the bot' },
+        }),
+      'the blocked-the-bot consent record',
+      10_000,
     );
     expect(entry.topic).toBe('news');
     expect(await subscriptionsOf(t, 1006)).toEqual([]);
@@ -114,8 +121,10 @@ describe.each(TEST_DATABASES)('telegram end to end, long polling ($name)', (kind
       t.fake.calls.find((c) => c.status === 429 && String(c.body.chat_id) === '1007'),
     );
     const db = t.app.hearth.services.db;
-    const row = await waitForValue(() =>
-      db.outbox.findFirst({ where: { chatId: '1007', status: 'pending', lastError: { not: null } } }),
+    const row = await until(
+      () => db.outbox.findFirst({ where: { chatId: '1007', status: 'pending', lastError: { not: null } } }),
+      'the row put back to wait',
+      10_000,
     );
     const after = now().getTime();
     expect(row.availableAt.getTime()).toBeGreaterThanOrEqual(before + 30_000);
@@ -227,14 +236,3 @@ describe.each(TEST_DATABASES)('telegram end to end, webhook ($name)', (kind) => 
     expect(t.fake.sent(2003).filter((m) => m.text.startsWith('Topics:'))).toHaveLength(1);
   });
 });
-
-/** Polls an async lookup until it yields a value (10 s at most). */
-async function waitForValue<T>(lookup: () => Promise<T | null | undefined>): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await lookup();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for a value');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
