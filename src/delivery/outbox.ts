@@ -64,12 +64,12 @@ interface SentMark {
  */
 export interface DirectTaker {
   readonly id: string;
-  /** How long the rows it takes are leased to it. */
-  readonly leaseMs: number;
   /** How many rows of `platform` it can start on now (0: leave them to the queue). */
   roomFor(platform: Platform): number;
   /** Starts delivering rows that were stored leased to it. */
   take(rows: OutboxRow[]): void;
+  /** Rows were stored for a claim: until a claim has seen them, new rows must not overtake them. */
+  queued(): void;
 }
 
 /** A stored enqueue: its row id, and whether the local worker took it directly. */
@@ -99,6 +99,8 @@ export class Outbox {
     this.insertMany(rows),
   );
   private taker: DirectTaker | undefined;
+  /** How long rows handed to the taker are leased to it. */
+  private takerLeaseMs = 0;
   /** Sends recorded within a few milliseconds of each other: one UPDATE (rows stay leased meanwhile). */
   private readonly sentMarks = new Batcher<SentMark, boolean>(
     (marks) => this.markSentMany(marks),
@@ -114,6 +116,7 @@ export class Outbox {
   async enqueue(request: EnqueueRequest, tx: Tx | Db = this.db): Promise<string> {
     const data = toData(request);
     if (tx === this.db && !data.dedupeKey) return (await this.inserts.add(data)).id;
+    this.taker?.queued();
     if (data.dedupeKey) {
       const rows = await tx.outbox.createManyAndReturn({
         data: [data],
@@ -138,14 +141,16 @@ export class Outbox {
     return this.inserts.add(toData(request));
   }
 
-  /** Sets (or clears) the running local worker that takes new due rows directly. */
-  handOffTo(taker: DirectTaker | undefined): void {
+  /** Sets (or clears) the running local worker that takes new due rows directly, leased `leaseMs`. */
+  handOffTo(taker: DirectTaker | undefined, leaseMs: number): void {
     this.taker = taker;
+    this.takerLeaseMs = leaseMs;
   }
 
   /** Enqueues many messages in one statement; rows whose dedupeKey exists are skipped. Returns how many were new. */
   async enqueueMany(requests: EnqueueRequest[], tx: Tx | Db = this.db): Promise<number> {
     if (requests.length === 0) return 0;
+    this.taker?.queued();
     const result = await tx.outbox.createMany({ data: requests.map(toData), skipDuplicates: true });
     return result.count;
   }
@@ -266,7 +271,7 @@ export class Outbox {
   private async insertMany(rows: Prisma.OutboxCreateManyInput[]): Promise<Enqueued[]> {
     const now = new Date();
     const taker = this.taker;
-    const leaseUntil = taker ? new Date(now.getTime() + taker.leaseMs) : null;
+    const leaseUntil = taker ? new Date(now.getTime() + this.takerLeaseMs) : null;
     const room = new Map<string, number>();
     const leased = rows.map((r) => {
       if (!taker || new Date(r.availableAt ?? now) > now) return false;
@@ -294,6 +299,7 @@ export class Outbox {
       .filter((_, i) => leased[i])
       .map((row) => ({ ...row, platform: row.platform as Platform }));
     if (taker && handed.length > 0) taker.take(handed);
+    if (handed.length < inOrder.length) taker?.queued();
     return inOrder.map((row, i) => ({ id: row.id.toString(), handedOff: leased[i] === true }));
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformAdapter } from '../core/adapter.ts';
 import { errorMessage, PermanentError, RateLimitedError } from '../core/errors.ts';
 import type { Platform } from '../core/events.ts';
@@ -68,8 +69,9 @@ export class DeliveryWorker implements DirectTaker {
   private loop: Promise<void> | undefined;
   private wakeRequested = false;
   private waitingForRoom = false;
-  /** The last claim filled its limit: the queue has more, so new rows wait their turn in it. */
+  /** The queue may hold rows (the last claim filled up, or rows came since it began): new ones queue too. */
   private backlogged = false;
+  private queuedCount = 0;
   /** Claimed rows not finished yet, and how many more the next claim may take. */
   private readonly budget: ClaimBudget;
   /** Per chat, the last of its deliveries in memory: the next group of that chat goes after it. */
@@ -92,12 +94,8 @@ export class DeliveryWorker implements DirectTaker {
     if (this.running) return;
     this.running = true;
     this.backlogged = true; // until the first claim has looked at the queue
-    this.options.outbox.handOffTo(this);
+    this.options.outbox.handOffTo(this, this.options.leaseMs);
     this.schedule(0);
-  }
-
-  get leaseMs(): number {
-    return this.options.leaseMs;
   }
 
   /** Room for new rows of `platform` taken straight from their INSERT (DirectTaker). */
@@ -115,19 +113,23 @@ export class DeliveryWorker implements DirectTaker {
       );
   }
 
+  /** Rows went to the queue (DirectTaker): later rows of their chats must not overtake them. */
+  queued(): void {
+    this.queuedCount++;
+    this.backlogged = true;
+  }
+
   /** Asks for a pass now (after an enqueue), instead of at the next poll. */
   wake(): void {
+    this.queued();
     if (!this.running) return;
-    if (this.loop) {
-      this.wakeRequested = true;
-      return;
-    }
-    if (!this.waitingForRoom) this.schedule(0);
+    if (this.loop) this.wakeRequested = true;
+    else if (!this.waitingForRoom) this.schedule(0);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.options.outbox.handOffTo(undefined);
+    this.options.outbox.handOffTo(undefined, 0);
     if (this.timer) clearTimeout(this.timer);
     await this.loop;
     await Promise.all([...this.chats.values()]);
@@ -228,6 +230,7 @@ export class DeliveryWorker implements DirectTaker {
   private async pass(): Promise<void> {
     let claimed = 0;
     let limit = 0;
+    const queuedBefore = this.queuedCount;
     try {
       this.wakeRequested = false;
       ({ rows: claimed, limit } = await this.claimAndDispatch());
@@ -243,7 +246,7 @@ export class DeliveryWorker implements DirectTaker {
       return;
     }
     this.waitingForRoom = false;
-    this.backlogged = claimed >= limit;
+    this.backlogged = claimed >= limit || this.queuedCount !== queuedBefore;
     if (claimed >= limit || this.wakeRequested) this.schedule(0);
     else this.schedule(claimed > 0 ? TRICKLE_CLAIM_MS : this.options.pollMs);
   }
@@ -389,10 +392,6 @@ export class DeliveryWorker implements DirectTaker {
       }),
     );
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function correlation(row: OutboxRow): { correlationId?: string } {

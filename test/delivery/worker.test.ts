@@ -288,14 +288,40 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
       );
     });
 
+    it('a later reply never overtakes a row of its chat still queued for a claim', async () => {
+      clock = Date.now();
+      const w = worker();
+      w.start();
+      try {
+        await until(() => w.roomFor('telegram') > 0, 'the first claim to find the queue empty');
+        // A dedupe-keyed row (as a poll post or a handoff root is) waits for a claim; nobody wakes
+        // the worker here, so only its next poll would claim it.
+        const first = await outbox.enqueue({
+          to: { platform: 'telegram', chatId: 'c-order' },
+          content: { text: 'first' },
+          dedupeKey: 'order-test',
+        });
+        const second = await outbox.submit({
+          to: { platform: 'telegram', chatId: 'c-order' },
+          content: { text: 'second' },
+        });
+        expect(second.handedOff).toBe(false);
+        w.wake();
+        await until(() => adapter.sent.length === 2, 'both sends');
+        expect(adapter.sent.map((m) => m.id)).toEqual([first, second.id]);
+      } finally {
+        await w.stop();
+      }
+    });
+
     it('rows handed to a worker that died are sent by another once their lease runs out, exactly once', async () => {
-      const dead: DirectTaker = { id: 'worker-dead', leaseMs: 30_000, roomFor: () => 10, take: () => {} };
-      outbox.handOffTo(dead);
+      const dead: DirectTaker = { id: 'worker-dead', roomFor: () => 10, take: () => {}, queued: () => {} };
+      outbox.handOffTo(dead, 30_000);
       const { id, handedOff } = await outbox.submit({
         to: { platform: 'telegram', chatId: 'c-orphan' },
         content: { text: 'orphan' },
       });
-      outbox.handOffTo(undefined);
+      outbox.handOffTo(undefined, 0);
       expect(handedOff).toBe(true);
       expect(await rowOf(id)).toMatchObject({ status: 'sending', lockedBy: 'worker-dead', attempts: 1 });
 
