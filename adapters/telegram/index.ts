@@ -55,6 +55,8 @@ export interface TelegramAdapterOptions {
 
 const ADMIN_TTL_MS = 60_000;
 const DISPATCH_RETRIES_MS = [250, 1000, 4000];
+/** Long polling: how many received events may be in handling before the next batch is fetched. */
+const MAX_IN_FLIGHT = 1000;
 
 /** Telegram through telegraf: long polling by default, a webhook on Hearth's HTTP server if configured. */
 export class TelegramAdapter implements PlatformAdapter, HttpMountable {
@@ -179,6 +181,13 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     return work.finally(() => this.inflight.delete(work));
   }
 
+  /**
+   * telegraf's long polling fetches the next batch once every update of the last one has returned
+   * from here. Each returns once its event is recorded (a redelivery would be dropped as a duplicate
+   * from then on, so acknowledging it loses nothing the batch-end acknowledgement would keep); its
+   * handling goes on, so one slow handler no longer holds up the batches behind it. At most
+   * MAX_IN_FLIGHT events are being handled at once. A webhook answers once the event is handled.
+   */
   private async onUpdate(update: unknown): Promise<void> {
     const me = this.me;
     if (!me) return;
@@ -190,14 +199,26 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       return;
     }
     const { adminCheck } = result;
-    await this.inChatOrder(result.event.address.chatId, async () => {
+    let recorded = () => {};
+    const acknowledged = new Promise<void>((resolve) => {
+      recorded = resolve;
+    });
+    const handled = this.inChatOrder(result.event.address.chatId, async () => {
       let event = result.event;
       if (adminCheck) {
         const isAdmin = await this.isAdmin(adminCheck.chatId, adminCheck.userId);
         event = { ...event, sender: { ...event.sender, isAdmin } };
       }
-      await this.dispatch(event);
+      await this.dispatch(event, recorded);
     });
+    if (this.options.webhook) return handled;
+    void this.track(
+      handled.catch((error: unknown) =>
+        this.log.error({ err: error, id: result.event.id }, 'telegram: update handling failed'),
+      ),
+    );
+    await Promise.race([acknowledged, handled.catch(() => {})]);
+    while (this.inflight.size > MAX_IN_FLIGHT) await Promise.race(this.inflight);
   }
 
   /**
@@ -219,7 +240,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
    * Webhook: a failure propagates (Telegram redelivers on a 500). Long polling cannot refuse an
    * update, so a failing dispatch (database down) is retried a few times before it is given up.
    */
-  private async dispatch(event: InboundEvent): Promise<void> {
+  private async dispatch(event: InboundEvent, recorded: () => void): Promise<void> {
     const sink = this.sink;
     if (!sink) return;
     if (this.options.webhook) {
@@ -228,7 +249,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        await sink(event);
+        await sink(event, { recorded });
         return;
       } catch (error) {
         const wait = DISPATCH_RETRIES_MS[attempt];

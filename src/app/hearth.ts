@@ -180,7 +180,7 @@ export class Hearth {
       rateOverride ? { ...adapter.capabilities, maxMessagesPerSecond: rateOverride } : adapter.capabilities,
     );
     try {
-      await adapter.start((event) => this.bot.dispatch(event));
+      await adapter.start((event, progress) => this.bot.dispatch(event, progress));
       this.adapterState.set(adapter.platform, { started: true });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -19,8 +19,17 @@ export interface Capabilities {
   maxMessagesPerSecondPerChat: number;
 }
 
-/** Receives normalised events; resolves once the event has been handled (replies enqueued). */
-export type EventSink = (event: InboundEvent) => Promise<DispatchOutcome>;
+/**
+ * Receives normalised events; resolves once the event has been handled (replies enqueued).
+ * `progress.recorded` is called as soon as the event is stored as received, before it is handled
+ * (or at once for events that are not stored): from then on a redelivery would be dropped as a
+ * duplicate anyway, so a transport that acknowledges in batches (long polling) may fetch more then.
+ */
+export type EventSink = (event: InboundEvent, progress?: DispatchProgress) => Promise<DispatchOutcome>;
+
+export interface DispatchProgress {
+  recorded(): void;
+}
 
 export interface DispatchOutcome {
   /** False when the event was a duplicate or ignored. */

@@ -1,4 +1,4 @@
-import type { DispatchOutcome } from './adapter.ts';
+import type { DispatchOutcome, DispatchProgress } from './adapter.ts';
 import { compose, type Middleware } from './composer.ts';
 import type { Context } from './context.ts';
 import { errorMessage, UserFacingError } from './errors.ts';
@@ -27,12 +27,13 @@ export class Bot<C extends Context> {
   /**
    * Handles one event. Handler errors are caught and answered (one bad event never takes the process
    * down); it throws only when the event could not be recorded (database down), so the adapter can
-   * let the platform redeliver it.
+   * let the platform redeliver it. `progress.recorded` is called once the event id is stored.
    */
-  async dispatch(event: InboundEvent): Promise<DispatchOutcome> {
+  async dispatch(event: InboundEvent, progress?: DispatchProgress): Promise<DispatchOutcome> {
     const log = this.options.log;
     if (event.sender.isBot) {
       log.debug({ platform: event.address.platform, id: event.id }, 'ignored event from a bot');
+      progress?.recorded();
       return { handled: false, enqueued: 0 };
     }
     let fresh: boolean;
@@ -42,6 +43,7 @@ export class Bot<C extends Context> {
       log.error({ err: error, id: event.id }, 'could not record inbound event');
       throw error;
     }
+    progress?.recorded();
     if (!fresh) {
       log.debug({ platform: event.address.platform, id: event.id }, 'duplicate event ignored');
       return { handled: false, enqueued: 0 };

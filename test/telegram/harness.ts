@@ -1,4 +1,5 @@
 import { createTelegramAdapter, type TelegramAdapter } from '../../adapters/telegram/index.ts';
+import type { FeatureFactory } from '../../src/app/feature.ts';
 import type { Database } from '../../src/db/database.ts';
 import { FakeTelegramApi, type SentMessage } from '../fakes/telegram-api.ts';
 import { startTestHearth, type TestHearth, testConfig } from '../support/hearth.ts';
@@ -19,7 +20,7 @@ export interface TelegramHearth {
 
 export async function startTelegramHearth(
   database: Database,
-  options: { env?: Record<string, string>; now?: () => Date } = {},
+  options: { env?: Record<string, string>; now?: () => Date; features?: FeatureFactory[] } = {},
 ): Promise<TelegramHearth> {
   const fake = await FakeTelegramApi.start({ username: BOT_USERNAME });
   const env = { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.url, ...options.env };
@@ -31,6 +32,7 @@ export async function startTelegramHearth(
     adapters: [adapter],
     env,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.features ? { features: options.features } : {}),
   });
   return {
     app,

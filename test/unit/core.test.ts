@@ -129,6 +129,31 @@ describe('Bot.dispatch', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('reports the event recorded once it is stored and before handlers run; never when storing fails', async () => {
+    const steps: string[] = [];
+    const { b } = bot(async () => void steps.push('handler'));
+    await b.dispatch(messageEvent('hi', 'e1'), { recorded: () => steps.push('recorded') });
+    await b.dispatch(messageEvent('hi', 'e1'), { recorded: () => steps.push('recorded again') });
+    expect(steps).toEqual(['recorded', 'handler', 'recorded again']);
+
+    const failing = new Bot<Context>({
+      log: new CapturingLogger(),
+      markProcessed: async () => {
+        throw new Error('database down');
+      },
+      createContext: (event) => new Context(event, { log: new CapturingLogger(), enqueue: async () => '1' }),
+    });
+    let recorded = false;
+    await expect(
+      failing.dispatch(messageEvent('hi', 'e2'), {
+        recorded: () => {
+          recorded = true;
+        },
+      }),
+    ).rejects.toThrow('database down');
+    expect(recorded).toBe(false);
+  });
+
   it('answers a user-facing error in plain words and a bug with an apology, logging only the bug', async () => {
     const { b, sent, log } = bot(async (ctx) => {
       if (ctx.event.kind === 'message' && ctx.event.text === 'bad') throw new UserFacingError('Try /help.');
