@@ -46,9 +46,9 @@ const userId = (i: number) => 500_000 + (i % USERS);
 /** Per-message timings of the full path's stages, in ms. */
 interface Stages {
   receive: number[]; // queued at the fake → adapter hands the event to the core
-  dispatch: number[]; // core: dedupe, member, features, outbox insert
-  queue: number[]; // dispatch done → worker calls adapter.send (0 when the send starts first)
+  handle: number[]; // core (dedupe, member, features, outbox) → the worker calls adapter.send
   send: number[]; // adapter.send (HTTP to the fake)
+  settle: number[]; // core start → the event is done (its background metric fact stored)
 }
 
 class BenchAdapter extends TelegramAdapter {
@@ -59,30 +59,25 @@ class BenchAdapter extends TelegramAdapter {
   };
   readonly queuedAt = new Map<number, number>();
   readonly startedAt = new Map<string, number>();
-  readonly dispatchedAt = new Map<string, number>();
-  readonly stages: Stages = { receive: [], dispatch: [], queue: [], send: [] };
+  stages: Stages = { receive: [], handle: [], send: [], settle: [] };
 
   override start(sink: EventSink): Promise<void> {
-    return super.start(async (event) => {
+    return super.start(async (event, progress) => {
       const start = performance.now();
       const updateId = Number(event.id.split(':')[1]);
       const queued = this.queuedAt.get(updateId);
       if (queued !== undefined) this.stages.receive.push(start - queued);
       this.startedAt.set(event.id, start);
-      const outcome = await sink(event);
-      const end = performance.now();
-      this.stages.dispatch.push(end - start);
-      this.dispatchedAt.set(event.id, end);
+      const outcome = await sink(event, progress);
+      this.stages.settle.push(performance.now() - start);
       return outcome;
     });
   }
 
   override async send(message: OutboundMessage) {
     const start = performance.now();
-    const dispatched = message.correlationId ? this.dispatchedAt.get(message.correlationId) : undefined;
-    if (dispatched !== undefined) this.stages.queue.push(start - dispatched);
-    // Handed to the worker straight from its INSERT, the reply can leave before the handler ends.
-    else if (message.correlationId && this.startedAt.has(message.correlationId)) this.stages.queue.push(0);
+    const started = message.correlationId ? this.startedAt.get(message.correlationId) : undefined;
+    if (started !== undefined) this.stages.handle.push(start - started);
     const result = await super.send(message);
     this.stages.send.push(performance.now() - start);
     return result;
@@ -238,13 +233,10 @@ async function main(): Promise<void> {
     [...queries].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, round(v / MESSAGES, 2)]),
   );
   if (COUNT_QUERIES) console.log('DB operations per message (burst):', perMessage);
-  const burstDispatch = summary(adapter.stages.dispatch);
+  const burstHandle = summary(adapter.stages.handle);
   console.log(`full Hearth path:   ${round(fullPathPerSec, 0)} msg/s (first run: new members)`);
   const rate = Math.max(10, Math.round(fullPathPerSec / 4));
-  adapter.stages.receive = [];
-  adapter.stages.dispatch = [];
-  adapter.stages.queue = [];
-  adapter.stages.send = [];
+  adapter.stages = { receive: [], handle: [], send: [], settle: [] };
   const echoLatency = await paced(fake, ECHO_TOKEN, rate);
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
@@ -295,7 +287,7 @@ async function main(): Promise<void> {
       p99Ms: full.p99,
       bareEchoP99Ms: bare.p99,
       stagesMs: stages,
-      burstDispatchMs: burstDispatch,
+      burstHandleMs: burstHandle,
       eventLoopDelayMs,
       ...(COUNT_QUERIES ? { dbOperationsPerMessage: perMessage } : {}),
     }),

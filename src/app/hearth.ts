@@ -118,11 +118,11 @@ export class Hearth {
     });
     this.bot.use(async (ctx, next) => {
       ctx.member = await this.services.members.identify(ctx.event);
-      // The fact is written alongside the handling, not before it (the reply does not wait for it);
-      // the event still completes only once both are stored.
+      // The fact is written alongside the handling, together with those of the next few
+      // milliseconds (the reply does not wait for it); the event completes once both are stored.
       const received =
         ctx.event.kind === 'message' || ctx.event.kind === 'command'
-          ? this.services.metrics.record({
+          ? this.services.metrics.recordInBackground({
               type: 'message_received',
               platform: ctx.event.address.platform,
               memberId: ctx.member.memberId,
