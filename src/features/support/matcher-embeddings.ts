@@ -71,7 +71,7 @@ export function loadWordVectors(limit: number): WordVectors {
         const open = text.indexOf('[', cursor);
         const close = open < 0 ? -1 : text.indexOf(']', open);
         if (close < 0) break;
-        const key = text.slice(cursor, open).replace(/^,?"/, '').replace(/":$/, '');
+        const key = ownCopy(text.slice(cursor, open).replace(/^,?"/, '').replace(/":$/, ''));
         const values = text.slice(open + 1, close).split(',');
         cursor = close + 1;
         if (values.length < DIMENSIONS || rows.has(key)) continue;
@@ -89,4 +89,13 @@ export function loadWordVectors(limit: number): WordVectors {
     closeSync(fd);
   }
   return { rows, vectors, loadMs: performance.now() - started };
+}
+
+/**
+ * A copy of `part` that holds no reference to the string it was cut from: V8 keeps a slice of 13 or
+ * more characters as a view into its parent, so a long word kept as a key would keep its whole
+ * chunk of the file (tens of MB across the vocabulary) alive.
+ */
+function ownCopy(part: string): string {
+  return part.length < 13 ? part : Buffer.from(part, 'latin1').toString('latin1');
 }
