@@ -10,6 +10,7 @@ import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
+import { UpdateHandling } from './handling.ts';
 import { type BotIdentity, normaliseUpdate } from './normalise.ts';
 import { CallbackCodec, clip, inlineKeyboard, pollParts, TELEGRAM_LIMITS } from './render.ts';
 import { webhookHandler, webhookPath } from './webhook.ts';
@@ -68,8 +69,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   private readonly admins = new Map<string, { admin: boolean; until: number }>();
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
   private readonly progress = new Map<string, number>();
-  private readonly inflight = new Set<Promise<void>>();
-  private readonly chatTails = new Map<string, Promise<void>>();
+  private readonly handling = new UpdateHandling();
   private me: BotIdentity | undefined;
   private sink: EventSink | undefined;
   private polling: Promise<void> | undefined;
@@ -116,7 +116,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
             this.log.debug('telegram: webhook body is not an update; ignored');
             return;
           }
-          await this.track(this.bot.handleUpdate(update as never));
+          await this.handling.track(this.bot.handleUpdate(update as never));
         },
       }),
     );
@@ -165,7 +165,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       }
       await this.polling;
     }
-    await Promise.allSettled([...this.inflight]);
+    await this.handling.settled();
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -174,11 +174,6 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     } catch (error) {
       throw toCoreError(error);
     }
-  }
-
-  private track(work: Promise<void>): Promise<void> {
-    this.inflight.add(work);
-    return work.finally(() => this.inflight.delete(work));
   }
 
   /**
@@ -203,7 +198,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     const acknowledged = new Promise<void>((resolve) => {
       recorded = resolve;
     });
-    const handled = this.inChatOrder(result.event.address.chatId, async () => {
+    const handled = this.handling.inChatOrder(result.event.address.chatId, async () => {
       let event = result.event;
       if (adminCheck) {
         const isAdmin = await this.isAdmin(adminCheck.chatId, adminCheck.userId);
@@ -212,28 +207,13 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       await this.dispatch(event, recorded);
     });
     if (this.options.webhook) return handled;
-    void this.track(
+    void this.handling.track(
       handled.catch((error: unknown) =>
         this.log.error({ err: error, id: result.event.id }, 'telegram: update handling failed'),
       ),
     );
     await Promise.race([acknowledged, handled.catch(() => {})]);
-    while (this.inflight.size > MAX_IN_FLIGHT) await Promise.race(this.inflight);
-  }
-
-  /**
-   * Telegram hands out updates in batches that telegraf handles all at once; updates of one chat
-   * are chained here so they reach the core in the order they were sent ("/subscribe" then "STOP").
-   */
-  private inChatOrder(chatId: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.chatTails.get(chatId);
-    const run = previous ? previous.then(work) : work();
-    const tail = run.catch(() => {});
-    this.chatTails.set(chatId, tail);
-    void tail.then(() => {
-      if (this.chatTails.get(chatId) === tail) this.chatTails.delete(chatId);
-    });
-    return run;
+    await this.handling.roomFor(MAX_IN_FLIGHT);
   }
 
   /**

@@ -49,19 +49,25 @@ describe('telegram long polling: acknowledging updates', () => {
     });
   }
 
+  /** A sink that records each event at once, then holds the message `slowText` until `slow` opens. */
+  async function startRecordingAtOnce(slowText: string) {
+    const slow = gate();
+    const handled: string[] = [];
+    await start(async (event, progress) => {
+      progress?.recorded();
+      if (event.kind === 'message' && event.text === slowText) await slow.opened;
+      handled.push(event.kind === 'message' ? event.text : event.kind);
+    });
+    return { slow, handled };
+  }
+
   afterEach(async () => {
     await adapter?.stop();
     await fake?.close();
   });
 
   it('a recorded update is acknowledged while it is still being handled; the next one goes ahead', async () => {
-    const slow = gate();
-    const handled: string[] = [];
-    await start(async (event, progress) => {
-      progress?.recorded();
-      if (event.kind === 'message' && event.text === 'slow') await slow.opened;
-      handled.push(event.kind === 'message' ? event.text : event.kind);
-    });
+    const { slow, handled } = await startRecordingAtOnce('slow');
     const [slowId] = fake.pushUpdate(BOT_TOKEN, privateText(3001, 'slow'));
     await until(() => acknowledgedBelow() > (slowId ?? Number.NaN), 'the slow update acknowledged');
     fake.pushUpdate(BOT_TOKEN, privateText(3002, 'quick'));
@@ -90,13 +96,7 @@ describe('telegram long polling: acknowledging updates', () => {
   });
 
   it('a later message of the same chat waits for the earlier one to be handled', async () => {
-    const slow = gate();
-    const handled: string[] = [];
-    await start(async (event, progress) => {
-      progress?.recorded();
-      if (event.kind === 'message' && event.text === 'first') await slow.opened;
-      handled.push(event.kind === 'message' ? event.text : event.kind);
-    });
+    const { slow, handled } = await startRecordingAtOnce('first');
     const [firstId] = fake.pushUpdate(BOT_TOKEN, privateText(3004, 'first'));
     await until(() => acknowledgedBelow() > (firstId ?? Number.NaN), 'the first update acknowledged');
     fake.pushUpdate(BOT_TOKEN, privateText(3004, 'second'), privateText(3005, 'other chat'));
