@@ -27,14 +27,14 @@ export interface MetricFact {
   at?: Date;
 }
 
-/** How long delivery-outcome facts wait for others before they are written together. */
+/** How long background facts (messages received, delivery outcomes) wait to be written together. */
 const BACKGROUND_LINGER_MS = 50;
 
 /** Appends metric facts; reports aggregate them later. */
 export class MetricsRecorder {
   /** Facts recorded outside a transaction at the same time are written with one INSERT per tick. */
   private readonly inserts = new Batcher<MetricFact, undefined>((facts) => this.insertMany(facts));
-  /** Facts nothing waits on (delivery outcomes): gathered for a moment, then one INSERT. */
+  /** Facts nothing waits on (messages received, delivery outcomes): gathered, then one INSERT. */
   private readonly lingeringInserts = new Batcher<MetricFact, undefined>(
     (facts) => this.insertMany(facts),
     500,
@@ -44,8 +44,8 @@ export class MetricsRecorder {
   constructor(private readonly db: Db) {}
 
   /**
-   * Appends a fact that no reply or answer waits on, such as a delivery outcome; it is written
-   * together with the others recorded within BACKGROUND_LINGER_MS. Resolves once it is stored.
+   * Appends a fact that no reply or answer waits on (a message received, a delivery outcome); it
+   * is written together with the others recorded within BACKGROUND_LINGER_MS. Resolves once stored.
    */
   recordInBackground(fact: MetricFact): Promise<void> {
     return this.lingeringInserts.add(fact);
