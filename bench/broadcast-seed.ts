@@ -20,19 +20,23 @@ export async function seedSubscribers(db: Db, options: SeedOptions): Promise<voi
   const platforms = options.platforms;
   const tag = `${options.topic}:${base}`;
   await db.topic.upsert({ where: { name: options.topic }, create: { name: options.topic }, update: {} });
-  await db.$transaction([
-    db.$executeRaw`
+  await db.$transaction(
+    [
+      db.$executeRaw`
       INSERT INTO member (id)
       SELECT md5(${tag} || ':m:' || i)::uuid::text FROM generate_series(0, ${options.count - 1}::int) i`,
-    db.$executeRaw`
+      db.$executeRaw`
       INSERT INTO identity (id, "memberId", platform, "platformUserId", "dmChatId")
       SELECT md5(${tag} || ':i:' || i)::uuid::text, md5(${tag} || ':m:' || i)::uuid::text,
         (${platforms}::text[])[1 + i % ${platforms.length}::int], (${base}::bigint + i)::text, (${base}::bigint + i)::text
       FROM generate_series(0, ${options.count - 1}::int) i`,
-    db.$executeRaw`
+      db.$executeRaw`
       INSERT INTO subscription ("memberId", topic, platform, "identityId")
       SELECT md5(${tag} || ':m:' || i)::uuid::text, ${options.topic},
         (${platforms}::text[])[1 + i % ${platforms.length}::int], md5(${tag} || ':i:' || i)::uuid::text
       FROM generate_series(0, ${options.count - 1}::int) i`,
-  ]);
+    ],
+    // Three inserts of N rows: seconds on a slow machine, past Prisma's default 5 s.
+    { timeout: 120_000 },
+  );
 }

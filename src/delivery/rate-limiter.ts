@@ -13,8 +13,9 @@ const CHAT_WINDOW_SECONDS = 3;
 const PLATFORM_WINDOW_MS = 1005;
 
 /**
- * Sends that may leave back to back (a burst): a fiftieth of the platform's rate, at least ten.
- * A burst of a few sends leaves within a millisecond or two; a large one spreads out on its way.
+ * Sends that may leave back to back (a burst): a tenth of the platform's rate, at least ten. After
+ * a stall (a busy event loop, a GC pause) up to 100 ms of sends catch up; a stall longer than that
+ * is capacity lost. The ring below still caps any window at the limit.
  */
 const MIN_BURST = 10;
 
@@ -182,7 +183,7 @@ class DepartureWindow {
     this.departed = new Array<number>(this.ring).fill(Number.NEGATIVE_INFINITY);
     this.departures = new Array<number>(this.ring).fill(0);
     this.interval = PLATFORM_WINDOW_MS / limit;
-    const burst = Math.max(Math.min(limit, MIN_BURST), Math.floor(limit / 50));
+    const burst = Math.max(Math.min(limit, MIN_BURST), Math.floor(limit / 10));
     this.burstMs = (burst - 1) * this.interval;
   }
 

@@ -1,5 +1,5 @@
 import type { Capabilities } from '../../core/adapter.ts';
-import type { Platform } from '../../core/events.ts';
+import { isPlatform, PLATFORMS, type Platform } from '../../core/events.ts';
 import type { OutboundContent } from '../../core/outbound.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import { type Audience, audienceFromJson } from './audience.ts';
@@ -119,6 +119,11 @@ export class FanOut {
     return this.commit(tx, id, requests, { phase: 'members', topic: 0, after: '' });
   }
 
+  /**
+   * One page of a topic's subscribers in one statement: read (FOR SHARE), paced and inserted by the
+   * database, so no subscriber row crosses into this process. Only the page's size, its last member
+   * and each platform's count (to move the pacer on) come back.
+   */
   private async members(
     tx: Tx,
     id: string,
@@ -129,38 +134,52 @@ export class FanOut {
   ): Promise<Step> {
     const topic = audience.topics[cursor.topic];
     if (topic === undefined) return this.commit(tx, id, [], 'done');
-    const rows = await tx.$queryRaw<
-      { memberId: string; platform: string; dmChatId: string | null; reachable: boolean }[]
-    >`
-      SELECT s."memberId", s.platform, i."dmChatId", i.reachable
-      FROM (
-        SELECT "memberId", platform, "identityId" FROM subscription
-        WHERE topic = ${topic} AND "memberId" > ${cursor.after}
-        ORDER BY "memberId"
-        LIMIT ${this.deps.batchSize}
-        FOR SHARE) s
-      JOIN identity i ON i.id = s."identityId"
-      ORDER BY s."memberId"`;
-    const requests: BroadcastRowInput[] = [];
-    for (const r of rows) {
-      if (!r.dmChatId || !r.reachable) continue;
-      requests.push({
-        platform: r.platform as Platform,
-        chatId: r.dmChatId,
-        content: render(r.platform as Platform),
-        memberId: r.memberId,
-        dedupeKey: `broadcast:${id}:${r.memberId}`,
-        availableAt: pacer.next(r.platform as Platform),
-      });
+    const slots = PLATFORMS.map((platform) => ({ platform, ...pacer.slots(platform) }));
+    const [page] = await tx.$queryRaw<MembersPage[]>`
+      WITH page AS (
+        SELECT s."memberId", s.platform, i."dmChatId", i.reachable
+        FROM (
+          SELECT "memberId", platform, "identityId" FROM subscription
+          WHERE topic = ${topic} AND "memberId" > ${cursor.after}
+          ORDER BY "memberId"
+          LIMIT ${this.deps.batchSize}
+          FOR SHARE) s
+        JOIN identity i ON i.id = s."identityId"),
+      sendable AS (
+        SELECT "memberId", platform, "dmChatId",
+          row_number() OVER (PARTITION BY platform ORDER BY "memberId") - 1 AS k
+        FROM page WHERE "dmChatId" IS NOT NULL AND reachable),
+      slot AS (
+        SELECT * FROM unnest(
+          ${slots.map((x) => x.platform)}::text[],
+          ${slots.map((x) => JSON.stringify(render(x.platform)))}::jsonb[],
+          ${slots.map((x) => x.startMs)}::float8[],
+          ${slots.map((x) => x.stepMs)}::float8[]
+        ) AS v(platform, payload, start_ms, step_ms)),
+      inserted AS (
+        INSERT INTO outbox (platform, "chatId", payload, "memberId", "broadcastId", "dedupeKey", "availableAt")
+        SELECT s.platform, s."dmChatId", v.payload, s."memberId", ${id}, ${`broadcast:${id}:`} || s."memberId",
+          to_timestamp((v.start_ms + s.k * v.step_ms) / 1000.0) AT TIME ZONE 'UTC'
+        FROM sendable s JOIN slot v ON v.platform = s.platform
+        ON CONFLICT ("dedupeKey") DO NOTHING
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM page)::int AS "read",
+        (SELECT max("memberId") FROM page) AS "last",
+        (SELECT count(*) FROM inserted)::int AS "inserted",
+        (SELECT coalesce(json_agg(json_build_array(platform, n)), '[]'::json)
+          FROM (SELECT platform, count(*)::int AS n FROM sendable GROUP BY platform) c) AS "perPlatform"`;
+    if (!page) throw new Error('fan-out page returned no summary row');
+    for (const [platform, count] of parseCounts(page.perPlatform)) {
+      const taken = slots.find((x) => x.platform === platform);
+      if (taken) pacer.take(platform, count, taken);
     }
-    const last = rows.at(-1);
     const next: Cursor | 'done' =
-      rows.length === this.deps.batchSize && last
-        ? { phase: 'members', topic: cursor.topic, after: last.memberId }
+      page.read === this.deps.batchSize && page.last !== null
+        ? { phase: 'members', topic: cursor.topic, after: page.last }
         : cursor.topic + 1 < audience.topics.length
           ? { phase: 'members', topic: cursor.topic + 1, after: '' }
           : 'done';
-    return this.commit(tx, id, requests, next);
+    return this.moveCursor(tx, id, page.inserted, next);
   }
 
   /** Inserts the page and moves the cursor, unless the broadcast was cancelled meanwhile. */
@@ -170,7 +189,11 @@ export class FanOut {
     requests: BroadcastRowInput[],
     next: Cursor | 'done',
   ): Promise<Step> {
-    const enqueued = await insertBroadcastRows(tx, id, requests);
+    return this.moveCursor(tx, id, await insertBroadcastRows(tx, id, requests), next);
+  }
+
+  /** Counts a page's new rows and moves the cursor, unless the broadcast was cancelled meanwhile. */
+  private async moveCursor(tx: Tx, id: string, enqueued: number, next: Cursor | 'done'): Promise<Step> {
     const moved = await tx.broadcast.updateMany({
       where: { id, status: 'enqueuing' },
       data: {
@@ -184,6 +207,24 @@ export class FanOut {
 }
 
 type Step = { enqueued: number; next: Cursor | 'done' };
+
+/** What a members page statement returns: subscribers read, the last of them, rows inserted. */
+interface MembersPage {
+  read: number;
+  last: string | null;
+  inserted: number;
+  /** [platform, sendable rows] pairs, as JSON. */
+  perPlatform: unknown;
+}
+
+function parseCounts(value: unknown): [Platform, number][] {
+  const pairs = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  if (!Array.isArray(pairs)) return [];
+  return pairs.filter(
+    (pair): pair is [Platform, number] =>
+      Array.isArray(pair) && isPlatform(pair[0]) && typeof pair[1] === 'number',
+  );
+}
 
 /** Rolls back a page whose broadcast was cancelled while it was being written. */
 export class CancelledDuringFanOut extends Error {
@@ -212,9 +253,22 @@ export class Pacer {
   }
 
   next(platform: Platform): Date {
+    const slots = this.slots(platform);
+    this.take(platform, 1, slots);
+    return new Date(Math.floor(slots.startMs));
+  }
+
+  /** Where the platform's next rows go: the first at `startMs` (epoch ms), then one every `stepMs`. */
+  slots(platform: Platform): { startMs: number; stepMs: number } {
     const now = this.now().getTime();
-    const at = Math.max(now, this.nextAt.get(platform) ?? now);
-    this.nextAt.set(platform, at + 1000 / Math.max(0.001, this.rateOf(platform)));
-    return new Date(Math.floor(at));
+    return {
+      startMs: Math.max(now, this.nextAt.get(platform) ?? now),
+      stepMs: 1000 / Math.max(0.001, this.rateOf(platform)),
+    };
+  }
+
+  /** Counts `count` rows placed from `slots` (as returned by `slots()` for the platform). */
+  take(platform: Platform, count: number, slots: { startMs: number; stepMs: number }): void {
+    if (count > 0) this.nextAt.set(platform, slots.startMs + count * slots.stepMs);
   }
 }
