@@ -73,7 +73,7 @@ describe.each(TEST_DATABASES)('broadcast fan-out pages ($name)', (kind) => {
       expect(mine.map((r) => r.availableAt.getTime() - NOW)).toEqual(mine.map((_, k) => (k * 1000) / rate));
     }
     const first = rows[0];
-    expect(first?.chatId).toBe(`dm${Number(first?.memberId.slice(1))}`);
+    expect(first?.chatId).toBe(`dm${Number(first?.memberId?.slice(1))}`);
     expect(first?.dedupeKey).toBe(`broadcast:${broadcastId}:${first?.memberId}`);
     // No buttons on an unknown platform: the link goes into the text.
     expect(first?.payload).toEqual({ text: 'Hello\nShop: https://shop.example' });
