@@ -9,6 +9,12 @@ import type { Db, Tx } from '../db/database.ts';
 const SENT_MARK_LINGER_MS = 25;
 
 /**
+ * Most marks in one UPDATE. While a mark runs the next ones gather; under a broadcast's thousands of
+ * sends a second, large batches keep the (embedded, single-threaded) database from falling behind.
+ */
+const SENT_MARK_BATCH = 2_000;
+
+/**
  * Claims look for rows whose lease ran out (their worker died mid-send) this often, or once a lease
  * if leases are shorter: a scan of the rows being sent, cheap next to a lease (a minute by default)
  * but not free at every claim.
@@ -104,7 +110,7 @@ export class Outbox {
   /** Sends recorded within a few milliseconds of each other: one UPDATE (rows stay leased meanwhile). */
   private readonly sentMarks = new Batcher<SentMark, boolean>(
     (marks) => this.markSentMany(marks),
-    500,
+    SENT_MARK_BATCH,
     SENT_MARK_LINGER_MS,
   );
 
@@ -303,15 +309,17 @@ export class Outbox {
     return inOrder.map((row, i) => ({ id: row.id.toString(), handedOff: leased[i] === true }));
   }
 
+  /** One UPDATE for many marks; arrays (unnest), so the statement stays small however many there are. */
   private async markSentMany(marks: SentMark[]): Promise<boolean[]> {
-    const values = marks.map(
-      (m) => Prisma.sql`(${m.id}::bigint, ${m.workerId}::text, ${m.platformMessageId}::text)`,
-    );
     const updated = await this.db.$queryRaw<{ id: bigint }[]>`
       UPDATE outbox AS o SET status = 'sent', "sentAt" = ${new Date()}, "platformMessageId" = v.message_id,
         "lockedUntil" = NULL, "lastError" = NULL
-      FROM (VALUES ${Prisma.join(values)}) AS v(id, worker_id, message_id)
-      WHERE o.id = v.id AND o.status = 'sending' AND o."lockedBy" = v.worker_id
+      FROM unnest(
+        ${marks.map((m) => m.id.toString())}::text[],
+        ${marks.map((m) => m.workerId)}::text[],
+        ${marks.map((m) => m.platformMessageId)}::text[]
+      ) AS v(id, worker_id, message_id)
+      WHERE o.id = v.id::bigint AND o.status = 'sending' AND o."lockedBy" = v.worker_id
       RETURNING o.id`;
     const recorded = new Set(updated.map((row) => row.id.toString()));
     return marks.map((m) => recorded.has(m.id.toString()));
