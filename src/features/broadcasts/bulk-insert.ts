@@ -14,8 +14,8 @@ export interface BroadcastRowInput {
 }
 
 /**
- * Inserts a page of a broadcast's outbox rows in one statement (arrays + unnest: a handful of
- * parameters whatever the page size; about 8× faster than Prisma's createMany for 1,000 rows).
+ * Inserts rows built in the process (a broadcast's channels) in one statement (arrays + unnest: a
+ * handful of parameters whatever the count; about 8× faster than Prisma's createMany for 1,000 rows).
  * Rows whose dedupeKey exists are skipped. Returns how many were new.
  */
 export async function insertBroadcastRows(

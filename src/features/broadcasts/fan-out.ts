@@ -45,9 +45,9 @@ export interface BroadcastRow {
 }
 
 /**
- * Turns a broadcast into outbox rows, a batch per transaction: keyset pages over Subscription, one
- * `createMany` per page with dedupeKey `broadcast:<id>:<member|channel>` (a re-run inserts nothing
- * twice), and the cursor saved in the same transaction so a restart resumes where it stopped.
+ * Turns a broadcast into outbox rows, a batch per transaction: keyset pages over Subscription, each
+ * inserted by one statement with dedupeKey `broadcast:<id>:<member|channel>` (a re-run inserts
+ * nothing twice), and the cursor saved in the same transaction so a restart resumes where it stopped.
  * Subscription rows are read `FOR SHARE`, so an unsubscribe waits for the page's commit and its
  * cancellation of pending rows then sees them: STOP wins.
  */
