@@ -120,14 +120,27 @@ export class MemberDirectory {
     });
   }
 
-  /** One batch of lookups. Raw SQL: Prisma compiles an OR of every key into a new plan each call. */
+  /**
+   * One batch of lookups: per platform, the user ids as one array, so the statement has the same
+   * shape whatever the batch size and always probes the (platform, platformUserId) index. (A join
+   * against a VALUES list let the planner hash-join a seq scan of every identity; Prisma's
+   * `findMany` would compile an OR of every key into a new plan each call.)
+   */
   private async findMany(keys: IdentityKey[]): Promise<(KnownIdentity | null)[]> {
-    const pairs = keys.map((k) => Prisma.sql`(${k.platform}::text, ${k.userId}::text)`);
+    const byPlatform = new Map<Platform, string[]>();
+    for (const k of keys) {
+      const userIds = byPlatform.get(k.platform) ?? [];
+      userIds.push(k.userId);
+      byPlatform.set(k.platform, userIds);
+    }
+    const matches = [...byPlatform].map(
+      ([platform, userIds]) =>
+        Prisma.sql`(i.platform = ${platform} AND i."platformUserId" = ANY(${userIds}::text[]))`,
+    );
     const found = await this.db.$queryRaw<(KnownIdentity & { platform: string; platformUserId: string })[]>`
       SELECT i.id, i."memberId", i."displayName", i."dmChatId", i.reachable, i."lastSeenAt",
         i.platform, i."platformUserId"
-      FROM identity AS i JOIN (VALUES ${Prisma.join(pairs)}) AS k (platform, user_id)
-        ON i.platform = k.platform AND i."platformUserId" = k.user_id`;
+      FROM identity AS i WHERE ${Prisma.join(matches, ' OR ')}`;
     const byKey = new Map(found.map((row) => [`${row.platform}\u0000${row.platformUserId}`, row]));
     return keys.map((k) => byKey.get(`${k.platform}\u0000${k.userId}`) ?? null);
   }

@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { InboundEvent } from '../../src/core/events.ts';
+import type { InboundEvent, Platform } from '../../src/core/events.ts';
 import type { Database } from '../../src/db/database.ts';
 import { MemberDirectory } from '../../src/members/directory.ts';
 import { ProcessedEvents } from '../../src/members/processed-events.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 
 let seq = 0;
-function message(userId: string, name = `user ${userId}`): InboundEvent {
+function message(userId: string, name = `user ${userId}`, platform: Platform = 'telegram'): InboundEvent {
   return {
     kind: 'message',
     id: `e${++seq}`,
     at: new Date(),
-    address: { platform: 'telegram', chatId: userId },
+    address: { platform, chatId: userId },
     sender: { userId, name, isBot: false },
     isDirect: true,
     text: 'hi',
@@ -46,6 +46,24 @@ describe.each(TEST_DATABASES)('batched inbound writes ($name)', (kind) => {
     expect(await database.prisma.identity.count()).toBe(3);
     const again = await a.identify(message('u2'));
     expect(again).toMatchObject({ memberId: refs[3]?.memberId, isNew: false });
+  });
+
+  it('one batch of returning senders on several platforms finds each identity on its own platform', async () => {
+    const directory = new MemberDirectory(database.prisma);
+    const platforms: Platform[] = ['telegram', 'discord', 'twitter'];
+    const first = await Promise.all(
+      platforms.map((p) => directory.identify(message('42', `ann on ${p}`, p))),
+    );
+    expect(new Set(first.map((r) => r.memberId)).size).toBe(3);
+    // Same user id on three platforms, plus one unknown sender, all in one lookup batch.
+    const again = await Promise.all([
+      ...platforms.map((p) => directory.identify(message('42', `ann on ${p}`, p))),
+      directory.identify(message('43', 'bob', 'discord')),
+    ]);
+    expect(again.slice(0, 3).map((r) => r.identityId)).toEqual(first.map((r) => r.identityId));
+    expect(again.slice(0, 3).every((r) => !r.isNew)).toBe(true);
+    expect(again[3]?.isNew).toBe(true);
+    expect(await database.prisma.identity.count()).toBe(4);
   });
 
   it('a changed display name is written; an unchanged returning sender needs no write', async () => {
