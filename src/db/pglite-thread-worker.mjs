@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { oneTripClient } from './pglite-one-trip.mjs';
 
 if (!parentPort) throw new Error('pglite-thread-worker runs as a worker thread');
 const port = parentPort;
@@ -20,7 +21,8 @@ const pglite = new PGlite(options.location, {
   ...(options.dump ? { loadDataDir: new Blob([options.dump]) } : {}),
   ...(options.startParams ? { startParams: options.startParams } : {}),
 });
-const factory = new PrismaPGlite(pglite);
+// Prisma's queries reach PGlite in one trip each (pglite-one-trip.mjs), not PGlite's six.
+const factory = new PrismaPGlite(/** @type {PGlite} */ (oneTripClient(pglite)));
 
 /** Open driver connections and transactions, by the ids the main thread knows them by. */
 const connections = new Map();
