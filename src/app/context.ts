@@ -35,6 +35,8 @@ export interface Services {
   now(): Date;
   /** Schedules (one-off and recurring) fired once across instances; features register handlers per kind. */
   scheduler: Scheduler;
+  /** The embedded PGlite or a PostgreSQL server (PGlite has no autovacuum; a feature vacuums it). */
+  databaseKind: 'pglite' | 'postgres';
 }
 
 /** The context Hearth's features see. */

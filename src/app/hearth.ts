@@ -97,6 +97,7 @@ export class Hearth {
       wakeDelivery: () => this.worker.wake(),
       now,
       scheduler: this.scheduler,
+      databaseKind: database.kind,
     };
     this.features = (options.features ?? FEATURES).map((factory) => factory(this.services));
     this.scheduler.addJobs(this.features.flatMap((f) => f.jobs ?? []));

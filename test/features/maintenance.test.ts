@@ -37,7 +37,11 @@ describe.each(TEST_DATABASES)('maintenance job ($name)', (kind) => {
         row('sent', daysAgo(2), 'recent-sent'),
       ],
     });
-    const feature = maintenanceFeature({ db, log: new CapturingLogger() } as unknown as Services);
+    const feature = maintenanceFeature({
+      db,
+      log: new CapturingLogger(),
+      databaseKind: database.kind,
+    } as unknown as Services);
     const job = feature.jobs?.[0];
     expect(job?.name).toBe('maintenance.prune');
     await job?.run(now);
@@ -46,5 +50,37 @@ describe.each(TEST_DATABASES)('maintenance job ($name)', (kind) => {
       'old-pending',
       'recent-sent',
     ]);
+  });
+
+  it('vacuums and analyses the embedded database hourly; a PostgreSQL server is left to its autovacuum', async () => {
+    const db = database.prisma;
+    const feature = maintenanceFeature({
+      db,
+      log: new CapturingLogger(),
+      databaseKind: database.kind,
+    } as unknown as Services);
+    const vacuum = feature.jobs?.find((job) => job.name === 'maintenance.vacuum');
+    if (database.kind === 'postgres') {
+      expect(feature.jobs?.map((job) => job.name)).toEqual(['maintenance.prune']);
+      return;
+    }
+    expect(vacuum?.cron).toBe('45 * * * *');
+    await db.outbox.createMany({
+      data: Array.from({ length: 50 }, (_, i) => ({ platform: 'telegram', chatId: `v${i}`, payload: {} })),
+    });
+    await db.outbox.updateMany({ where: { chatId: { startsWith: 'v' } }, data: { status: 'sent' } });
+    const stats = async () =>
+      (
+        await db.$queryRaw<{ dead: bigint; vacuumed: Date | null; tuples: number }[]>`
+          SELECT s.n_dead_tup AS dead, s.last_vacuum AS vacuumed, c.reltuples AS tuples
+          FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'outbox'`
+      )[0];
+    const before = await stats();
+    await vacuum?.run(new Date());
+    const after = await stats();
+    expect(after?.vacuumed).toBeInstanceOf(Date);
+    expect(after?.vacuumed?.getTime()).not.toBe(before?.vacuumed?.getTime());
+    expect(after?.dead).toBe(0n);
+    expect(after?.tuples).toBe(await db.outbox.count());
   });
 });
