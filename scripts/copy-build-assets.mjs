@@ -1,6 +1,7 @@
 /**
  * `npm run build`, step 2: the files the compiled code reads next to itself (tsc emits only .ts):
- * the console page, the PGlite thread's entry and its one-trip client, and the migrations with schema.prisma.
+ * the console page, the PGlite thread's entry and its one-trip client, and the migrations with
+ * schema.prisma.
  */
 import { cpSync } from 'node:fs';
 

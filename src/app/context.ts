@@ -3,7 +3,7 @@ import type { Capabilities } from '../core/adapter.ts';
 import { Context, type ContextDeps } from '../core/context.ts';
 import type { ChatAddress, InboundEvent, Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
-import type { Db } from '../db/database.ts';
+import type { Database, Db } from '../db/database.ts';
 import type { Outbox } from '../delivery/outbox.ts';
 import type { MetricsRecorder } from '../features/metrics/recorder.ts';
 import type { MemberDirectory } from '../members/directory.ts';
@@ -36,7 +36,7 @@ export interface Services {
   /** Schedules (one-off and recurring) fired once across instances; features register handlers per kind. */
   scheduler: Scheduler;
   /** The embedded PGlite or a PostgreSQL server (PGlite has no autovacuum; a feature vacuums it). */
-  databaseKind: 'pglite' | 'postgres';
+  databaseKind: Database['kind'];
 }
 
 /** The context Hearth's features see. */
