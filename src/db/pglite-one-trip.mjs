@@ -23,20 +23,16 @@ const { serialize } = protocol;
  * @param {import('@electric-sql/pglite').PGlite} pg
  */
 export function oneTripClient(pg) {
-  /** Runs with PGlite's transaction mutex held (no open transaction) and its query mutex held. */
-  const outside = (/** @type {() => Promise<unknown>} */ fn) =>
-    // @ts-expect-error PGlite's own internal: its query() takes the same two locks.
-    pg._runExclusiveTransaction(() => pg.runExclusive(fn));
+  /** PGlite's query() takes the same two locks: no open transaction, then the query mutex. */
+  const query = (/** @type {string} */ sql, /** @type {unknown[]} */ params = [], options = {}) =>
+    // @ts-expect-error PGlite's own internal (the transaction mutex).
+    pg._runExclusiveTransaction(() => pg.runExclusive(() => queryOnce(pg, sql, params, options, true)));
+  const transaction = (/** @type {(tx: unknown) => Promise<unknown>} */ callback) =>
+    pg.transaction((tx) => callback(inTransaction(pg, tx)));
   return new Proxy(pg, {
     get(target, property) {
-      if (property === 'query') {
-        return (/** @type {string} */ sql, /** @type {unknown[]} */ params = [], options = {}) =>
-          outside(() => queryOnce(target, sql, params, options, true));
-      }
-      if (property === 'transaction') {
-        return (/** @type {(tx: unknown) => Promise<unknown>} */ callback) =>
-          target.transaction((tx) => callback(inTransaction(target, tx)));
-      }
+      if (property === 'query') return query;
+      if (property === 'transaction') return transaction;
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
