@@ -285,18 +285,24 @@ export class Outbox {
       room.set(r.platform, left - 1);
       return left > 0;
     });
-    const values = rows.map((r, i) => {
-      const lease = leased[i]
-        ? Prisma.sql`'sending', ${taker?.id}, ${leaseUntil}, 1`
-        : Prisma.sql`'pending', NULL, NULL, 0`;
-      return Prisma.sql`(${r.platform}, ${r.chatId}, ${r.threadId ?? null}, ${JSON.stringify(r.payload)}::jsonb,
-          ${r.correlationId ?? null}, ${r.memberId ?? null}, ${r.broadcastId ?? null}, ${r.dedupeKey ?? null},
-          ${r.availableAt ?? now}, ${lease})`;
-    });
+    const column = <T>(pick: (r: Prisma.OutboxCreateManyInput) => T) => rows.map(pick);
     const created = await this.db.$queryRaw<(Omit<OutboxRow, 'platform'> & { platform: string })[]>`
       INSERT INTO outbox (platform, "chatId", "threadId", payload, "correlationId", "memberId",
         "broadcastId", "dedupeKey", "availableAt", status, "lockedBy", "lockedUntil", attempts)
-      VALUES ${Prisma.join(values)}
+      SELECT platform, chat_id, thread_id, payload::jsonb, correlation_id, member_id, broadcast_id,
+        dedupe_key, available_at::timestamp(3),
+        CASE WHEN leased THEN 'sending' ELSE 'pending' END,
+        CASE WHEN leased THEN ${taker?.id ?? null}::text END,
+        CASE WHEN leased THEN ${leaseUntil}::timestamp(3) END,
+        CASE WHEN leased THEN 1 ELSE 0 END
+      FROM unnest(
+        ${column((r) => r.platform)}::text[], ${column((r) => r.chatId)}::text[],
+        ${column((r) => r.threadId ?? null)}::text[], ${column((r) => JSON.stringify(r.payload))}::text[],
+        ${column((r) => r.correlationId ?? null)}::text[], ${column((r) => r.memberId ?? null)}::text[],
+        ${column((r) => r.broadcastId ?? null)}::text[], ${column((r) => r.dedupeKey ?? null)}::text[],
+        ${column((r) => new Date(r.availableAt ?? now).toISOString())}::text[], ${leased}::bool[]
+      ) AS v(platform, chat_id, thread_id, payload, correlation_id, member_id, broadcast_id, dedupe_key,
+        available_at, leased)
       RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "memberId",
         "broadcastId", "availableAt"`;
     // Ids come from a sequence in the rows' order, within one statement.

@@ -1,4 +1,3 @@
-import { Prisma } from '../../prisma/generated/client.ts';
 import { Batcher } from '../core/batcher.ts';
 import type { InboundEvent } from '../core/events.ts';
 import type { Db } from '../db/database.ts';
@@ -24,9 +23,9 @@ export class ProcessedEvents {
   private async insertMany(events: InboundEvent[]): Promise<boolean[]> {
     const keyOf = (e: InboundEvent) => `${e.address.platform}\u0000${e.id}`;
     const unique = [...new Map(events.map((e) => [keyOf(e), e])).values()];
-    const values = unique.map((e) => Prisma.sql`(${e.address.platform}, ${e.id})`);
     const rows = await this.db.$queryRaw<{ platform: string; eventId: string }[]>`
-      INSERT INTO processed_event (platform, "eventId") VALUES ${Prisma.join(values)}
+      INSERT INTO processed_event (platform, "eventId")
+      SELECT * FROM unnest(${unique.map((e) => e.address.platform)}::text[], ${unique.map((e) => e.id)}::text[])
       ON CONFLICT DO NOTHING RETURNING platform, "eventId"`;
     const inserted = new Set(rows.map((r) => `${r.platform}\u0000${r.eventId}`));
     // The same id twice in one batch: only its first occurrence is new.

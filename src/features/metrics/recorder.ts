@@ -63,15 +63,16 @@ export class MetricsRecorder {
 
   /** One INSERT for a batch. Raw SQL: Prisma's createMany compiles a plan as large as the rows. */
   private async insertMany(facts: MetricFact[]): Promise<undefined[]> {
-    const values = facts.map((f) => {
-      const row = toRow(f);
-      const data = row.data === undefined ? null : JSON.stringify(row.data);
-      return Prisma.sql`(${row.type}::text, ${row.platform}::text, ${row.memberId}::text,
-        ${row.value}::float8, ${data}::jsonb, ${row.at})`;
-    });
+    const rows = facts.map(toRow);
     await this.db.$executeRaw`
       INSERT INTO metric_event (type, platform, "memberId", value, data, at)
-      VALUES ${Prisma.join(values)}`;
+      SELECT type, platform, member_id, value, data::jsonb, at::timestamp(3)
+      FROM unnest(
+        ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.platform ?? null)}::text[],
+        ${rows.map((r) => r.memberId ?? null)}::text[], ${rows.map((r) => r.value ?? null)}::float8[],
+        ${rows.map((r) => (r.data === undefined ? null : JSON.stringify(r.data)))}::text[],
+        ${rows.map((r) => new Date(r.at ?? Date.now()).toISOString())}::text[]
+      ) AS v(type, platform, member_id, value, data, at)`;
     return facts.map(() => undefined);
   }
 }
