@@ -77,8 +77,29 @@ async function queryOnce(pg, sql, params, options, syncToFs) {
     serialize.sync(),
   ]);
   const { messages } = await pg.execProtocol(message, { syncToFs });
-  const [result] = pgParse.parseResults(messages, pg.parsers, options);
+  const [result] = options.parsers
+    ? pgParse.parseResults(messages, withParsers(pg, options.parsers), { ...options, parsers: undefined })
+    : pgParse.parseResults(messages, pg.parsers, options);
   return result;
+}
+
+/** The caller's parsers over PGlite's, by the caller's parsers object. */
+const layeredParsers = new WeakMap();
+
+/**
+ * PGlite's parsers with the caller's on top. PGlite's parseResults merges the two by copying both
+ * (about 170 entries) on every statement; this builds the layer once per caller's object. PGlite's
+ * own parsers are the prototype, so array types PGlite adds later are still found.
+ * @param {import('@electric-sql/pglite').PGlite} pg
+ * @param {Record<number, unknown>} parsers
+ */
+function withParsers(pg, parsers) {
+  let layered = layeredParsers.get(parsers);
+  if (!layered || Object.getPrototypeOf(layered) !== pg.parsers) {
+    layered = Object.assign(Object.create(pg.parsers), parsers);
+    layeredParsers.set(parsers, layered);
+  }
+  return layered;
 }
 
 /**
