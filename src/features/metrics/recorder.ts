@@ -1,4 +1,4 @@
-import { Prisma } from '../../../prisma/generated/client.ts';
+import type { Prisma } from '../../../prisma/generated/client.ts';
 import { Batcher } from '../../core/batcher.ts';
 import type { Platform } from '../../core/events.ts';
 import type { Db, Tx } from '../../db/database.ts';
