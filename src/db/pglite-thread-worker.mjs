@@ -22,7 +22,8 @@ const pglite = new PGlite(options.location, {
   ...(options.startParams ? { startParams: options.startParams } : {}),
 });
 // Prisma's queries reach PGlite in one trip each (pglite-one-trip.mjs), not PGlite's six.
-const factory = new PrismaPGlite(/** @type {PGlite} */ (oneTripClient(pglite)));
+const client = oneTripClient(pglite);
+const factory = new PrismaPGlite(/** @type {PGlite} */ (client));
 
 /** Open driver connections and transactions, by the ids the main thread knows them by. */
 const connections = new Map();
@@ -42,8 +43,11 @@ async function handle(message) {
       return queryable(message).queryRaw(message.query);
     case 'execute':
       return queryable(message).executeRaw(message.query);
-    case 'script':
+    case 'script': {
+      // A script (a migration) may change tables under prepared statements: prepare them afresh.
+      client.forgetStatements();
       return connection(message.connection).executeScript(message.script);
+    }
     case 'begin': {
       const tx = await connection(message.connection).startTransaction(message.isolationLevel);
       const id = nextId++;

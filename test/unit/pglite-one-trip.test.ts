@@ -2,13 +2,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oneTripClient, toText } from '../../src/db/pglite-one-trip.mjs';
 
+type Client = ReturnType<typeof oneTripClient>;
+
 describe('PGlite one-trip queries', () => {
   let pg: PGlite;
-  let client: PGlite;
+  let client: Client;
 
   beforeAll(async () => {
     pg = await PGlite.create('memory://');
-    client = oneTripClient(pg) as PGlite;
+    client = oneTripClient(pg);
     await pg.exec(`CREATE TABLE item (id serial PRIMARY KEY, name text UNIQUE, tags text[], n int, ok boolean,
       at timestamp(3), data jsonb, raw bytea)`);
   });
@@ -82,5 +84,67 @@ describe('PGlite one-trip queries', () => {
     release();
     await Promise.all([transaction, outside]);
     expect(order).toEqual(['tx inserted', 'releasing', 'tx sees 1', 'outside sees 0']);
+  });
+
+  /** The session's prepared statements with this text (PGlite is one session: the client's too). */
+  async function preparedWith(text: string): Promise<number> {
+    const found = await pg.query<{ c: number }>(
+      'SELECT count(*)::int AS c FROM pg_prepared_statements WHERE statement = $1',
+      [text],
+    );
+    return found.rows[0]?.c ?? -1;
+  }
+
+  it('prepares each SQL text once and runs it again by name, also after an execute error', async () => {
+    const insert = 'INSERT INTO item (name, n) VALUES ($1, $2) RETURNING n';
+    expect(await preparedWith(insert)).toBe(0);
+    expect((await client.query(insert, ['p1', 1])).rows).toEqual([{ n: 1 }]);
+    expect(await preparedWith(insert)).toBe(1);
+    // Parsed, then failed at execute: the statement stays prepared and the session ready.
+    await expect(client.query(insert, ['p1', 2])).rejects.toMatchObject({ code: '23505' });
+    expect((await client.query(insert, ['p2', 3])).rows).toEqual([{ n: 3 }]);
+    expect(await preparedWith(insert)).toBe(1);
+    // A text that does not parse is not kept, and raises its error each time.
+    await expect(client.query('SELEC nonsense', [])).rejects.toMatchObject({ code: '42601' });
+    await expect(client.query('SELEC nonsense', [])).rejects.toMatchObject({ code: '42601' });
+    expect(await preparedWith('SELEC nonsense')).toBe(0);
+  });
+
+  it('keeps statements prepared inside a transaction that rolled back', async () => {
+    const select = 'SELECT count(*)::int AS c FROM item WHERE n = $1';
+    await client.transaction(async (tx) => {
+      await tx.query(select, [1]);
+      await tx.rollback();
+    });
+    expect((await client.query<{ c: number }>(select, [1])).rows[0]?.c).toBe(1);
+    expect(await preparedWith(select)).toBe(1);
+  });
+
+  it('prepares a statement afresh after its table changed under it', async () => {
+    await pg.exec('CREATE TABLE shape (a int)');
+    const star = 'SELECT * FROM shape WHERE a = $1';
+    await client.query(star, [1]);
+    await pg.exec('ALTER TABLE shape ADD COLUMN b int; INSERT INTO shape VALUES (1, 2)');
+    // Without forgetStatements(): one "cached plan must not change result type", then it is re-prepared.
+    await expect(client.query(star, [1])).rejects.toMatchObject({ code: '0A000' });
+    expect((await client.query(star, [1])).rows).toEqual([{ a: 1, b: 2 }]);
+    // With it (what the database thread does after a migration): no error at all.
+    await pg.exec('ALTER TABLE shape ADD COLUMN c int');
+    client.forgetStatements();
+    expect((await client.query(star, [1])).rows).toEqual([{ a: 1, b: 2, c: null }]);
+  });
+
+  it('keeps at most 200 statements, closing the least recently run', async () => {
+    const first = 'SELECT $1::int AS n, 0 AS k';
+    await client.query(first, [1]);
+    for (let k = 1; k <= 250; k++) await client.query(`SELECT $1::int AS n, ${k} AS k`, [k]);
+    expect((await client.query(first, [7])).rows).toEqual([{ n: 7, k: 0 }]);
+    const all = await pg.query<{ c: number }>(
+      "SELECT count(*)::int AS c FROM pg_prepared_statements WHERE name LIKE 'hearth\\_%'",
+    );
+    expect(all.rows[0]?.c).toBeLessThanOrEqual(201);
+    expect(all.rows[0]?.c).toBeGreaterThanOrEqual(199);
+    expect(await preparedWith('SELECT $1::int AS n, 1 AS k')).toBe(0);
+    expect(await preparedWith('SELECT $1::int AS n, 250 AS k')).toBe(1);
   });
 });
