@@ -159,7 +159,8 @@ async function queryOnce(pg, statements, sql, params, options, syncToFs) {
   if (fresh && messages.some((m) => m.name === 'parseComplete')) statements.prepared(sql, name);
   const error = messages.find((m) => m.name === 'error');
   if (error) {
-    if (!fresh && STALE_STATEMENT.has(/** @type {{ code?: string }} */ (error).code ?? '')) statements.forget(sql);
+    if (!fresh && STALE_STATEMENT.has(/** @type {{ code?: string }} */ (error).code ?? ''))
+      statements.forget(sql);
     throw error;
   }
   const [result] = options.parsers
