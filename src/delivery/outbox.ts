@@ -286,7 +286,10 @@ export class Outbox {
       return left > 0;
     });
     const column = <T>(pick: (r: Prisma.OutboxCreateManyInput) => T) => rows.map(pick);
-    const created = await this.db.$queryRaw<(Omit<OutboxRow, 'platform'> & { platform: string })[]>`
+    const payloads = column((r) => JSON.stringify(r.payload));
+    const availableAt = column((r) => new Date(r.availableAt ?? now));
+    // RETURNING only the ids: the rows handed to the worker are built from what was inserted.
+    const created = await this.db.$queryRaw<{ id: bigint }[]>`
       INSERT INTO outbox (platform, "chatId", "threadId", payload, "correlationId", "memberId",
         "broadcastId", "dedupeKey", "availableAt", status, "lockedBy", "lockedUntil", attempts)
       SELECT platform, chat_id, thread_id, payload::jsonb, correlation_id, member_id, broadcast_id,
@@ -297,22 +300,36 @@ export class Outbox {
         CASE WHEN leased THEN 1 ELSE 0 END
       FROM unnest(
         ${column((r) => r.platform)}::text[], ${column((r) => r.chatId)}::text[],
-        ${column((r) => r.threadId ?? null)}::text[], ${column((r) => JSON.stringify(r.payload))}::text[],
+        ${column((r) => r.threadId ?? null)}::text[], ${payloads}::text[],
         ${column((r) => r.correlationId ?? null)}::text[], ${column((r) => r.memberId ?? null)}::text[],
         ${column((r) => r.broadcastId ?? null)}::text[], ${column((r) => r.dedupeKey ?? null)}::text[],
-        ${column((r) => new Date(r.availableAt ?? now).toISOString())}::text[], ${leased}::bool[]
+        ${availableAt.map((at) => at.toISOString())}::text[], ${leased}::bool[]
       ) AS v(platform, chat_id, thread_id, payload, correlation_id, member_id, broadcast_id, dedupe_key,
         available_at, leased)
-      RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "memberId",
-        "broadcastId", "availableAt"`;
+      RETURNING id`;
     // Ids come from a sequence in the rows' order, within one statement.
-    const inOrder = created.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const handed = inOrder
-      .filter((_, i) => leased[i])
-      .map((row) => ({ ...row, platform: row.platform as Platform }));
+    const ids = created.map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const handed: OutboxRow[] = [];
+    rows.forEach((r, i) => {
+      const id = ids[i];
+      if (!leased[i] || id === undefined) return;
+      handed.push({
+        id,
+        platform: r.platform as Platform,
+        chatId: r.chatId,
+        threadId: r.threadId ?? null,
+        // As stored (JSON), not the caller's object.
+        payload: JSON.parse(payloads[i] as string) as OutboundContent,
+        attempts: 1,
+        correlationId: r.correlationId ?? null,
+        memberId: r.memberId ?? null,
+        broadcastId: r.broadcastId ?? null,
+        availableAt: availableAt[i] as Date,
+      });
+    });
     if (taker && handed.length > 0) taker.take(handed);
-    if (handed.length < inOrder.length) taker?.queued();
-    return inOrder.map((row, i) => ({ id: row.id.toString(), handedOff: leased[i] === true }));
+    if (handed.length < ids.length) taker?.queued();
+    return ids.map((id, i) => ({ id: id.toString(), handedOff: leased[i] === true }));
   }
 
   /** One UPDATE for many marks; arrays (unnest), so the statement stays small however many there are. */
