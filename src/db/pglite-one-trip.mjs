@@ -36,7 +36,8 @@ export function oneTripClient(pg) {
     );
   const transaction = (/** @type {(tx: unknown) => Promise<unknown>} */ callback) =>
     pg.transaction((tx) => callback(inTransaction(pg, statements, tx)));
-  const forgetStatements = () => statements.forgetAll();
+  /** Under the query mutex, like every other use of `statements`. */
+  const forgetStatements = () => pg.runExclusive(async () => statements.forgetAll());
   return new Proxy(pg, {
     get(target, property) {
       if (property === 'query') return query;

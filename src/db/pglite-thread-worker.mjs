@@ -43,11 +43,13 @@ async function handle(message) {
       return queryable(message).queryRaw(message.query);
     case 'execute':
       return queryable(message).executeRaw(message.query);
-    case 'script': {
-      // A script (a migration) may change tables under prepared statements: prepare them afresh.
-      client.forgetStatements();
-      return connection(message.connection).executeScript(message.script);
-    }
+    case 'script':
+      try {
+        return await connection(message.connection).executeScript(message.script);
+      } finally {
+        // A script (a migration) may have changed tables under prepared statements.
+        await client.forgetStatements();
+      }
     case 'begin': {
       const tx = await connection(message.connection).startTransaction(message.isolationLevel);
       const id = nextId++;

@@ -130,7 +130,7 @@ describe('PGlite one-trip queries', () => {
     expect((await client.query(star, [1])).rows).toEqual([{ a: 1, b: 2 }]);
     // With it (what the database thread does after a migration): no error at all.
     await pg.exec('ALTER TABLE shape ADD COLUMN c int');
-    client.forgetStatements();
+    await client.forgetStatements();
     expect((await client.query(star, [1])).rows).toEqual([{ a: 1, b: 2, c: null }]);
   });
 
