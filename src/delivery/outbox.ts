@@ -278,16 +278,16 @@ export class Outbox {
     const now = new Date();
     const taker = this.taker;
     const leaseUntil = taker ? new Date(now.getTime() + this.takerLeaseMs) : null;
+    const column = <T>(pick: (r: Prisma.OutboxCreateManyInput) => T) => rows.map(pick);
+    const payloads = column((r) => JSON.stringify(r.payload));
+    const availableAt = column((r) => new Date(r.availableAt ?? now));
     const room = new Map<string, number>();
-    const leased = rows.map((r) => {
-      if (!taker || new Date(r.availableAt ?? now) > now) return false;
+    const leased = rows.map((r, i) => {
+      if (!taker || (availableAt[i] as Date) > now) return false;
       const left = room.get(r.platform) ?? taker.roomFor(r.platform as Platform);
       room.set(r.platform, left - 1);
       return left > 0;
     });
-    const column = <T>(pick: (r: Prisma.OutboxCreateManyInput) => T) => rows.map(pick);
-    const payloads = column((r) => JSON.stringify(r.payload));
-    const availableAt = column((r) => new Date(r.availableAt ?? now));
     // RETURNING only the ids: the rows handed to the worker are built from what was inserted.
     const created = await this.db.$queryRaw<{ id: bigint }[]>`
       INSERT INTO outbox (platform, "chatId", "threadId", payload, "correlationId", "memberId",
