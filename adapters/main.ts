@@ -4,6 +4,7 @@
  * platform-neutral (src/app/hearth.ts assembles everything else).
  */
 import { Hearth } from '../src/app/hearth.ts';
+import { shutdownHandler } from '../src/app/shutdown.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -19,17 +20,13 @@ async function main(): Promise<void> {
     sharedBuffers: config.PGLITE_SHARED_BUFFERS,
   });
   const hearth = new Hearth({ config, log, database, adapters: createAdapters(config, log) });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    try {
-      await hearth.stop();
-    } finally {
-      process.exit(0);
-    }
-  };
+  // A second signal gets Node's default action (exit at once): the handlers are `once`.
+  const shutdown = shutdownHandler({
+    stop: () => hearth.stop(),
+    log,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    exit: (code) => process.exit(code),
+  });
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('unhandledRejection', (reason) =>

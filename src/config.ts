@@ -94,9 +94,11 @@ const schema = z.object({
   OUTBOX_BATCH_SIZE: int(100, 1, 5000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
-  /** Missed schedule occurrences later than this are skipped and reported instead of sent late. */
+  /** How long a stop (SIGTERM, SIGINT) may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: int(8_000, 1000, 600_000),
   /** Subscribers a broadcast enqueues per transaction. */
   BROADCAST_BATCH_SIZE: int(1000, 1, 10_000),
+  /** Missed schedule occurrences later than this are skipped and reported instead of sent late. */
   SCHEDULE_GRACE_MINUTES: int(15, 0, 10_080),
   /** IANA timezone for schedule times given without one. */
   SCHEDULE_TIMEZONE: z
@@ -162,6 +164,9 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Every variable Hearth reads (the names `.env.example` documents). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 /** Start-up refuses to run with a bad environment; the message names each variable at fault. */
 export class ConfigError extends Error {

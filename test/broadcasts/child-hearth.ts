@@ -87,9 +87,9 @@ export class ChildHearth {
     await this.exited;
   }
 
-  /** A graceful stop (SIGTERM). */
-  async stop(): Promise<void> {
+  /** A graceful stop (SIGTERM); resolves with the exit code. */
+  async stop(): Promise<number | null> {
     this.child.kill('SIGTERM');
-    await this.exited;
+    return this.exited;
   }
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.ts';
 import { Bot } from '../../src/core/bot.ts';
 import { Composer, compose } from '../../src/core/composer.ts';
 import { Context, type EnqueueRequest } from '../../src/core/context.ts';
@@ -197,6 +199,13 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.PORT).toBe(3000);
     expect(config.SLACK_OWNER_USER_IDS).toEqual(['U1', 'U2']);
+  });
+
+  it('.env.example documents exactly the variables Hearth reads', () => {
+    const example = readFileSync(join(import.meta.dirname, '..', '..', '.env.example'), 'utf8');
+    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(new Set(documented)).toEqual(new Set(CONFIG_VARIABLES));
+    expect(CONFIG_VARIABLES).toContain('SHUTDOWN_TIMEOUT_MS');
   });
 });
 
