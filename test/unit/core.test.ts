@@ -76,6 +76,25 @@ describe('Composer', () => {
     expect(seen).toEqual(['stop', 'cmd:help', 'cmd:start', 'msg:hi there']);
   });
 
+  it('turns a middleware that throws synchronously into a rejection, after the layers before it ran', async () => {
+    const order: string[] = [];
+    const chain = new Composer<Context>()
+      .use((_ctx, next) => {
+        order.push('first');
+        return next();
+      })
+      .filter(
+        () => {
+          throw new Error('predicate broke');
+        },
+        async () => void order.push('never'),
+      )
+      .middleware();
+    const outcome = chain(contextFor(messageEvent('x')), async () => {});
+    await expect(outcome).rejects.toThrow('predicate broke');
+    expect(order).toEqual(['first']);
+  });
+
   it('refuses next() called twice', async () => {
     const twice = compose<Context>([
       async (_ctx, next) => {
