@@ -20,15 +20,21 @@ async function main(): Promise<void> {
     sharedBuffers: config.PGLITE_SHARED_BUFFERS,
   });
   const hearth = new Hearth({ config, log, database, adapters: createAdapters(config, log) });
-  // A second signal gets Node's default action (exit at once): the handlers are `once`.
   const shutdown = shutdownHandler({
     stop: () => hearth.stop(),
     log,
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exit: (code) => process.exit(code),
   });
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // After the first signal both handlers go, so a second SIGINT or SIGTERM gets Node's default
+  // action: exit at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    void shutdown(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.on('unhandledRejection', (reason) =>
     log.error({ err: reason }, 'unhandled rejection (kept running)'),
   );

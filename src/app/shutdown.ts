@@ -30,7 +30,7 @@ export function shutdownHandler(options: ShutdownOptions): (signal: string) => P
 }
 
 async function shutDown({ stop, log, timeoutMs, exit }: ShutdownOptions, signal: string) {
-  log.info({ signal, timeoutMs }, 'stopping (send the signal again to exit at once)');
+  log.info({ signal, timeoutMs }, 'stopping (a second SIGINT or SIGTERM exits at once)');
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<ShutdownOutcome>((resolve) => {
     timer = setTimeout(() => resolve('timed-out'), timeoutMs);

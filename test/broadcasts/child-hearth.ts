@@ -87,6 +87,17 @@ export class ChildHearth {
     await this.exited;
   }
 
+  /** Sends `signal` without waiting; `exit` resolves with the code and signal the process ended with. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  exit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return Promise.resolve({ code: this.child.exitCode, signal: this.child.signalCode });
+    return new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
   /** A graceful stop (SIGTERM); resolves with the exit code. */
   async stop(): Promise<number | null> {
     this.child.kill('SIGTERM');

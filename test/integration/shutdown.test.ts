@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChildHearth } from '../broadcasts/child-hearth.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { until } from '../support/until.ts';
 import { privateText } from '../telegram/updates.ts';
 
 const TOKEN = '5252:shutdown-test';
@@ -60,6 +61,27 @@ describe('stopping the process (SIGTERM)', () => {
     await fake.waitFor(() => fake.sent(4343).length === 1, 30_000, 'the reply');
     expect(await child.stop()).toBe(0);
     expect(child.output.join('')).toMatch(/"msg":"stopped"/);
+    child = undefined;
+  });
+
+  it('exits at once on a second signal while a stop is waiting for a hung send', async () => {
+    await child?.stop();
+    child = await ChildHearth.start({
+      HEARTH_DATA_DIR: dir,
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.url,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: '60000',
+    });
+    fake.failNext({ kind: 'slow', ms: 30_000 }, { method: 'sendMessage' });
+    fake.pushUpdate(TOKEN, privateText(4444, '/help'));
+    await fake.waitFor(() => sendsTo(4444) === 1, 30_000, 'the reply send to start');
+    const running = child;
+    running.signal('SIGTERM');
+    await until(async () => running.output.join('').includes('"msg":"stopping'), 'the stop to begin', 10_000);
+    running.signal('SIGINT');
+    // Killed by the second signal, not ended by the 60 s deadline (which would exit with code 1).
+    expect(await running.exit()).toEqual({ code: null, signal: 'SIGINT' });
     child = undefined;
   });
 });
