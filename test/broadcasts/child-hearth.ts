@@ -13,14 +13,14 @@ export async function freePort(): Promise<number> {
 
 /** Hearth as a real process (`tsx adapters/main.ts`), so a test can SIGKILL it. */
 export class ChildHearth {
-  private exited: Promise<number | null>;
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly output: string[] = [];
 
   private constructor(
     private readonly child: ChildProcess,
     readonly baseUrl: string,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const keep = (chunk: Buffer) => {
       this.output.push(chunk.toString());
       if (this.output.length > 200) this.output.shift();
@@ -45,7 +45,7 @@ export class ChildHearth {
     });
     const hearth = new ChildHearth(child, `http://127.0.0.1:${port}`);
     let exitCode: number | null | undefined;
-    void hearth.exited.then((code) => {
+    void hearth.exited.then(({ code }) => {
       exitCode = code;
     });
     await until(
@@ -87,20 +87,18 @@ export class ChildHearth {
     await this.exited;
   }
 
-  /** Sends `signal` without waiting; `exit` resolves with the code and signal the process ended with. */
+  /** Sends `signal` without waiting; `exit()` resolves with how the process ended. */
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
 
   exit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null)
-      return Promise.resolve({ code: this.child.exitCode, signal: this.child.signalCode });
-    return new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    return this.exited;
   }
 
   /** A graceful stop (SIGTERM); resolves with the exit code. */
   async stop(): Promise<number | null> {
     this.child.kill('SIGTERM');
-    return this.exited;
+    return (await this.exited).code;
   }
 }

@@ -25,7 +25,7 @@ describe('stopping the process (SIGTERM)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = () =>
+  const start = (env: Record<string, string> = {}) =>
     ChildHearth.start({
       HEARTH_DATA_DIR: dir,
       TELEGRAM_BOT_TOKEN: TOKEN,
@@ -34,6 +34,7 @@ describe('stopping the process (SIGTERM)', () => {
       SHUTDOWN_TIMEOUT_MS: '1500',
       OUTBOX_POLL_MS: '50',
       OUTBOX_LEASE_MS: '2000',
+      ...env,
     });
   const sendsTo = (chatId: number) =>
     fake.calls.filter((c) => c.method === 'sendMessage' && Number(c.body.chat_id) === chatId).length;
@@ -66,13 +67,7 @@ describe('stopping the process (SIGTERM)', () => {
 
   it('exits at once on a second signal while a stop is waiting for a hung send', async () => {
     await child?.stop();
-    child = await ChildHearth.start({
-      HEARTH_DATA_DIR: dir,
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: fake.url,
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT_MS: '60000',
-    });
+    child = await start({ SHUTDOWN_TIMEOUT_MS: '60000' });
     fake.failNext({ kind: 'slow', ms: 30_000 }, { method: 'sendMessage' });
     fake.pushUpdate(TOKEN, privateText(4444, '/help'));
     await fake.waitFor(() => sendsTo(4444) === 1, 30_000, 'the reply send to start');
