@@ -63,15 +63,15 @@ export class MetricsRecorder {
 
   /** One INSERT for a batch. Raw SQL: Prisma's createMany compiles a plan as large as the rows. */
   private async insertMany(facts: MetricFact[]): Promise<undefined[]> {
-    const rows = facts.map(toRow);
+    const now = new Date();
     await this.db.$executeRaw`
       INSERT INTO metric_event (type, platform, "memberId", value, data, at)
       SELECT type, platform, member_id, value, data::jsonb, at::timestamp(3)
       FROM unnest(
-        ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.platform ?? null)}::text[],
-        ${rows.map((r) => r.memberId ?? null)}::text[], ${rows.map((r) => r.value ?? null)}::float8[],
-        ${rows.map((r) => (r.data === undefined ? null : JSON.stringify(r.data)))}::text[],
-        ${rows.map((r) => new Date(r.at ?? Date.now()).toISOString())}::text[]
+        ${facts.map((f) => f.type)}::text[], ${facts.map((f) => f.platform ?? null)}::text[],
+        ${facts.map((f) => f.memberId ?? null)}::text[], ${facts.map((f) => f.value ?? null)}::float8[],
+        ${facts.map((f) => (f.data === undefined ? null : JSON.stringify(f.data)))}::text[],
+        ${facts.map((f) => (f.at ?? now).toISOString())}::text[]
       ) AS v(type, platform, member_id, value, data, at)`;
     return facts.map(() => undefined);
   }
