@@ -189,3 +189,19 @@ export async function waitUntil<T>(
     await sleep(10);
   }
 }
+
+export type Update = Record<string, unknown> & { update_id?: number };
+
+/** Queues an update in update_id order (Telegram's); an explicit id may go before queued ones. */
+export function enqueueInOrder(queue: Update[], update: Update & { update_id: number }): void {
+  let at = queue.length;
+  while (at > 0 && (queue[at - 1]?.update_id ?? 0) > update.update_id) at--;
+  queue.splice(at, 0, update);
+}
+
+/** Drops the updates a getUpdates `offset` confirms: those below it, which lead the ordered queue. */
+export function confirmBelow(queue: Update[], offset: number): void {
+  let confirmed = 0;
+  while (confirmed < queue.length && (queue[confirmed]?.update_id ?? 0) < offset) confirmed++;
+  queue.splice(0, confirmed);
+}

@@ -22,6 +22,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import {
   ApiError,
   chatOf,
+  confirmBelow,
+  enqueueInOrder,
   type FailureFilter,
   type FakeFailure,
   failureAnswer,
@@ -36,13 +38,12 @@ import {
   SEND_METHODS,
   type SentMessage,
   sleep,
+  type Update,
   waitUntil,
 } from './telegram-api-wire.ts';
 
 export type { FailureFilter, FakeFailure, RecordedCall, SentMessage } from './telegram-api-wire.ts';
 export { SEND_METHODS } from './telegram-api-wire.ts';
-
-type Update = Record<string, unknown> & { update_id?: number };
 
 interface BotState {
   queue: Update[];
@@ -116,7 +117,7 @@ export class FakeTelegramApi {
     for (const update of updates) {
       const id = update.update_id ?? bot.nextUpdateId;
       bot.nextUpdateId = Math.max(bot.nextUpdateId, id + 1);
-      bot.queue.push({ ...update, update_id: id });
+      enqueueInOrder(bot.queue, { ...update, update_id: id });
       ids.push(id);
     }
     for (const wake of bot.waiters) wake();
@@ -354,7 +355,7 @@ export class FakeTelegramApi {
     res: ServerResponse,
   ): Promise<unknown> {
     const offset = Number(body.offset ?? 0);
-    if (offset > 0) bot.queue = bot.queue.filter((u) => (u.update_id ?? 0) >= offset);
+    if (offset > 0) confirmBelow(bot.queue, offset);
     const limit = Number(body.limit ?? 100);
     const timeoutSeconds = Number(body.timeout ?? 0);
     if (bot.queue.length === 0 && timeoutSeconds > 0) {

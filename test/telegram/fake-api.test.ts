@@ -78,6 +78,19 @@ describe('fake Telegram Bot API', () => {
     expect(seen).toEqual(['polled']);
   });
 
+  it('hands updates out in update_id order and forgets those an offset confirms', async () => {
+    const token = '333:ordered';
+    const client = new Telegraf(token, { telegram: { apiRoot: fake.url, webhookReply: false } }).telegram;
+    fake.pushUpdate(token, { update_id: 10 }, { update_id: 12 });
+    fake.pushUpdate(token, { update_id: 11 }, {}); // an explicit id between queued ones; the next is 13
+    const ids = async (offset: number, limit = 100) =>
+      (await client.callApi('getUpdates', { offset, limit, timeout: 0 })).map((u) => u.update_id);
+    expect(await ids(0)).toEqual([10, 11, 12, 13]);
+    expect(await ids(12, 1)).toEqual([12]);
+    expect(await ids(0)).toEqual([12, 13]); // 10 and 11 were confirmed by offset 12
+    expect(await ids(14)).toEqual([]);
+  });
+
   it('posts updates to the webhook a bot registered, with its secret', async () => {
     const received: { secret: string | undefined; body: string }[] = [];
     const { createServer } = await import('node:http');
