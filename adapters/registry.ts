@@ -22,6 +22,19 @@ export const ADAPTER_FACTORIES: AdapterFactory[] = [
 ];
 
 /**
+ * Credentials of platforms that may have no adapter (factory) yet: set for one that has none, they
+ * are reported at start instead of being silently ignored.
+ */
+const CREDENTIALS: { platform: Platform; name: string; variables: (keyof Config)[] }[] = [
+  { platform: 'discord', name: 'Discord', variables: ['DISCORD_BOT_TOKEN'] },
+  {
+    platform: 'twitter',
+    name: 'X',
+    variables: ['X_APP_KEY', 'X_APP_SECRET', 'X_ACCESS_TOKEN', 'X_ACCESS_SECRET'],
+  },
+];
+
+/**
  * The adapters for this configuration: real ones whose credentials are present, and the local
  * console simulating every other platform (so Hearth can be tried with no token at all).
  */
@@ -31,6 +44,15 @@ export function createAdapters(config: Config, log: Logger, hub = new ConsoleHub
     const adapter = factory.create(config, log.child({ platform: factory.platform }));
     if (adapter) real.push(adapter);
     else log.info(`${factory.platform}: not configured (no credentials), not started`);
+  }
+  for (const { platform, name, variables } of CREDENTIALS) {
+    if (ADAPTER_FACTORIES.some((factory) => factory.platform === platform)) continue;
+    const set = variables.filter((variable) => config[variable] !== undefined);
+    if (set.length === 0) continue;
+    log.warn(
+      { platform, variables: set },
+      `${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set, but Hearth has no ${name} adapter yet: ${name} is not connected${config.CONSOLE_ENABLED ? ' (the local console simulates it)' : ''}`,
+    );
   }
   if (!config.CONSOLE_ENABLED) return real;
   const served = new Set(real.map((a) => a.platform));

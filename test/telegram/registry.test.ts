@@ -15,6 +15,24 @@ describe('telegram adapter registration', () => {
     expect(log.find('info', 'telegram: not configured')).toHaveLength(1);
   });
 
+  it('says so when Discord or X credentials are set, as those platforms have no adapter yet', () => {
+    const log = new CapturingLogger();
+    const adapters = createAdapters(
+      testConfig({ DISCORD_BOT_TOKEN: 'd-token', X_APP_KEY: 'k', X_APP_SECRET: 's' }),
+      log,
+    );
+    expect(log.find('warn', 'DISCORD_BOT_TOKEN is set, but Hearth has no Discord adapter yet')).toHaveLength(
+      1,
+    );
+    expect(log.find('warn', 'X_APP_KEY, X_APP_SECRET are set, but Hearth has no X adapter yet')).toHaveLength(
+      1,
+    );
+    expect(adapters.find((a) => a.platform === 'discord')).toBeDefined(); // the console's stand-in
+    const quiet = new CapturingLogger();
+    createAdapters(testConfig({}), quiet);
+    expect(quiet.find('warn', 'adapter yet')).toHaveLength(0);
+  });
+
   it('refuses to start a webhook without a secret token, with a clear message', async () => {
     const config = testConfig({
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
