@@ -6,6 +6,8 @@
 export class UpdateHandling {
   private readonly inflight = new Set<Promise<void>>();
   private readonly chatTails = new Map<string, Promise<void>>();
+  /** Callers of roomFor() waiting, oldest first, each with the count it waits for. */
+  private readonly waiting: { limit: number; wake: () => void }[] = [];
 
   /** Runs `work` after every earlier update of `chatId` has been handled. */
   inChatOrder(chatId: string, work: () => Promise<void>): Promise<void> {
@@ -22,12 +24,30 @@ export class UpdateHandling {
   /** Counts `work` as in hand until it settles. */
   track(work: Promise<void>): Promise<void> {
     this.inflight.add(work);
-    return work.finally(() => this.inflight.delete(work));
+    return work.finally(() => {
+      this.inflight.delete(work);
+      this.wakeWaiting();
+    });
   }
 
-  /** Resolves once at most `limit` tracked updates are still in hand. */
-  async roomFor(limit: number): Promise<void> {
-    while (this.inflight.size > limit) await Promise.race(this.inflight).catch(() => {});
+  /**
+   * Resolves once at most `limit` tracked updates are still in hand. Waiters queue and are woken
+   * in turn as work settles (racing every promise in hand would cost each waiter one reaction per
+   * promise, again after every settle: quadratic exactly when the core is slow).
+   */
+  roomFor(limit: number): Promise<void> {
+    if (this.inflight.size <= limit && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((wake) => {
+      this.waiting.push({ limit, wake });
+      this.wakeWaiting();
+    });
+  }
+
+  private wakeWaiting(): void {
+    for (let first = this.waiting[0]; first && this.inflight.size <= first.limit; first = this.waiting[0]) {
+      this.waiting.shift();
+      first.wake();
+    }
   }
 
   /** Resolves once everything tracked so far has settled. */
