@@ -50,8 +50,8 @@ export class UpdateHandling {
     }
   }
 
-  /** Resolves once everything tracked so far has settled. */
+  /** Resolves once nothing tracked is in hand (work tracked meanwhile included). */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.inflight]);
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
   }
 }

@@ -12,6 +12,7 @@ import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
 import { UpdateHandling } from './handling.ts';
 import { type BotIdentity, normaliseUpdate } from './normalise.ts';
+import { RecordingRetry } from './recording.ts';
 import { CallbackCodec, clip, inlineKeyboard, pollParts, TELEGRAM_LIMITS } from './render.ts';
 import { webhookHandler, webhookPath } from './webhook.ts';
 
@@ -52,10 +53,11 @@ export interface TelegramAdapterOptions {
   /** Webhook mode: Telegram posts to `url`, with `secret` in X-Telegram-Bot-Api-Secret-Token. */
   webhook?: { url: string; secret?: string };
   log: Logger;
+  /** Long polling: waits between attempts to record an update (recording.ts). */
+  recordRetriesMs?: readonly number[];
 }
 
 const ADMIN_TTL_MS = 60_000;
-const DISPATCH_RETRIES_MS = [250, 1000, 4000];
 /** Long polling: how many received events may be in handling before the next batch is fetched. */
 const MAX_IN_FLIGHT = 1000;
 
@@ -74,12 +76,15 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   private sink: EventSink | undefined;
   private polling: Promise<void> | undefined;
   private receiving = false;
+  private recording: RecordingRetry | undefined;
 
   constructor(private readonly options: TelegramAdapterOptions) {
     this.log = options.log;
     this.bot = new Telegraf(options.token, {
       telegram: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), webhookReply: false },
-      handlerTimeout: 120_000,
+      // Long polling: onUpdate returns once the update is recorded, however long the database is
+      // down; a timeout would let telegraf confirm it unrecorded. A webhook answers Telegram in time.
+      handlerTimeout: options.webhook ? 120_000 : Number.POSITIVE_INFINITY,
     });
     // telegraf drops its keep-alive agent for http:// roots (a local Bot API server, the tests' fake).
     if (options.apiRoot?.startsWith('http://'))
@@ -143,6 +148,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       return;
     }
     this.receiving = true;
+    this.recording = new RecordingRetry(this.log, this.options.recordRetriesMs);
     this.polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
       this.receiving = false;
       this.log.error({ err: error }, 'telegram: long polling stopped with an error');
@@ -153,6 +159,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   async stop(): Promise<void> {
     const wasReceiving = this.receiving;
     this.receiving = false;
+    this.recording?.stop();
     if (this.polling && wasReceiving) {
       // launch() starts polling after getMe/deleteWebhook; stop() throws until then.
       for (let i = 0; i < 100; i++) {
@@ -163,7 +170,9 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
           await new Promise((r) => setTimeout(r, 20));
         }
       }
-      await this.polling;
+      // Polling ends once its batch has; a batch with an update given back never ends, so that
+      // telegraf does not confirm it (Telegram redelivers it to the next start).
+      await Promise.race([this.polling, this.recording?.givenBack ?? this.polling]);
     }
     await this.handling.settled();
   }
@@ -194,6 +203,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       return;
     }
     const { adminCheck } = result;
+    let givenBack = false;
     let recorded = () => {};
     const acknowledged = new Promise<void>((resolve) => {
       recorded = resolve;
@@ -204,7 +214,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
         const isAdmin = await this.isAdmin(adminCheck.chatId, adminCheck.userId);
         event = { ...event, sender: { ...event.sender, isAdmin } };
       }
-      await this.dispatch(event, recorded);
+      givenBack = !(await this.dispatch(event, recorded));
     });
     if (this.options.webhook) return handled;
     void this.handling.track(
@@ -213,34 +223,25 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       ),
     );
     await Promise.race([acknowledged, handled.catch(() => {})]);
+    if (givenBack) return new Promise<never>(() => {}); // never confirmed: see stop()
     await this.handling.roomFor(MAX_IN_FLIGHT);
   }
 
   /**
    * Webhook: a failure propagates (Telegram redelivers on a 500). Long polling cannot refuse an
-   * update, so a failing dispatch (database down) is retried a few times before it is given up.
+   * update: one the core could not record (database down) is tried again until it is (see
+   * recording.ts). False when it was given back unrecorded at stop.
    */
-  private async dispatch(event: InboundEvent, recorded: () => void): Promise<void> {
+  private async dispatch(event: InboundEvent, recorded: () => void): Promise<boolean> {
     const sink = this.sink;
-    if (!sink) return;
-    if (this.options.webhook) {
+    if (!sink) return true;
+    if (this.options.webhook || !this.recording) {
       await sink(event);
-      return;
+      return true;
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await sink(event, { recorded });
-        return;
-      } catch (error) {
-        const wait = DISPATCH_RETRIES_MS[attempt];
-        if (wait === undefined) {
-          this.log.error({ err: error, id: event.id }, 'telegram: update could not be handled; given up');
-          return;
-        }
-        this.log.warn({ err: error, id: event.id, wait }, 'telegram: update not handled; retrying');
-        await new Promise((r) => setTimeout(r, wait));
-      }
-    }
+    return this.recording.run(event.id, async () => {
+      await sink(event, { recorded });
+    });
   }
 
   private answerCallback(id: string, text?: string): void {

@@ -42,7 +42,12 @@ describe('telegram long polling: acknowledging updates', () => {
 
   async function start(sink: (event: InboundEvent, progress?: DispatchProgress) => Promise<void>) {
     fake = await FakeTelegramApi.start();
-    adapter = new TelegramAdapter({ token: BOT_TOKEN, apiRoot: fake.url, log: new CapturingLogger() });
+    adapter = new TelegramAdapter({
+      token: BOT_TOKEN,
+      apiRoot: fake.url,
+      log: new CapturingLogger(),
+      recordRetriesMs: [20, 50],
+    });
     await adapter.start(async (event, progress) => {
       await sink(event, progress);
       return { handled: true, enqueued: 0 };
@@ -105,6 +110,52 @@ describe('telegram long polling: acknowledging updates', () => {
     slow.open();
     await until(() => handled.length === 3, 'both messages of the chat handled');
     expect(handled).toEqual(['other chat', 'first', 'second']);
+  });
+
+  it('an update the core cannot record (database down) is tried until it is, and only then confirmed', async () => {
+    let failures = 0;
+    const recordedTexts: string[] = [];
+    await start(async (event, progress) => {
+      if (failures < 8) {
+        failures++; // more than a few retries: an outage of some length
+        throw new Error('database unavailable');
+      }
+      progress?.recorded();
+      recordedTexts.push(event.kind === 'message' ? event.text : event.kind);
+    });
+    const [id] = fake.pushUpdate(BOT_TOKEN, privateText(3007, 'during the outage'));
+    await until(() => failures >= 4, 'a few failed attempts');
+    expect(acknowledgedBelow()).toBeLessThanOrEqual(id ?? Number.NaN);
+    await until(() => recordedTexts.length === 1, 'the update recorded once the database is back');
+    await until(() => acknowledgedBelow() > (id ?? Number.NaN), 'the update confirmed');
+    expect(recordedTexts).toEqual(['during the outage']);
+    expect(failures).toBe(8);
+  });
+
+  it('stopping during an outage leaves the update unconfirmed: the next start gets it', async () => {
+    let attempts = 0;
+    await start(async () => {
+      attempts++;
+      throw new Error('database unavailable');
+    });
+    const [id] = fake.pushUpdate(BOT_TOKEN, privateText(3008, 'kept by Telegram'));
+    await until(() => attempts >= 2, 'failed attempts');
+    const stopping = Date.now();
+    await adapter.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_000); // no retry waited out
+    expect(acknowledgedBelow()).toBeLessThanOrEqual(id ?? Number.NaN);
+
+    const next = new TelegramAdapter({ token: BOT_TOKEN, apiRoot: fake.url, log: new CapturingLogger() });
+    const received: string[] = [];
+    await next.start(async (event, progress) => {
+      progress?.recorded();
+      received.push(event.kind === 'message' ? event.text : event.kind);
+      return { handled: true, enqueued: 0 };
+    });
+    await until(() => received.length === 1, 'the update redelivered to the next start');
+    await next.stop();
+    expect(received).toEqual(['kept by Telegram']);
+    expect(acknowledgedBelow()).toBeGreaterThan(id ?? Number.NaN);
   });
 
   it('stop() waits for updates still being handled', async () => {
