@@ -12,6 +12,7 @@ import type { InboundEvent } from '../../src/core/events.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { RecordingRetry } from '../record-retry.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { isChannelUnreachable, toCoreError } from './errors.ts';
 import {
@@ -60,6 +61,8 @@ export interface SlackAdapterOptions {
   ownersChannel?: string;
   /** Overrides (tests and benchmarks raise the send rates). */
   capabilities?: Partial<Capabilities>;
+  /** Waits between attempts to record an event the core could not store (record-retry.ts). */
+  recordRetriesMs?: readonly number[];
 }
 
 /** The ack shown for a command typed outside the owners' channel and DMs. */
@@ -82,6 +85,9 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   private app: App | undefined;
   private receiver: HTTPReceiver | undefined;
   private sink: EventSink | undefined;
+  private recording: RecordingRetry | undefined;
+  /** Events being handed to the core (stop() waits for them). */
+  private readonly delivering = new Set<Promise<void>>();
   private botUserId = '';
   private owners: { members: Set<string>; fetchedAt: number } | undefined;
 
@@ -160,6 +166,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       log.error({ err: error }, 'slack listener failed');
     });
     this.sink = sink;
+    this.recording = new RecordingRetry(log, 'slack', this.options.recordRetriesMs);
     const owners = this.options.ownersChannel;
     if (!owners || owners.startsWith('#')) {
       log.warn(
@@ -239,18 +246,28 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     return members;
   }
 
+  /**
+   * Hands an event to the core. Slack has been acknowledged already and will not redeliver, so an
+   * event the core cannot record (the database is down) is tried again here until it is; one still
+   * unrecorded when Hearth stops is lost, and logged whole.
+   */
   private async deliver(event: InboundEvent): Promise<void> {
     const sink = this.sink;
-    if (!sink) return;
-    try {
-      await sink(event);
-    } catch (error) {
-      // Already acked: Slack will not redeliver. Logged with the event so nothing is silently lost.
-      this.options.log.error(
-        { err: error, id: event.id, kind: event.kind },
-        'slack event could not be handled',
-      );
-    }
+    const recording = this.recording;
+    if (!sink || !recording) return;
+    const delivery = recording
+      .run(event.id, async () => {
+        await sink(event);
+      })
+      .then((recorded) => {
+        if (recorded) return;
+        this.options.log.error(
+          { id: event.id, event },
+          'slack: stopping with an event not recorded (the database is down); Slack does not redeliver it',
+        );
+      });
+    this.delivering.add(delivery);
+    await delivery.finally(() => this.delivering.delete(delivery));
   }
 
   private rememberResponseUrl(eventId: string, url: string): void {
@@ -331,6 +348,8 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
 
   async stop(): Promise<void> {
     this.sink = undefined;
+    this.recording?.stop();
+    await Promise.allSettled([...this.delivering]);
     if (this.mode === 'socket' && this.app) await this.app.stop();
     this.app = undefined;
     this.receiver = undefined;

@@ -9,10 +9,10 @@ import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { RecordingRetry } from '../record-retry.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
 import { UpdateHandling } from './handling.ts';
 import { type BotIdentity, normaliseUpdate } from './normalise.ts';
-import { RecordingRetry } from './recording.ts';
 import { CallbackCodec, clip, inlineKeyboard, pollParts, TELEGRAM_LIMITS } from './render.ts';
 import { webhookHandler, webhookPath } from './webhook.ts';
 
@@ -53,7 +53,7 @@ export interface TelegramAdapterOptions {
   /** Webhook mode: Telegram posts to `url`, with `secret` in X-Telegram-Bot-Api-Secret-Token. */
   webhook?: { url: string; secret?: string };
   log: Logger;
-  /** Long polling: waits between attempts to record an update (recording.ts). */
+  /** Long polling: waits between attempts to record an update (record-retry.ts). */
   recordRetriesMs?: readonly number[];
 }
 
@@ -148,7 +148,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       return;
     }
     this.receiving = true;
-    this.recording = new RecordingRetry(this.log, this.options.recordRetriesMs);
+    this.recording = new RecordingRetry(this.log, 'telegram', this.options.recordRetriesMs);
     this.polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
       this.receiving = false;
       this.log.error({ err: error }, 'telegram: long polling stopped with an error');
@@ -230,7 +230,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   /**
    * Webhook: a failure propagates (Telegram redelivers on a 500). Long polling cannot refuse an
    * update: one the core could not record (database down) is tried again until it is (see
-   * recording.ts). False when it was given back unrecorded at stop.
+   * record-retry.ts). False when it was given back unrecorded at stop.
    */
   private async dispatch(event: InboundEvent, recorded: () => void): Promise<boolean> {
     const sink = this.sink;
@@ -239,9 +239,15 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       await sink(event);
       return true;
     }
-    return this.recording.run(event.id, async () => {
+    const done = await this.recording.run(event.id, async () => {
       await sink(event, { recorded });
     });
+    if (!done)
+      this.log.warn(
+        { id: event.id },
+        'telegram: stopping with an update not recorded; Telegram redelivers it',
+      );
+    return done;
   }
 
   private answerCallback(id: string, text?: string): void {

@@ -1,9 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SlackAdapter } from '../../adapters/slack/index.ts';
 import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
+import type { InboundEvent } from '../../src/core/events.ts';
 import { HttpServer } from '../../src/http/server.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { CapturingLogger } from '../support/logger.ts';
+import { until } from '../support/until.ts';
 
 /** Sends through the real WebClient to the fake: threads, edits, files, blocks, and error mapping. */
 describe('Slack adapter sends', () => {
@@ -123,5 +125,75 @@ describe('Slack adapter sends', () => {
       body: '{not json',
     });
     expect(garbage.status).toBe(401); // unsigned: rejected before parsing
+  });
+});
+
+/** Slack is acknowledged before the core sees an event: one the core cannot record waits here. */
+describe('Slack adapter: the database down while an owner writes', () => {
+  let fake: FakeSlackApi;
+  let http: HttpServer;
+  let signer: SlackRequestSigner;
+  let adapter: SlackAdapter;
+  const log = new CapturingLogger();
+
+  async function start(sink: (event: InboundEvent) => Promise<void>) {
+    fake = await FakeSlackApi.start();
+    adapter = new SlackAdapter({
+      botToken: 'xoxb-test',
+      signingSecret: 's',
+      apiUrl: fake.apiUrl,
+      log,
+      recordRetriesMs: [20, 50],
+    });
+    http = new HttpServer(log);
+    adapter.mount(http);
+    const port = await http.listen(0, '127.0.0.1');
+    signer = new SlackRequestSigner('s', `http://127.0.0.1:${port}/slack/events`, fake);
+    await adapter.start(async (event) => {
+      await sink(event);
+      return { handled: true, enqueued: 0 };
+    });
+  }
+  afterEach(async () => {
+    await adapter?.stop();
+    await http?.close();
+    await fake?.close();
+  });
+
+  it('an owner message the core cannot record yet is handed over again until it is', async () => {
+    let failures = 0;
+    const recorded: string[] = [];
+    await start(async (event) => {
+      if (failures < 6) {
+        failures++;
+        throw new Error('database unavailable');
+      }
+      recorded.push(event.kind === 'message' ? event.text : event.kind);
+    });
+    const response = await signer.message({
+      userId: 'UOWNER',
+      channelId: 'COWNERS',
+      text: 'reply to the customer',
+    });
+    expect(response.status).toBe(200); // acknowledged at once, as Slack requires
+    await until(() => recorded.length === 1, 'the message recorded once the database is back');
+    expect(recorded).toEqual(['reply to the customer']);
+    expect(failures).toBe(6);
+  });
+
+  it('stopping during the outage ends the retries and logs the event whole', async () => {
+    let attempts = 0;
+    await start(async () => {
+      attempts++;
+      throw new Error('database unavailable');
+    });
+    await signer.message({ userId: 'UOWNER', channelId: 'COWNERS', text: 'not lost silently' });
+    await until(() => attempts >= 2, 'failed attempts');
+    await adapter.stop();
+    const [entry] = log.find('error', 'slack: stopping with an event not recorded');
+    expect(JSON.stringify(entry)).toContain('not lost silently');
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(attempts).toBe(after); // no retry after stop
   });
 });
