@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../src/core/log.ts';
 
-/** Waits between attempts to record an update; the last repeats for as long as it takes. */
+/** Waits between attempts to record an event; the last repeats for as long as it takes. */
 export const RECORD_RETRIES_MS: readonly number[] = [250, 1000, 4000, 15_000];
 
-/** Log a failing update again after this many further attempts (the first is always logged). */
+/** Log a failing event again after this many further attempts (the first is always logged). */
 const LOG_EVERY_ATTEMPTS = 20;
 
 /**
@@ -27,7 +27,7 @@ export class RecordingRetry {
     private readonly waitsMs: readonly number[] = RECORD_RETRIES_MS,
   ) {}
 
-  /** Runs `attempt` until it succeeds (true), or until stop() (false: the update is not recorded). */
+  /** Runs `attempt` until it succeeds (true), or until stop() (false: the event is not recorded). */
   async run(eventId: string, attempt: () => Promise<void>): Promise<boolean> {
     for (let failures = 0; !this.stopping.signal.aborted; failures++) {
       try {

@@ -243,10 +243,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       await sink(event, { recorded });
     });
     if (!done)
-      this.log.warn(
-        { id: event.id },
-        'telegram: stopping with an update not recorded; Telegram redelivers it',
-      );
+      this.log.warn({ id: event.id }, 'telegram: stopping; an unrecorded update is left to redeliver');
     return done;
   }
 
