@@ -205,3 +205,25 @@ export function confirmBelow(queue: Update[], offset: number): void {
   while (confirmed < queue.length && (queue[confirmed]?.update_id ?? 0) < offset) confirmed++;
   queue.splice(0, confirmed);
 }
+
+/** The highest offset getUpdates was called with in `calls` (0 when none). */
+export function confirmedBelow(calls: readonly RecordedCall[]): number {
+  let offset = 0;
+  for (const call of calls) {
+    if (call.method === 'getUpdates') offset = Math.max(offset, Number(call.body.offset ?? 0));
+  }
+  return offset;
+}
+
+/** The bot user the fake answers getMe with for `token`. */
+export function botInfo(token: string, username: string) {
+  return {
+    id: Number(token.split(':')[0]),
+    is_bot: true as const,
+    first_name: 'Hearth Test',
+    username,
+    can_join_groups: true,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+  };
+}

@@ -21,8 +21,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   ApiError,
+  botInfo,
   chatOf,
   confirmBelow,
+  confirmedBelow,
   enqueueInOrder,
   type FailureFilter,
   type FakeFailure,
@@ -97,19 +99,6 @@ export class FakeTelegramApi {
     return fake;
   }
 
-  /** The bot user the fake answers getMe with for `token`. */
-  botInfo(token: string) {
-    return {
-      id: Number(token.split(':')[0]),
-      is_bot: true as const,
-      first_name: 'Hearth Test',
-      username: this.username,
-      can_join_groups: true,
-      can_read_all_group_messages: false,
-      supports_inline_queries: false,
-    };
-  }
-
   /** Queues updates for getUpdates; missing update_ids are numbered in order. Returns the ids. */
   pushUpdate(token: string, ...updates: Update[]): number[] {
     const bot = this.bot(token);
@@ -174,6 +163,11 @@ export class FakeTelegramApi {
 
   stats(): { sends: number; rateLimited: number; failed: number; calls: number } {
     return { ...this.counters, calls: this.calls.length };
+  }
+
+  /** The highest getUpdates offset asked for: every update below it is confirmed (0: none yet). */
+  confirmedBelow(): number {
+    return confirmedBelow(this.calls);
   }
 
   /** Forgets recorded calls and messages (not queues, failures or settings). */
@@ -297,7 +291,7 @@ export class FakeTelegramApi {
     const bot = this.bot(token);
     switch (method) {
       case 'getMe':
-        return this.botInfo(token);
+        return botInfo(token, this.username);
       case 'getUpdates':
         return this.getUpdates(bot, body, res);
       case 'setWebhook':

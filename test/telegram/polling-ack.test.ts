@@ -32,13 +32,7 @@ describe('telegram long polling: acknowledging updates', () => {
   let adapter: TelegramAdapter;
 
   /** The highest offset the adapter has asked getUpdates for (it acknowledges every update below). */
-  const acknowledgedBelow = () =>
-    Math.max(
-      0,
-      ...fake.calls
-        .filter((c) => c.method === 'getUpdates')
-        .map((c) => Number((c.body as { offset?: unknown }).offset ?? 0)),
-    );
+  const acknowledgedBelow = () => fake.confirmedBelow();
 
   async function start(sink: (event: InboundEvent, progress?: DispatchProgress) => Promise<void>) {
     fake = await FakeTelegramApi.start();
