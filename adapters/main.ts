@@ -1,25 +1,26 @@
 /**
- * Hearth's composition root: config → database → adapters → bot → worker → HTTP.
+ * Hearth's composition root: config → adapters → database → bot → worker → HTTP.
  * It lives in adapters/ because it is the one place that knows every platform adapter; src/ stays
- * platform-neutral (src/app/hearth.ts assembles everything else).
+ * platform-neutral (src/hearth.ts assembles everything else).
  */
-import { Hearth } from '../src/app/hearth.ts';
 import { shutdownHandler } from '../src/app/shutdown.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { Hearth } from '../src/hearth.ts';
 import { createLogger } from '../src/logger.ts';
-import { createAdapters } from './registry.ts';
+import { ADAPTER_SETTINGS, createAdapters } from './registry.ts';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, ADAPTER_SETTINGS);
   const log = createLogger(config.LOG_LEVEL);
+  const adapters = await createAdapters(config, process.env, log);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.HEARTH_DATA_DIR,
     sharedBuffers: config.PGLITE_SHARED_BUFFERS,
   });
-  const hearth = new Hearth({ config, log, database, adapters: createAdapters(config, log) });
+  const hearth = new Hearth({ config, log, database, adapters });
   const shutdown = shutdownHandler({
     stop: () => hearth.stop(),
     log,

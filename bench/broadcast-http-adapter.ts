@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import type { Capabilities, EventSink, PlatformAdapter } from '../src/core/adapter.ts';
+import type { Capabilities, PlatformAdapter } from '../src/core/adapter.ts';
 import { PermanentError, RateLimitedError, TransientError } from '../src/core/errors.ts';
 import type { Platform } from '../src/core/events.ts';
 import type { OutboundMessage, SendResult } from '../src/core/outbound.ts';
@@ -20,8 +20,10 @@ export class BenchHttpAdapter implements PlatformAdapter {
     files: false,
     blocks: false,
     maxTextLength: 2000,
-    maxMessagesPerSecond: 50,
-    maxMessagesPerSecondPerChat: 5,
+    rateLimits: [
+      { scope: 'account', limit: 50, windowMs: 1000 },
+      { scope: 'chat', limit: 5, windowMs: 1000 },
+    ],
   };
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
   private readonly endpoint: URL;
@@ -33,7 +35,7 @@ export class BenchHttpAdapter implements PlatformAdapter {
     this.endpoint = new URL('/send', url);
   }
 
-  async start(_sink: EventSink): Promise<void> {}
+  async start(): Promise<void> {}
 
   async send(message: OutboundMessage): Promise<SendResult> {
     const { status, body, retryAfterHeader } = await this.post(

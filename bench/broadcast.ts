@@ -24,12 +24,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createConsoleAdapters } from '../adapters/console/index.ts';
 import { TelegramAdapter } from '../adapters/telegram/index.ts';
-import { Hearth } from '../src/app/hearth.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { type BroadcastsFeature, broadcastsFeature } from '../src/features/broadcasts/index.ts';
 import { fallbackFeature } from '../src/features/fallback.ts';
 import { subscriptionsFeature } from '../src/features/subscriptions/index.ts';
+import { Hearth } from '../src/hearth.ts';
 import { createLogger } from '../src/logger.ts';
 import { BenchHttpAdapter } from './broadcast-http-adapter.ts';
 
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     adapters: [
       new TelegramAdapter({ token: TOKEN, apiRoot: fakes.telegramUrl, log }),
       new BenchHttpAdapter('discord', fakes.genericUrl),
-      ...createConsoleAdapters(['twitter', 'slack', 'console']),
+      ...createConsoleAdapters(['x', 'slack', 'console']),
     ],
     ...(allFeatures ? {} : { features: [subscriptionsFeature, broadcastsFeature, fallbackFeature] }),
   });

@@ -15,12 +15,14 @@
 import { Agent } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Telegraf } from 'telegraf';
-import { TELEGRAM_CAPABILITIES, TelegramAdapter } from '../adapters/telegram/index.ts';
-import { Hearth } from '../src/app/hearth.ts';
+import { TelegramAdapter } from '../adapters/telegram/index.ts';
+import { TELEGRAM_CAPABILITIES } from '../adapters/telegram/module.ts';
 import { loadConfig } from '../src/config.ts';
 import type { EventSink } from '../src/core/adapter.ts';
 import type { OutboundMessage } from '../src/core/outbound.ts';
+import { InboundReceiver } from '../src/core/receiver.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { Hearth } from '../src/hearth.ts';
 import { createLogger } from '../src/logger.ts';
 import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
 import { createPostgresDatabase } from '../test/support/postgres.ts';
@@ -55,15 +57,18 @@ interface Stages {
 class BenchAdapter extends TelegramAdapter {
   override readonly capabilities = {
     ...TELEGRAM_CAPABILITIES,
-    maxMessagesPerSecond: 1_000_000,
-    maxMessagesPerSecondPerChat: 1_000_000,
+    rateLimits: [
+      { scope: 'account', limit: 1_000_000, windowMs: 1000 },
+      { scope: 'chat', limit: 1_000_000, windowMs: 1000 },
+    ] as const,
   };
   readonly queuedAt = new Map<number, number>();
   readonly startedAt = new Map<string, number>();
   stages: Stages = { receive: [], handle: [], send: [], settle: [] };
 
-  override start(sink: EventSink): Promise<void> {
-    return super.start(async (event, progress) => {
+  /** Times the core around `sink` (Hearth's dispatch): installed on the bot before Hearth starts. */
+  timed(sink: EventSink): EventSink {
+    return async (event, progress) => {
       const start = performance.now();
       const updateId = Number(event.id.split(':')[1]);
       const queued = this.queuedAt.get(updateId);
@@ -72,7 +77,7 @@ class BenchAdapter extends TelegramAdapter {
       const outcome = await sink(event, progress);
       this.stages.settle.push(performance.now() - start);
       return outcome;
-    });
+    };
   }
 
   override async send(message: OutboundMessage) {
@@ -172,30 +177,34 @@ async function main(): Promise<void> {
   });
   const echoRunning = echo.launch();
 
-  // Hearth's adapter alone: normalise, then reply through adapter.send at once (no core, no DB).
+  // Hearth's adapter alone: normalize, then reply through adapter.send at once (no core, no DB).
   const adapterOnly = new TelegramAdapter({
     token: ADAPTER_TOKEN,
     apiRoot: fake.url,
     log: createLogger('warn'),
   });
   let sent = 0;
-  await adapterOnly.start(async (event) => {
-    await adapterOnly.send({
-      id: `a${++sent}`,
-      to: event.address,
-      text: event.kind === 'message' ? event.text : 'ok',
-    });
-    return { handled: true, enqueued: 1 };
+  const adapterOnlyLog = createLogger('warn');
+  await adapterOnly.start({
+    receiver: new InboundReceiver(
+      async (event) => {
+        await adapterOnly.send({
+          id: `a${++sent}`,
+          to: event.address,
+          text: event.kind === 'message' ? event.text : 'ok',
+        });
+        return { handled: true, enqueued: 1 };
+      },
+      { platform: 'telegram', log: adapterOnlyLog },
+    ),
+    state: () => {
+      throw new Error('bench: no adapter state');
+    },
+    log: adapterOnlyLog,
   });
 
   // Hearth: embedded PGlite, every feature, the real adapter.
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    CONSOLE_ENABLED: 'false',
-    TELEGRAM_BOT_TOKEN: HEARTH_TOKEN,
-    TELEGRAM_API_ROOT: fake.url,
-  });
+  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', CONSOLE_ENABLED: 'false' });
   const log = createLogger('warn');
   const postgres = POSTGRES
     ? await createPostgresDatabase(POSTGRES, `hearth_bench_${process.pid}`)
@@ -218,6 +227,7 @@ async function main(): Promise<void> {
   }
   const adapter = new BenchAdapter({ token: HEARTH_TOKEN, apiRoot: fake.url, log });
   const hearth = new Hearth({ config, log, database, adapters: [adapter], http: false });
+  hearth.bot.dispatch = adapter.timed(hearth.bot.dispatch.bind(hearth.bot));
   await hearth.start();
   const onQueued = (id: number, at: number) => adapter.queuedAt.set(id, at);
 

@@ -11,10 +11,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SlackAdapter } from '../adapters/slack/index.ts';
-import { Hearth } from '../src/app/hearth.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { computeReport, type Period } from '../src/features/metrics/report.ts';
+import { Hearth } from '../src/hearth.ts';
 import { createLogger } from '../src/logger.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../test/fakes/slack-api.ts';
 
@@ -23,7 +23,7 @@ const MEMBERS = argMembers > 0 ? Number(process.argv[argMembers + 1]) : 5000;
 const FACTS_PER_MEMBER = 20;
 const COMMANDS = 20;
 const SECRET = 'bench-secret';
-const PLATFORMS = ['telegram', 'discord', 'twitter'];
+const PLATFORMS = ['telegram', 'discord', 'x'];
 const FACT_TYPES = [
   'message_received',
   'question_asked',
@@ -144,7 +144,12 @@ async function main(): Promise<void> {
     apiUrl: fake.apiUrl,
     log,
     ownersChannel: 'COWNERS',
-    capabilities: { maxMessagesPerSecondPerChat: 100, maxMessagesPerSecond: 100 },
+    capabilities: {
+      rateLimits: [
+        { scope: 'account', limit: 100, windowMs: 1000 },
+        { scope: 'chat', limit: 100, windowMs: 1000 },
+      ],
+    },
   });
   // Server-side ack time: from Hearth's route receiving the request to the response handed to the OS.
   // (The client below shares this process: with PGlite's in-process queries its own timing also

@@ -1,45 +1,5 @@
 import { z } from 'zod';
-
-/** Treats `FOO=` (empty) as unset, as most .env users expect. */
-const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-const url = (what: string) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.url({ error: `expected ${what}` }).optional());
-const int = (def: number, min: number, max: number) =>
-  z.preprocess(
-    (v) => (v === '' || v === undefined ? def : v),
-    z.coerce
-      .number({ error: `expected a whole number from ${min} to ${max}` })
-      .int({ error: `expected a whole number from ${min} to ${max}` })
-      .min(min, { error: `expected a whole number from ${min} to ${max}` })
-      .max(max, { error: `expected a whole number from ${min} to ${max}` }),
-  );
-const bool = (def: boolean) =>
-  z
-    .preprocess(
-      (v) => (v === '' || v === undefined ? String(def) : String(v).toLowerCase()),
-      z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' }),
-    )
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
-/** `a, b,,c` → ['a', 'b', 'c']; anything but a string → []. */
-function commaList(v: unknown): string[] {
-  return typeof v === 'string'
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
-}
-
-const list = z.preprocess(commaList, z.array(z.string()));
-
-function isTimezone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { bool, commaList, int, isTimezone, list, optionalString, url } from './settings.ts';
 
 /** `platform=rate,...` → { platform: rate }. */
 const sendRates = z.preprocess(
@@ -59,7 +19,8 @@ const sendRates = z.preprocess(
     ),
 );
 
-const schema = z.object({
+/** The core's settings; each adapter declares its own (adapters/NAME/settings.ts). */
+export const CORE_SETTINGS = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: int(3000, 0, 65535),
@@ -107,24 +68,6 @@ const schema = z.object({
   /** Per-platform send-rate overrides (messages per second), e.g. `telegram=25,discord=40`. */
   SEND_RATE_LIMITS: sendRates,
 
-  TELEGRAM_BOT_TOKEN: optionalString,
-  TELEGRAM_API_ROOT: url('the Bot API base URL, e.g. https://api.telegram.org'),
-  TELEGRAM_WEBHOOK_URL: url('the public https URL Telegram should post updates to'),
-  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,256}$/, { error: 'expected 1-256 characters A-Z, a-z, 0-9, _ or -' })
-      .optional(),
-  ),
-
-  SLACK_BOT_TOKEN: optionalString,
-  SLACK_SIGNING_SECRET: optionalString,
-  SLACK_APP_TOKEN: optionalString,
-  SLACK_API_URL: url('the Slack Web API base URL, e.g. https://slack.com/api/'),
-  SLACK_OWNERS_CHANNEL: optionalString,
-  SLACK_OWNER_USER_IDS: list.default([]),
-
   /** Daily digest to the owners' channel at HH:MM (24 h) in DIGEST_TIMEZONE; `off` disables it. */
   DIGEST_DAILY_AT: z.preprocess(
     (v) => (v === '' || v === undefined ? '09:00' : String(v).toLowerCase()),
@@ -140,43 +83,34 @@ const schema = z.object({
   /** IANA timezone the digest times are read in. */
   DIGEST_TIMEZONE: z.preprocess(
     (v) => (v === '' || v === undefined ? 'UTC' : v),
-    z.string().refine(
-      (name) => {
-        try {
-          new Intl.DateTimeFormat('en-US', { timeZone: name });
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      { error: 'expected an IANA timezone such as Europe/Berlin or UTC' },
-    ),
+    z.string().refine(isTimezone, { error: 'expected an IANA timezone such as Europe/Berlin or UTC' }),
   ),
+} satisfies z.ZodRawShape;
 
-  DISCORD_BOT_TOKEN: optionalString,
-  DISCORD_API_URL: url('the Discord REST API base URL, e.g. https://discord.com/api'),
+const coreSchema = z.object(CORE_SETTINGS);
 
-  X_APP_KEY: optionalString,
-  X_APP_SECRET: optionalString,
-  X_ACCESS_TOKEN: optionalString,
-  X_ACCESS_SECRET: optionalString,
-  X_API_URL: url('the X API base URL, e.g. https://api.x.com'),
-});
+export type Config = z.infer<typeof coreSchema>;
 
-export type Config = z.infer<typeof schema>;
-
-/** Every variable Hearth reads (the names `.env.example` documents). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+/** Every variable the core reads; with the adapters' own, what `.env.example` documents. */
+export const CORE_VARIABLES: readonly string[] = Object.keys(CORE_SETTINGS);
 
 /** Start-up refuses to run with a bad environment; the message names each variable at fault. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** The only reader of process.env: validates it and returns typed settings. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return parsed.data;
+/**
+ * The only reader of process.env for the core: validates the core's settings together with the
+ * adapters' (`adapterSettings`, each adapter's own shape), so one message names every bad variable,
+ * and returns the core's typed settings. Adapters read theirs with their own schema.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  adapterSettings: readonly z.ZodRawShape[] = [],
+): Config {
+  const shape: z.ZodRawShape = Object.assign({}, ...adapterSettings, CORE_SETTINGS);
+  const parsed = z.object(shape).safeParse(env);
+  if (parsed.success) return coreSchema.parse(env);
   const lines = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.');
     const got = env[name];

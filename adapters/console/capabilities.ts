@@ -1,62 +1,34 @@
 import type { Capabilities } from '../../src/core/adapter.ts';
 import type { Platform } from '../../src/core/events.ts';
+import { discord } from '../discord/module.ts';
+import { slack } from '../slack/module.ts';
+import { telegram } from '../telegram/module.ts';
+import { x } from '../x/module.ts';
 
-const fast = { maxMessagesPerSecond: 1000, maxMessagesPerSecondPerChat: 1000 };
+/** The console's own send rate: nothing leaves the machine, so it is generous. */
+const LOCAL_RATE = [{ scope: 'account', limit: 1000, windowMs: 1000 }] as const;
+
+/** What the console renders as when it is not simulating another platform. */
+const CONSOLE_CAPABILITIES: Capabilities = {
+  buttons: true,
+  nativePolls: false,
+  threads: false,
+  editMessages: true,
+  files: true,
+  blocks: false,
+  maxTextLength: 10_000,
+  rateLimits: LOCAL_RATE,
+};
 
 /**
- * What the console pretends each platform can do, so features render as they would there (a
- * native poll on Telegram, numbered replies on X). Send rates are generous: nothing leaves the machine.
+ * What the console does when it simulates a platform: exactly what that platform's adapter declares
+ * (a native poll on Telegram, numbered replies on X, 4,000-character pieces on Slack), except the
+ * send rate: nothing leaves the machine.
  */
 export const SIMULATED_CAPABILITIES: Record<Platform, Capabilities> = {
-  console: {
-    buttons: true,
-    nativePolls: false,
-    threads: false,
-    editMessages: true,
-    files: true,
-    blocks: false,
-    maxTextLength: 10_000,
-    ...fast,
-  },
-  telegram: {
-    buttons: true,
-    nativePolls: true,
-    nativePollsAnonymousInGroups: false,
-    threads: true,
-    editMessages: true,
-    files: true,
-    blocks: false,
-    maxTextLength: 4096,
-    ...fast,
-  },
-  discord: {
-    buttons: true,
-    nativePolls: true,
-    threads: true,
-    editMessages: true,
-    files: true,
-    blocks: false,
-    maxTextLength: 2000,
-    ...fast,
-  },
-  twitter: {
-    buttons: false,
-    nativePolls: false,
-    threads: false,
-    editMessages: false,
-    files: false,
-    blocks: false,
-    maxTextLength: 10_000,
-    ...fast,
-  },
-  slack: {
-    buttons: true,
-    nativePolls: false,
-    threads: true,
-    editMessages: true,
-    files: true,
-    blocks: true,
-    maxTextLength: 40_000,
-    ...fast,
-  },
+  console: CONSOLE_CAPABILITIES,
+  telegram: { ...telegram.capabilities, rateLimits: LOCAL_RATE },
+  discord: { ...discord.capabilities, rateLimits: LOCAL_RATE, replyHandles: false },
+  x: { ...x.capabilities, rateLimits: LOCAL_RATE },
+  slack: { ...slack.capabilities, rateLimits: LOCAL_RATE, replyHandles: false },
 };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { EventSink } from '../../src/core/adapter.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { type InboundEvent, type Platform, parseCommand } from '../../src/core/events.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
 import type { HttpMount, JsonResponse } from '../../src/http/routes.ts';
 import {
   type ActionRequest,
@@ -19,24 +19,30 @@ const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 
 type Base = MessageRequest | ActionRequest | VoteRequest;
 
+/** One simulated platform: where its events go, and its owners' room if it hosts one. */
+export interface Simulation {
+  receiver: InboundReceiver;
+  ownersChatId?: string;
+}
+
 /** The console's shared state: simulated platforms, their sinks, the transcript, and the HTTP API. */
 export class ConsoleHub {
   readonly transcript = new Transcript();
-  private readonly sinks = new Map<Platform, EventSink>();
+  private readonly simulations = new Map<Platform, Simulation>();
   private mounted = false;
 
   constructor(private readonly replyTimeoutMs = 10_000) {}
 
-  register(platform: Platform, sink: EventSink): void {
-    this.sinks.set(platform, sink);
+  register(platform: Platform, simulation: Simulation): void {
+    this.simulations.set(platform, simulation);
   }
 
   unregister(platform: Platform): void {
-    this.sinks.delete(platform);
+    this.simulations.delete(platform);
   }
 
   simulated(): Platform[] {
-    return [...this.sinks.keys()];
+    return [...this.simulations.keys()];
   }
 
   mount(http: HttpMount): void {
@@ -87,7 +93,7 @@ export class ConsoleHub {
       ...this.eventBase(request),
       kind: 'vote',
       pollRef: request.pollRef,
-      optionIds: request.optionIds,
+      choice: { set: request.optionIds },
     };
     return this.dispatch(request, event, `[voted ${request.optionIds.join(', ') || 'retracted'}]`);
   }
@@ -106,15 +112,17 @@ export class ConsoleHub {
         userId: request.userId,
         name: request.name ?? request.userId,
         isBot: false,
-        isAdmin: request.isAdmin ?? false,
+        isChatAdmin: request.isChatAdmin ?? false,
+        // The console's owner view: the owners' room of the simulated owners' platform.
+        isOwner: this.simulations.get(request.platform)?.ownersChatId === chatId,
       },
       isDirect: chatId === request.userId,
     };
   }
 
   private async dispatch(request: Base, event: InboundEvent, shown: string): Promise<JsonResponse> {
-    const sink = this.sinks.get(request.platform);
-    if (!sink) {
+    const simulation = this.simulations.get(request.platform);
+    if (!simulation) {
       throw new ValidationError(
         `the console does not simulate ${request.platform} (a real adapter serves it); simulated: ${this.simulated().join(', ')}`,
       );
@@ -128,7 +136,8 @@ export class ConsoleHub {
       userName: event.sender.name ?? event.sender.userId,
       text: shown,
     });
-    const outcome = await sink(event);
+    const outcome = await simulation.receiver.receive(event, { retry: false }).handled;
+    if (!outcome) throw new Error('the event could not be recorded (is the database down?)');
     const replies =
       outcome.enqueued > 0
         ? await this.transcript.waitForReplies(event.id, outcome.enqueued, this.replyTimeoutMs)

@@ -1,8 +1,9 @@
-import type { Capabilities, EventSink, PlatformAdapter } from '../../src/core/adapter.ts';
-import type { Platform } from '../../src/core/events.ts';
+import type { AdapterContext, Capabilities, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { ChatAddress, Platform } from '../../src/core/events.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { SLACK_CONSOLE_OWNERS_CHANNEL } from '../slack/module.ts';
 import { SIMULATED_CAPABILITIES } from './capabilities.ts';
 import { ConsoleHub } from './hub.ts';
 
@@ -14,6 +15,8 @@ export { ConsoleHub } from './hub.ts';
  */
 export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   readonly capabilities: Capabilities;
+  /** Simulating Slack, the console hosts the owners' room: chat `#owners`. */
+  readonly ownersChannel?: ChatAddress;
   private nextMessageId = 1;
 
   constructor(
@@ -21,10 +24,14 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
     private readonly hub: ConsoleHub,
   ) {
     this.capabilities = SIMULATED_CAPABILITIES[platform];
+    if (platform === 'slack') this.ownersChannel = { platform, chatId: SLACK_CONSOLE_OWNERS_CHANNEL };
   }
 
-  async start(sink: EventSink): Promise<void> {
-    this.hub.register(this.platform, sink);
+  async start(context: AdapterContext): Promise<void> {
+    this.hub.register(this.platform, {
+      receiver: context.receiver,
+      ...(this.ownersChannel ? { ownersChatId: this.ownersChannel.chatId } : {}),
+    });
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {

@@ -12,7 +12,8 @@ const base = {
   threadId: id.optional(),
   /** Reuse an id to simulate a platform redelivering the same event. */
   eventId: id.optional(),
-  isAdmin: z.boolean().optional(),
+  /** The sender administers the community chat (on Telegram or Discord), e.g. to /register it. */
+  isChatAdmin: z.boolean().optional(),
 };
 
 export const messageRequest = z.object({ ...base, text: z.string().max(20_000) });

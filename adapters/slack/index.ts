@@ -6,15 +6,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
-import type { Capabilities, EventSink, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterContext, Capabilities, PlatformAdapter } from '../../src/core/adapter.ts';
 import { errorMessage } from '../../src/core/errors.ts';
-import type { InboundEvent } from '../../src/core/events.ts';
+import type { ChatAddress, InboundEvent, ReplyHandle } from '../../src/core/events.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
-import { RecordingRetry } from '../record-retry.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { isChannelUnreachable, toCoreError } from './errors.ts';
+import { SLACK_CAPABILITIES, SLACK_CONSOLE_OWNERS_CHANNEL } from './module.ts';
 import {
   normalizeBlockActions,
   normalizeMessage,
@@ -30,19 +31,6 @@ import { renderPosts, SLACK_TEXT_LIMIT } from './render.ts';
 /** Where Hearth mounts Slack's Events API, slash commands and interactivity (one Request URL). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
-export const SLACK_CAPABILITIES: Capabilities = {
-  buttons: true,
-  nativePolls: false,
-  threads: true,
-  editMessages: true,
-  files: true,
-  blocks: true,
-  maxTextLength: SLACK_TEXT_LIMIT,
-  // chat.postMessage: about 1 message per second per channel, short bursts allowed.
-  maxMessagesPerSecond: 10,
-  maxMessagesPerSecondPerChat: 1,
-};
-
 export interface SlackAdapterOptions {
   botToken: string;
   /** HTTP mode: verifies every request. Required unless `appToken` is given. */
@@ -55,14 +43,14 @@ export interface SlackAdapterOptions {
   path?: string;
   now?: () => Date;
   /**
-   * The owners' channel id (SLACK_OWNERS_CHANNEL). Members of it who use /hearth or an owner button
-   * elsewhere (a DM with the bot) are marked `sender.isAdmin`, which makes them owners.
+   * The owners' channel id (SLACK_OWNERS_CHANNEL). Whoever writes in it, and its members wherever
+   * they write to the app (a DM, /hearth in another channel), are marked `sender.isOwner`.
    */
   ownersChannel?: string;
+  /** Slack user ids that are owners wherever they write (SLACK_OWNER_USER_IDS). */
+  ownerUserIds?: readonly string[];
   /** Overrides (tests and benchmarks raise the send rates). */
   capabilities?: Partial<Capabilities>;
-  /** Waits between attempts to record an event the core could not store (record-retry.ts). */
-  recordRetriesMs?: readonly number[];
 }
 
 /** The ack shown for a command typed outside the owners' channel and DMs. */
@@ -71,22 +59,22 @@ export const REDIRECT_NOTE = 'Hearth answers this in your direct messages with t
 /** How long the owners' channel member list is trusted before it is fetched again. */
 const OWNERS_CACHE_MS = 60_000;
 
-/** Keeps the response_url of recent slash commands, so a reply the bot cannot post in-channel still reaches the owner. */
-const RESPONSE_URL_MEMORY = 500;
+/** Slack accepts a response_url for 30 minutes (up to five replies). */
+const RESPONSE_URL_VALID_MS = 30 * 60_000;
 
 export class SlackAdapter implements PlatformAdapter, HttpMountable {
   readonly platform = 'slack' as const;
   readonly capabilities: Capabilities;
   readonly mode: 'http' | 'socket';
+  readonly ownersChannel: ChatAddress;
   private readonly client: InstanceType<typeof webApi.WebClient>;
   private readonly path: string;
   private readonly now: () => Date;
-  private readonly responseUrls = new Map<string, string>();
+  private readonly ownerUserIds: Set<string>;
   private app: App | undefined;
   private receiver: HTTPReceiver | undefined;
-  private sink: EventSink | undefined;
-  private recording: RecordingRetry | undefined;
-  /** Events being handed to the core (stop() waits for them). */
+  private inbound: InboundReceiver | undefined;
+  /** Events being handed to the core (stop() waits for them, and for their last log line). */
   private readonly delivering = new Set<Promise<void>>();
   private botUserId = '';
   private owners: { members: Set<string>; fetchedAt: number } | undefined;
@@ -96,6 +84,8 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       throw new Error('Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
     }
     this.mode = options.appToken ? 'socket' : 'http';
+    this.ownersChannel = { platform: 'slack', chatId: options.ownersChannel ?? SLACK_CONSOLE_OWNERS_CHANNEL };
+    this.ownerUserIds = new Set(options.ownerUserIds ?? []);
     this.capabilities = { ...SLACK_CAPABILITIES, ...options.capabilities };
     this.path = options.path ?? SLACK_EVENTS_PATH;
     this.now = options.now ?? (() => new Date());
@@ -119,7 +109,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     if (this.mode !== 'http') return;
     http.raw('POST', this.path, (req: IncomingMessage, res: ServerResponse) => {
       const receiver = this.receiver;
-      if (!receiver || !this.sink) {
+      if (!receiver || !this.inbound) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end('slack adapter not started');
         return;
       }
@@ -135,7 +125,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     });
   }
 
-  async start(sink: EventSink): Promise<void> {
+  async start(context: AdapterContext): Promise<void> {
     const { botToken, appToken, signingSecret, log } = this.options;
     const auth = await this.client.auth.test().catch((error: unknown) => {
       throw new Error(`Slack auth.test failed: ${errorMessage(error)}`);
@@ -165,8 +155,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     this.app.error(async (error) => {
       log.error({ err: error }, 'slack listener failed');
     });
-    this.sink = sink;
-    this.recording = new RecordingRetry(log, 'slack', this.options.recordRetriesMs);
+    this.inbound = context.receiver;
     const owners = this.options.ownersChannel;
     if (!owners || owners.startsWith('#')) {
       log.warn(
@@ -178,7 +167,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     log.info({ mode: this.mode, botUserId: this.botUserId }, 'slack adapter started');
   }
 
-  /** Ack first (Slack's 3-second window), then hand the normalised event to Hearth. */
+  /** Ack first (Slack's 3-second window), then hand the normalized event to Hearth. */
   private listen(app: App): void {
     app.command(/.*/, async ({ command, ack }) => {
       const { redirected, ...event } = normalizeSlashCommand(
@@ -188,8 +177,8 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       );
       // Shown only to the user who typed the command (a slash command's ack is ephemeral).
       await ack(redirected ? { response_type: 'ephemeral', text: REDIRECT_NOTE } : undefined);
-      if (command.response_url) this.rememberResponseUrl(event.id, command.response_url);
-      await this.deliver(await this.markOwner(event));
+      const handle = command.response_url ? this.replyHandle(command.response_url) : undefined;
+      await this.deliver(await this.markOwner(handle ? { ...event, replyHandle: handle } : event));
     });
     app.action(/.*/, async ({ body, ack }) => {
       await ack();
@@ -201,23 +190,30 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     app.view(/.*/, async ({ body, ack }) => {
       await ack();
       if (body.type !== 'view_submission') return;
-      await this.deliver(normalizeViewSubmission(body as unknown as SlackViewSubmission, this.now()));
+      await this.deliver(
+        await this.markOwner(normalizeViewSubmission(body as unknown as SlackViewSubmission, this.now())),
+      );
     });
     app.event('message', async ({ event, body }) => {
       const eventId = (body as { event_id?: string }).event_id ?? `${(event as SlackMessage).ts}`;
       const message = normalizeMessage(event as unknown as SlackMessage, eventId, this.botUserId, this.now());
-      if (message) await this.deliver(message);
+      if (message) await this.deliver(await this.markOwner(message));
     });
   }
 
-  /** Outside the owners' channel, a member of it is still an owner: mark them (sender.isAdmin). */
+  /**
+   * Marks owners (`sender.isOwner`): whoever writes in the owners' channel, the listed owner ids, and
+   * members of the owners' channel wherever they write to the app.
+   */
   private async markOwner<E extends InboundEvent>(event: E): Promise<E> {
+    if (event.sender.isBot) return event;
     const channel = this.options.ownersChannel;
-    if (!channel || event.address.chatId === channel) return event;
-    const members = await this.ownersChannelMembers(channel);
-    return members.has(event.sender.userId)
-      ? { ...event, sender: { ...event.sender, isAdmin: true } }
-      : event;
+    const userId = event.sender.userId;
+    const owner =
+      event.address.chatId === this.ownersChannel.chatId ||
+      this.ownerUserIds.has(userId) ||
+      (channel !== undefined && (await this.ownersChannelMembers(channel)).has(userId));
+    return owner ? { ...event, sender: { ...event.sender, isOwner: true } } : event;
   }
 
   private async ownersChannelMembers(channel: string): Promise<Set<string>> {
@@ -248,34 +244,29 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
 
   /**
    * Hands an event to the core. Slack has been acknowledged already and will not redeliver, so an
-   * event the core cannot record (the database is down) is tried again here until it is; one still
-   * unrecorded when Hearth stops is lost, and logged whole.
+   * event the core cannot record (the database is down) is tried again by the receiver until it is;
+   * one still unrecorded when Hearth stops is lost, and logged whole.
    */
   private async deliver(event: InboundEvent): Promise<void> {
-    const sink = this.sink;
-    const recording = this.recording;
-    if (!sink || !recording) return;
-    const delivery = recording
-      .run(event.id, async () => {
-        await sink(event);
-      })
-      .then((recorded) => {
-        if (recorded) return;
-        this.options.log.error(
-          { id: event.id, event },
-          'slack: stopping with an event not recorded (the database is down); Slack does not redeliver it',
-        );
-      });
+    const inbound = this.inbound;
+    if (!inbound) return;
+    const delivery = inbound.receive(event).recorded.then((recorded) => {
+      if (recorded) return;
+      this.options.log.error(
+        { id: event.id, event },
+        'slack: stopping with an event not recorded (the database is down); Slack does not redeliver it',
+      );
+    });
     this.delivering.add(delivery);
     await delivery.finally(() => this.delivering.delete(delivery));
   }
 
-  private rememberResponseUrl(eventId: string, url: string): void {
-    this.responseUrls.set(eventId, url);
-    if (this.responseUrls.size > RESPONSE_URL_MEMORY) {
-      const oldest = this.responseUrls.keys().next().value;
-      if (oldest !== undefined) this.responseUrls.delete(oldest);
-    }
+  /** A response_url as a reply handle any Hearth process can answer through while it is valid. */
+  private replyHandle(responseUrl: string): ReplyHandle {
+    return {
+      value: responseUrl,
+      expiresAt: new Date(this.now().getTime() + RESPONSE_URL_VALID_MS).toISOString(),
+    };
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -283,8 +274,10 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       return await this.sendOrThrow(message);
     } catch (error) {
       const core = toCoreError(error);
-      const responseUrl = message.correlationId ? this.responseUrls.get(message.correlationId) : undefined;
-      if (responseUrl && isChannelUnreachable(core)) return this.respondEphemeral(responseUrl, message);
+      const handle = message.replyHandle;
+      if (handle && Date.parse(handle.expiresAt) > this.now().getTime() && isChannelUnreachable(core)) {
+        return this.respondEphemeral(handle.value, message);
+      }
       throw core;
     }
   }
@@ -326,7 +319,10 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     return { messageId: first };
   }
 
-  /** The bot is not in that channel: answer the slash command privately through its response_url. */
+  /**
+   * The bot is not in that channel: answer the slash command privately through its response_url
+   * (the reply handle; any process can, until it expires).
+   */
   private async respondEphemeral(url: string, message: OutboundMessage): Promise<SendResult> {
     const [post] = renderPosts(message);
     const response = await fetch(url, {
@@ -347,34 +343,12 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   }
 
   async stop(): Promise<void> {
-    this.sink = undefined;
-    this.recording?.stop();
+    const inbound = this.inbound;
+    this.inbound = undefined; // new requests are answered 503 from now on
+    await inbound?.stop();
     await Promise.allSettled([...this.delivering]);
     if (this.mode === 'socket' && this.app) await this.app.stop();
     this.app = undefined;
     this.receiver = undefined;
   }
-}
-
-/** Creates the adapter from config, or null when Slack is not configured. */
-export function createSlackAdapter(
-  config: {
-    SLACK_BOT_TOKEN?: string | undefined;
-    SLACK_SIGNING_SECRET?: string | undefined;
-    SLACK_APP_TOKEN?: string | undefined;
-    SLACK_API_URL?: string | undefined;
-    SLACK_OWNERS_CHANNEL?: string | undefined;
-  },
-  log: Logger,
-): SlackAdapter | null {
-  const { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, SLACK_API_URL } = config;
-  if (!SLACK_BOT_TOKEN || !(SLACK_SIGNING_SECRET || SLACK_APP_TOKEN)) return null;
-  return new SlackAdapter({
-    botToken: SLACK_BOT_TOKEN,
-    ...(SLACK_SIGNING_SECRET ? { signingSecret: SLACK_SIGNING_SECRET } : {}),
-    ...(SLACK_APP_TOKEN ? { appToken: SLACK_APP_TOKEN } : {}),
-    ...(SLACK_API_URL ? { apiUrl: SLACK_API_URL } : {}),
-    ...(config.SLACK_OWNERS_CHANNEL ? { ownersChannel: config.SLACK_OWNERS_CHANNEL } : {}),
-    log,
-  });
 }

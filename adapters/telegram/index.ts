@@ -1,39 +1,19 @@
 import { Agent } from 'node:http';
 import { Telegraf } from 'telegraf';
 import type { Message } from 'telegraf/types';
-import type { Config } from '../../src/config.ts';
-import type { Capabilities, EventSink, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterContext, PlatformAdapter } from '../../src/core/adapter.ts';
 import { PermanentError } from '../../src/core/errors.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
-import { RecordingRetry } from '../record-retry.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
-import { UpdateHandling } from './handling.ts';
-import { type BotIdentity, normaliseUpdate } from './normalise.ts';
+import { TELEGRAM_CAPABILITIES } from './module.ts';
+import { type BotIdentity, normalizeUpdate } from './normalize.ts';
 import { CallbackCodec, clip, inlineKeyboard, pollParts, TELEGRAM_LIMITS } from './render.ts';
 import { webhookHandler, webhookPath } from './webhook.ts';
-
-/**
- * Telegram's limits: ~30 messages/s across chats, 1/s in one chat (groups: 20/min, which the
- * per-chat 1/s does not fully cover: a 429 from a busy group makes the outbox wait as told).
- * Non-anonymous native polls work in groups (votes arrive as poll_answer); channels need anonymous
- * polls, which the adapter falls back to by itself.
- */
-export const TELEGRAM_CAPABILITIES: Capabilities = {
-  buttons: true,
-  nativePolls: true,
-  nativePollsAnonymousInGroups: false,
-  threads: true,
-  editMessages: true,
-  files: true,
-  blocks: false,
-  maxTextLength: TELEGRAM_LIMITS.text,
-  maxMessagesPerSecond: 30,
-  maxMessagesPerSecondPerChat: 1,
-};
 
 /** The update types Hearth asks Telegram for. */
 export const ALLOWED_UPDATES = [
@@ -53,13 +33,9 @@ export interface TelegramAdapterOptions {
   /** Webhook mode: Telegram posts to `url`, with `secret` in X-Telegram-Bot-Api-Secret-Token. */
   webhook?: { url: string; secret?: string };
   log: Logger;
-  /** Long polling: waits between attempts to record an update (record-retry.ts). */
-  recordRetriesMs?: readonly number[];
 }
 
 const ADMIN_TTL_MS = 60_000;
-/** Long polling: how many received events may be in handling before the next batch is fetched. */
-const MAX_IN_FLIGHT = 1000;
 
 /** Telegram through telegraf: long polling by default, a webhook on Hearth's HTTP server if configured. */
 export class TelegramAdapter implements PlatformAdapter, HttpMountable {
@@ -71,12 +47,12 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   private readonly admins = new Map<string, { admin: boolean; until: number }>();
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
   private readonly progress = new Map<string, number>();
-  private readonly handling = new UpdateHandling();
+  /** Webhook updates in telegraf's hands (stop() waits for them). */
+  private readonly webhookUpdates = new Set<Promise<unknown>>();
   private me: BotIdentity | undefined;
-  private sink: EventSink | undefined;
+  private receiver: InboundReceiver | undefined;
   private polling: Promise<void> | undefined;
   private receiving = false;
-  private recording: RecordingRetry | undefined;
 
   constructor(private readonly options: TelegramAdapterOptions) {
     this.log = options.log;
@@ -121,14 +97,16 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
             this.log.debug('telegram: webhook body is not an update; ignored');
             return;
           }
-          await this.handling.track(this.bot.handleUpdate(update as never));
+          const handled = this.bot.handleUpdate(update as never);
+          this.webhookUpdates.add(handled);
+          await handled.finally(() => this.webhookUpdates.delete(handled));
         },
       }),
     );
   }
 
-  async start(sink: EventSink): Promise<void> {
-    this.sink = sink;
+  async start(context: AdapterContext): Promise<void> {
+    this.receiver = context.receiver;
     const hook = this.options.webhook;
     if (hook && !hook.secret) {
       throw new Error(
@@ -148,7 +126,6 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       return;
     }
     this.receiving = true;
-    this.recording = new RecordingRetry(this.log, 'telegram', this.options.recordRetriesMs);
     this.polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
       this.receiving = false;
       this.log.error({ err: error }, 'telegram: long polling stopped with an error');
@@ -159,7 +136,9 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   async stop(): Promise<void> {
     const wasReceiving = this.receiving;
     this.receiving = false;
-    this.recording?.stop();
+    const receiver = this.receiver;
+    // First the receiver: events still waiting to be recorded (database down) are given back...
+    const draining = receiver?.stop();
     if (this.polling && wasReceiving) {
       // launch() starts polling after getMe/deleteWebhook; stop() throws until then.
       for (let i = 0; i < 100; i++) {
@@ -170,11 +149,12 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
           await new Promise((r) => setTimeout(r, 20));
         }
       }
-      // Polling ends once its batch has; a batch with an update given back never ends, so that
-      // telegraf does not confirm it (Telegram redelivers it to the next start).
-      await Promise.race([this.polling, this.recording?.givenBack ?? this.polling]);
+      // ...and polling ends once its batch has. A batch with an update given back never ends, so
+      // that telegraf does not confirm it (Telegram redelivers it to the next start).
+      await Promise.race([this.polling, draining]);
     }
-    await this.handling.settled();
+    await draining;
+    await Promise.allSettled([...this.webhookUpdates]);
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -187,64 +167,37 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
 
   /**
    * telegraf's long polling fetches the next batch once every update of the last one has returned
-   * from here. Each returns once its event is recorded (a redelivery would be dropped as a duplicate
-   * from then on, so acknowledging it loses nothing the batch-end acknowledgement would keep); its
-   * handling goes on, so one slow handler no longer holds up the batches behind it. At most
-   * MAX_IN_FLIGHT events are being handled at once. A webhook answers once the event is handled.
+   * from here. Each returns once the receiver has its event recorded (a redelivery would be dropped
+   * as a duplicate from then on) and has room for more; its handling goes on, so one slow handler
+   * does not hold up the batches behind it. An update given back unrecorded (stopping while the
+   * database is down) never returns, so telegraf never confirms it. A webhook answers once the event
+   * is handled, and 500 when it could not be recorded (Telegram redelivers).
    */
   private async onUpdate(update: unknown): Promise<void> {
     const me = this.me;
-    if (!me) return;
-    const result = normaliseUpdate(update, me, this.codec);
+    const receiver = this.receiver;
+    if (!me || !receiver) return;
+    const result = normalizeUpdate(update, me, this.codec);
     if (result.callbackQueryId) this.answerCallback(result.callbackQueryId, result.answerText);
     if ('ignored' in result) {
       const updateId = (update as { update_id?: unknown } | null)?.update_id;
       this.log.debug({ updateId }, `telegram: update ignored: ${result.ignored}`);
       return;
     }
-    const { adminCheck } = result;
-    let givenBack = false;
-    let recorded = () => {};
-    const acknowledged = new Promise<void>((resolve) => {
-      recorded = resolve;
-    });
-    const handled = this.handling.inChatOrder(result.event.address.chatId, async () => {
-      let event = result.event;
-      if (adminCheck) {
-        const isAdmin = await this.isAdmin(adminCheck.chatId, adminCheck.userId);
-        event = { ...event, sender: { ...event.sender, isAdmin } };
-      }
-      givenBack = !(await this.dispatch(event, recorded));
-    });
-    if (this.options.webhook) return handled;
-    void this.handling.track(
-      handled.catch((error: unknown) =>
-        this.log.error({ err: error, id: result.event.id }, 'telegram: update handling failed'),
-      ),
-    );
-    await Promise.race([acknowledged, handled.catch(() => {})]);
-    if (givenBack) return new Promise<never>(() => {}); // never confirmed: see stop()
-    await this.handling.roomFor(MAX_IN_FLIGHT);
-  }
-
-  /**
-   * Webhook: a failure propagates (Telegram redelivers on a 500). Long polling cannot refuse an
-   * update: one the core could not record (database down) is tried again until it is (see
-   * record-retry.ts). False when it was given back unrecorded at stop.
-   */
-  private async dispatch(event: InboundEvent, recorded: () => void): Promise<boolean> {
-    const sink = this.sink;
-    if (!sink) return true;
-    if (this.options.webhook || !this.recording) {
-      await sink(event);
-      return true;
+    let event: InboundEvent = result.event;
+    if (result.adminCheck) {
+      const isChatAdmin = await this.isChatAdmin(result.adminCheck.chatId, result.adminCheck.userId);
+      event = { ...event, sender: { ...event.sender, isChatAdmin } };
     }
-    const done = await this.recording.run(event.id, async () => {
-      await sink(event, { recorded });
-    });
-    if (!done)
-      this.log.warn({ id: event.id }, 'telegram: stopping; an unrecorded update is left to redeliver');
-    return done;
+    if (this.options.webhook) {
+      const receipt = receiver.receive(event, { retry: false });
+      if (!(await receipt.recorded)) throw new Error(`telegram: update ${event.id} not recorded`);
+      await receipt.handled;
+      return;
+    }
+    const receipt = receiver.receive(event);
+    if (!(await receipt.recorded)) return new Promise<never>(() => {}); // never confirmed: see stop()
+    await receiver.room();
   }
 
   private answerCallback(id: string, text?: string): void {
@@ -254,7 +207,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   }
 
   /** Whether a user administers a group (getChatMember, remembered for a minute). */
-  private async isAdmin(chatId: number, userId: number): Promise<boolean> {
+  private async isChatAdmin(chatId: number, userId: number): Promise<boolean> {
     const key = `${chatId}/${userId}`;
     const known = this.admins.get(key);
     if (known && known.until > Date.now()) return known.admin;
@@ -378,22 +331,4 @@ async function ignoring(harmless: string, call: () => Promise<unknown>): Promise
   } catch (error) {
     if (!telegramDescription(error).includes(harmless)) throw error;
   }
-}
-
-/** Null unless TELEGRAM_BOT_TOKEN is set; TELEGRAM_WEBHOOK_URL switches to webhook mode. */
-export function createTelegramAdapter(config: Config, log: Logger): TelegramAdapter | null {
-  if (!config.TELEGRAM_BOT_TOKEN) return null;
-  return new TelegramAdapter({
-    token: config.TELEGRAM_BOT_TOKEN,
-    log,
-    ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
-    ...(config.TELEGRAM_WEBHOOK_URL
-      ? {
-          webhook: {
-            url: config.TELEGRAM_WEBHOOK_URL,
-            ...(config.TELEGRAM_WEBHOOK_SECRET ? { secret: config.TELEGRAM_WEBHOOK_SECRET } : {}),
-          },
-        }
-      : {}),
-  });
 }

@@ -5,8 +5,8 @@ import type { ChatAddress, InboundEvent, Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import type { Database, Db } from '../db/database.ts';
 import type { Outbox } from '../delivery/outbox.ts';
-import type { MetricsRecorder } from '../features/metrics/recorder.ts';
 import type { MemberDirectory } from '../members/directory.ts';
+import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 
 /** The owners: where Hearth reports to them, and whether an event's sender is one of them. */
@@ -26,6 +26,8 @@ export interface Services {
   log: Logger;
   /** Capabilities of the adapter serving a platform, if one runs. */
   capabilitiesOf(platform: Platform): Capabilities | undefined;
+  /** Sends per second the limiter lets a platform make (its account windows); the broadcast pacer's rate. */
+  sendRateOf(platform: Platform): number | undefined;
   /** Platforms with a running adapter. */
   platforms(): Platform[];
   /** Who runs this business: the owners' channel and the check for owner commands. */

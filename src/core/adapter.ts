@@ -1,5 +1,28 @@
-import type { InboundEvent, Platform } from './events.ts';
+import type { AdapterState } from './adapter-state.ts';
+import type { ChatAddress, InboundEvent, Platform } from './events.ts';
+import type { Logger } from './log.ts';
 import type { OutboundMessage, SendResult } from './outbound.ts';
+import type { InboundReceiver } from './receiver.ts';
+
+/**
+ * One send limit of a platform: at most `limit` sends per `windowMs`, counted over everything the
+ * adapter sends (`account`: a bot, an X account) or per chat (`chat`). Telegram: 30 per second per
+ * bot and 1 per second per chat; X: 15 per 15 minutes and 1,440 per day per account.
+ */
+export interface RateWindow {
+  scope: 'account' | 'chat';
+  limit: number;
+  windowMs: number;
+}
+
+/** What a native poll may hold on a platform; a poll that does not fit is refused before posting. */
+export interface PollLimits {
+  maxQuestionLength: number;
+  maxOptionLength: number;
+  maxOptions: number;
+  /** Longest a native poll may stay open (Discord: 768 hours); longer polls are refused. */
+  maxDurationHours?: number;
+}
 
 /** What a platform can do; features branch on these, never on the platform's name. */
 export interface Capabilities {
@@ -7,23 +30,26 @@ export interface Capabilities {
   nativePolls: boolean;
   /** Native polls in community chats must be anonymous (no per-member counting). */
   nativePollsAnonymousInGroups?: boolean;
+  /** Limits of native polls (required where nativePolls is true). */
+  pollLimits?: PollLimits;
   threads: boolean;
   editMessages: boolean;
   files: boolean;
   blocks: boolean;
   /** Longest text one message may carry; adapters split longer texts. */
   maxTextLength: number;
-  /** Platform-wide send rate the limiter keeps under (messages per second). */
-  maxMessagesPerSecond: number;
-  /** Per-chat send rate (messages per second). */
-  maxMessagesPerSecondPerChat: number;
+  /** The platform's send limits; the limiter and the broadcast pacer both read them. */
+  rateLimits: readonly RateWindow[];
+  /** Events may carry a ReplyHandle, which the adapter uses when a reply's row comes back to it. */
+  replyHandles?: boolean;
 }
 
 /**
- * Receives normalised events; resolves once the event has been handled (replies enqueued).
+ * Receives normalized events; resolves once the event has been handled (replies enqueued).
  * `progress.recorded` is called as soon as the event is stored as received, before it is handled
  * (or at once for events that are not stored): from then on a redelivery would be dropped as a
  * duplicate anyway, so a transport that acknowledges in batches (long polling) may fetch more then.
+ * It throws only when the event could not be recorded (the database is down).
  */
 export type EventSink = (event: InboundEvent, progress?: DispatchProgress) => Promise<DispatchOutcome>;
 
@@ -38,12 +64,41 @@ export interface DispatchOutcome {
   enqueued: number;
 }
 
+/** What an adapter gets at start: the one way into the core, durable state, and its logger. */
+export interface AdapterContext {
+  /** Hands events to the core (per-chat order, back-pressure, record-then-acknowledge, drain). */
+  receiver: InboundReceiver;
+  /** Durable key-value state of this platform, namespaced by account (a bot id, an account id). */
+  state(account: string): AdapterState;
+  log: Logger;
+}
+
 export interface PlatformAdapter {
   readonly platform: Platform;
   readonly capabilities: Capabilities;
-  /** Begin receiving; events go to `sink`. Resolves once receiving has started. */
-  start(sink: EventSink): Promise<void>;
-  /** Send one message; throws RateLimitedError / PermanentError / TransientError. */
+  /**
+   * The owners' private room, when this adapter hosts it (Slack). Only such an adapter may mark a
+   * sender `isOwner`; the core ignores the mark from any other.
+   */
+  readonly ownersChannel?: ChatAddress;
+  /** Begin receiving; events go to `context.receiver`. Resolves once receiving has started. */
+  start(context: AdapterContext): Promise<void>;
+  /**
+   * Send one message; throws RateLimitedError / PermanentError / TransientError. A message with a
+   * `replyHandle` may be sent through it while it is valid.
+   */
   send(message: OutboundMessage): Promise<SendResult>;
+  /** Stops receiving, lets events in hand finish (the receiver drains), closes connections. */
   stop(): Promise<void>;
+}
+
+/** Sends per second a platform takes over everything it sends: its tightest account window. */
+export function sendsPerSecond(windows: readonly RateWindow[]): number | undefined {
+  let rate: number | undefined;
+  for (const window of windows) {
+    if (window.scope !== 'account') continue;
+    const perSecond = (window.limit * 1000) / window.windowMs;
+    rate = rate === undefined ? perSecond : Math.min(rate, perSecond);
+  }
+  return rate;
 }

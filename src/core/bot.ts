@@ -13,7 +13,7 @@ export interface BotOptions<C extends Context> {
   log: Logger;
 }
 
-/** Takes normalised events from adapters and runs them through the middleware, once each. */
+/** Takes normalized events from adapters and runs them through the middleware, once each. */
 export class Bot<C extends Context> {
   private readonly middleware: Middleware<C>[] = [];
 
@@ -35,6 +35,15 @@ export class Bot<C extends Context> {
       log.debug({ platform: event.address.platform, id: event.id }, 'ignored event from a bot');
       progress?.recorded();
       return { handled: false, enqueued: 0 };
+    }
+    // Votes are state (poll, member, option): applying one twice changes nothing, so they are not
+    // deduplicated by id (add, remove, add again is three changes). Storing the vote records it: a
+    // failure propagates like a failed record, and the receiver tries the vote again.
+    if (event.kind === 'vote') {
+      const ctx = this.options.createContext(event);
+      await compose(this.middleware)(ctx, async () => {});
+      progress?.recorded();
+      return { handled: true, enqueued: ctx.enqueued };
     }
     let fresh: boolean;
     try {

@@ -1,4 +1,4 @@
-import type { ChatAddress, InboundEvent } from './events.ts';
+import type { ChatAddress, InboundEvent, ReplyHandle } from './events.ts';
 import type { Logger } from './log.ts';
 import type { OutboundContent } from './outbound.ts';
 
@@ -7,6 +7,8 @@ export interface EnqueueRequest {
   to: ChatAddress;
   content: OutboundContent;
   correlationId?: string;
+  /** The answered event's reply handle; the adapter may send the row through it. */
+  replyHandle?: ReplyHandle;
   memberId?: string;
   broadcastId?: string;
   dedupeKey?: string;
@@ -41,9 +43,13 @@ export class Context {
     return this.deps.log;
   }
 
-  /** Answers in the chat (and thread) the event came from. */
+  /**
+   * Answers in the chat (and thread) the event came from; the event's reply handle, if it has one,
+   * goes with the row, so whichever process sends it can answer through it.
+   */
   reply(content: string | OutboundContent): Promise<string> {
-    return this.send(this.event.address, content);
+    const handle = this.event.replyHandle;
+    return this.send(this.event.address, content, handle ? { replyHandle: handle } : {});
   }
 
   /** Sends to any chat, through the outbox. */

@@ -5,15 +5,27 @@ export class UserFacingError extends Error {
   override readonly name = 'UserFacingError';
 }
 
+/**
+ * What a 429 holds back: one chat, one route (a per-resource bucket; for a send that is its chat),
+ * the whole account (every send of this adapter, e.g. X's per-account quota), or the platform's
+ * global limit for this bot. `chat` and `route` pause that chat; `account` and `global` the platform.
+ */
+export type RateLimitScope = 'chat' | 'route' | 'account' | 'global';
+
 /** The platform asked us to slow down: retry after `retryAfterMs`, not before. */
 export class RateLimitedError extends Error {
   override readonly name = 'RateLimitedError';
   constructor(
     readonly retryAfterMs: number,
     message = `rate limited, retry after ${retryAfterMs} ms`,
-    readonly scope: 'global' | 'chat' = 'chat',
+    readonly scope: RateLimitScope = 'chat',
   ) {
     super(message);
+  }
+
+  /** True when the whole platform (not one chat) must wait. */
+  get pausesPlatform(): boolean {
+    return this.scope === 'account' || this.scope === 'global';
   }
 }
 

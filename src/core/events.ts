@@ -1,5 +1,5 @@
-/** Platforms Hearth knows. `console` is the local, token-free console. */
-export const PLATFORMS = ['telegram', 'discord', 'twitter', 'slack', 'console'] as const;
+/** Platforms Hearth knows (`x` is X, formerly Twitter). `console` is the local, token-free console. */
+export const PLATFORMS = ['telegram', 'discord', 'x', 'slack', 'console'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
 export function isPlatform(value: string): value is Platform {
@@ -18,8 +18,28 @@ export interface Sender {
   name?: string;
   username?: string;
   isBot: boolean;
-  /** True when the platform says this sender administers the chat (group admin, Slack owner). */
-  isAdmin?: boolean;
+  /**
+   * The platform says this sender administers the community chat the event came from (a Telegram
+   * group admin, a Discord member with Manage Server). Lets them register the chat; nothing more.
+   */
+  isChatAdmin?: boolean;
+  /**
+   * One of the business's owners, as the adapter hosting the owners' room (Slack) established it.
+   * The core trusts it only from that adapter (see Owners).
+   */
+  isOwner?: boolean;
+}
+
+/**
+ * A short-lived way to answer one inbound event that any process can use (Slack's response_url, a
+ * Discord interaction token). Opaque to the core: it travels with the outbox rows that answer the
+ * event and goes back to the adapter, which uses it while it is valid and sends normally after.
+ */
+export interface ReplyHandle {
+  /** Adapter-defined, serialisable. */
+  value: string;
+  /** ISO time after which the handle must not be used. */
+  expiresAt: string;
 }
 
 interface EventBase {
@@ -34,6 +54,8 @@ interface EventBase {
   raw?: unknown;
   /** What the platform says about the chat, when it says it (community channels use it). */
   chat?: { title?: string; kind: 'direct' | 'group' | 'channel' };
+  /** How to answer this event from any process, when the platform gives one. */
+  replyHandle?: ReplyHandle;
 }
 
 export interface MessageEvent extends EventBase {
@@ -59,12 +81,22 @@ export interface ActionEvent extends EventBase {
   messageId?: string;
 }
 
+/**
+ * How a member's answer to a native poll changed: the whole choice now (Telegram sends this; empty =
+ * retracted), or one option added or removed (Discord sends one event per answer).
+ */
+export type VoteChoice = { set: number[] } | { add: number } | { remove: number };
+
+/**
+ * A native poll answer. Votes are state (poll, member, option), not facts: applying the same event
+ * twice changes nothing, so vote events are not deduplicated by id (add → remove → add is three
+ * changes, never a duplicate).
+ */
 export interface VoteEvent extends EventBase {
   kind: 'vote';
   /** The platform's poll id (native polls). */
   pollRef: string;
-  /** Chosen option indexes; empty means the vote was retracted. */
-  optionIds: number[];
+  choice: VoteChoice;
 }
 
 export interface MemberEvent extends EventBase {

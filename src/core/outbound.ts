@@ -1,4 +1,4 @@
-import type { ChatAddress } from './events.ts';
+import type { ChatAddress, ReplyHandle } from './events.ts';
 
 /** A button under a message; pressing it produces an ActionEvent with this actionId and value. */
 export interface Button {
@@ -16,6 +16,8 @@ export interface PollContent {
   options: string[];
   multi: boolean;
   anonymous: boolean;
+  /** ISO time the poll closes, when it has one (Discord needs a duration). */
+  closesAt?: string;
 }
 
 /**
@@ -43,6 +45,8 @@ export interface OutboundMessage extends OutboundContent {
   to: ChatAddress;
   /** The inbound event this answers, if any. */
   correlationId?: string;
+  /** The answered event's reply handle, stored with the row (see ReplyHandle). */
+  replyHandle?: ReplyHandle;
 }
 
 export interface SendResult {

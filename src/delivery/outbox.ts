@@ -1,7 +1,7 @@
 import { Prisma } from '../../prisma/generated/client.ts';
 import { Batcher } from '../core/batcher.ts';
 import type { EnqueueRequest } from '../core/context.ts';
-import type { ChatAddress, Platform } from '../core/events.ts';
+import type { ChatAddress, Platform, ReplyHandle } from '../core/events.ts';
 import type { OutboundContent } from '../core/outbound.ts';
 import type { Db, Tx } from '../db/database.ts';
 
@@ -30,6 +30,7 @@ export interface OutboxRow {
   payload: OutboundContent;
   attempts: number;
   correlationId: string | null;
+  replyHandle: ReplyHandle | null;
   memberId: string | null;
   broadcastId: string | null;
   /** When the row became due; claims hand rows out in (availableAt, id) order. */
@@ -91,6 +92,7 @@ function toData(request: EnqueueRequest): Prisma.OutboxCreateManyInput {
     threadId: request.to.threadId ?? null,
     payload: request.content as unknown as Prisma.InputJsonValue,
     correlationId: request.correlationId ?? null,
+    ...(request.replyHandle ? { replyHandle: request.replyHandle as unknown as Prisma.InputJsonValue } : {}),
     memberId: request.memberId ?? null,
     broadcastId: request.broadcastId ?? null,
     dedupeKey: request.dedupeKey ?? null,
@@ -197,8 +199,8 @@ export class Outbox {
         ORDER BY "availableAt", id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "memberId",
-        "broadcastId", "availableAt"`;
+      RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "replyHandle",
+        "memberId", "broadcastId", "availableAt"`;
     // RETURNING has no order: put the batch back in queue order.
     return rows
       .map((row) => ({ ...row, platform: row.platform as Platform }))
@@ -280,6 +282,7 @@ export class Outbox {
     const leaseUntil = taker ? new Date(now.getTime() + this.takerLeaseMs) : null;
     const column = <T>(pick: (r: Prisma.OutboxCreateManyInput) => T) => rows.map(pick);
     const payloads = column((r) => JSON.stringify(r.payload));
+    const handles = column((r) => (r.replyHandle ? JSON.stringify(r.replyHandle) : null));
     const availableAt = column((r) => new Date(r.availableAt ?? now));
     const room = new Map<string, number>();
     const leased = rows.map((r, i) => {
@@ -290,10 +293,10 @@ export class Outbox {
     });
     // RETURNING only the ids: the rows handed to the worker are built from what was inserted.
     const created = await this.db.$queryRaw<{ id: bigint }[]>`
-      INSERT INTO outbox (platform, "chatId", "threadId", payload, "correlationId", "memberId",
-        "broadcastId", "dedupeKey", "availableAt", status, "lockedBy", "lockedUntil", attempts)
-      SELECT platform, chat_id, thread_id, payload::jsonb, correlation_id, member_id, broadcast_id,
-        dedupe_key, available_at::timestamp(3),
+      INSERT INTO outbox (platform, "chatId", "threadId", payload, "correlationId", "replyHandle",
+        "memberId", "broadcastId", "dedupeKey", "availableAt", status, "lockedBy", "lockedUntil", attempts)
+      SELECT platform, chat_id, thread_id, payload::jsonb, correlation_id, reply_handle::jsonb, member_id,
+        broadcast_id, dedupe_key, available_at::timestamp(3),
         CASE WHEN leased THEN 'sending' ELSE 'pending' END,
         CASE WHEN leased THEN ${taker?.id ?? null}::text END,
         CASE WHEN leased THEN ${leaseUntil}::timestamp(3) END,
@@ -301,11 +304,12 @@ export class Outbox {
       FROM unnest(
         ${column((r) => r.platform)}::text[], ${column((r) => r.chatId)}::text[],
         ${column((r) => r.threadId ?? null)}::text[], ${payloads}::text[],
-        ${column((r) => r.correlationId ?? null)}::text[], ${column((r) => r.memberId ?? null)}::text[],
+        ${column((r) => r.correlationId ?? null)}::text[], ${handles}::text[],
+        ${column((r) => r.memberId ?? null)}::text[],
         ${column((r) => r.broadcastId ?? null)}::text[], ${column((r) => r.dedupeKey ?? null)}::text[],
         ${availableAt.map((at) => at.toISOString())}::text[], ${leased}::bool[]
-      ) AS v(platform, chat_id, thread_id, payload, correlation_id, member_id, broadcast_id, dedupe_key,
-        available_at, leased)
+      ) AS v(platform, chat_id, thread_id, payload, correlation_id, reply_handle, member_id, broadcast_id,
+        dedupe_key, available_at, leased)
       RETURNING id`;
     // Ids come from a sequence in the rows' order, within one statement.
     const ids = created.map((row) => row.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -322,6 +326,7 @@ export class Outbox {
         payload: JSON.parse(payloads[i] as string) as OutboundContent,
         attempts: 1,
         correlationId: r.correlationId ?? null,
+        replyHandle: (r.replyHandle as ReplyHandle | undefined) ?? null,
         memberId: r.memberId ?? null,
         broadcastId: r.broadcastId ?? null,
         availableAt: availableAt[i] as Date,

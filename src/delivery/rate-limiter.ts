@@ -1,97 +1,123 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Capabilities } from '../core/adapter.ts';
+import { type RateWindow, sendsPerSecond } from '../core/adapter.ts';
 import type { Platform } from '../core/events.ts';
+import { DepartureWindow } from './departure-window.ts';
 
-/** Seconds over which per-chat limits are measured: allows short bursts at the average rate. */
-const CHAT_WINDOW_SECONDS = 3;
-
-/**
- * The platform window is this much longer than a second: a send reaches the platform a few
- * milliseconds after it leaves here, and that skew must not squeeze more than the limit into one of
- * the platform's seconds (it answers 429 and the slot is lost).
- */
-const PLATFORM_WINDOW_MS = 1005;
-
-/**
- * Sends that may leave back to back (a burst): a tenth of the platform's rate, at least ten. After
- * a stall (a busy event loop, a GC pause) up to 100 ms of sends catch up; a stall longer than that
- * is capacity lost. The ring below still caps any window at the limit.
- */
-const MIN_BURST = 10;
-
-/** Largest limit kept as a ring of departure times (two numbers per send a second). */
-const MAX_RING_LIMIT = 100_000;
-
-/** Sums of fractional paces drift by rounding; this much early counts as on time. */
-const ROUNDING_SLACK_MS = 0.01;
+/** Per-chat limits are averaged over at least this long: short bursts at the average rate pass. */
+const MIN_CHAT_AVERAGING_MS = 3_000;
 
 /** A send slot: granted (the send then waits its turn in `depart`), or refused for `waitMs`. */
 export type Slot = { granted: true } | { granted: false; waitMs: number };
 
+/** One platform's windows as the limiter keeps them. */
+interface PlatformLimits {
+  windows: readonly RateWindow[];
+  /** The shortest account window: paces departures and queues waiting senders. */
+  pace: DepartureWindow | undefined;
+  /** Longer account windows (X's 1,440 a day): counted, a send waits while one is full. */
+  quotas: SendLog[];
+  /** Chat windows (rate-limiter-flexible, per chat id). */
+  chats: RateLimiterMemory[];
+  /** Messages per second the account windows allow (the broadcast pacer's rate). */
+  perSecond: number | undefined;
+}
+
 /**
- * Per-platform and per-chat send limits in front of every send. Per chat: rate-limiter-flexible
- * (the average over a few seconds). Per platform: a sliding window of actual departures with one
- * queue of waiting senders, let through in order as the window frees up. A platform's 429 pauses
- * that platform (or chat) for exactly the time it asked.
+ * Per-platform and per-chat send limits in front of every send, built from the windows each adapter
+ * declares (`Capabilities.rateLimits`). Account windows: the shortest paces departures (a sliding
+ * window with one queue of waiting senders, let through in order); longer ones are counted and make
+ * a send wait while full. Chat windows: rate-limiter-flexible, per chat. A platform's 429 pauses that
+ * platform (or chat) for exactly the time it asked.
  */
 export class SendRateLimiter {
-  private readonly platformLimiters = new Map<Platform, DepartureWindow>();
-  private readonly chatLimiters = new Map<Platform, RateLimiterMemory>();
+  private readonly limits = new Map<Platform, PlatformLimits>();
   private readonly pausedUntil = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Sets a platform's limits (from its adapter's capabilities). */
-  configure(
-    platform: Platform,
-    capabilities: Pick<Capabilities, 'maxMessagesPerSecond' | 'maxMessagesPerSecondPerChat'>,
-  ) {
-    this.platformLimiters.set(
-      platform,
-      new DepartureWindow(Math.max(1, Math.floor(capabilities.maxMessagesPerSecond)), this.now),
-    );
-    this.chatLimiters.set(
-      platform,
-      new RateLimiterMemory({
-        points: Math.max(1, Math.floor(capabilities.maxMessagesPerSecondPerChat * CHAT_WINDOW_SECONDS)),
-        duration: CHAT_WINDOW_SECONDS,
-      }),
-    );
+  /** Sets a platform's limits (its adapter's declared windows). */
+  configure(platform: Platform, windows: readonly RateWindow[]): void {
+    const account = windows
+      .filter((w) => w.scope === 'account')
+      .sort((a, b) => a.windowMs - b.windowMs || a.limit - b.limit);
+    const [shortest, ...longer] = account;
+    this.limits.set(platform, {
+      windows,
+      pace: shortest
+        ? new DepartureWindow(Math.max(1, Math.floor(shortest.limit)), shortest.windowMs, this.now)
+        : undefined,
+      quotas: longer.map((w) => new SendLog(Math.max(1, Math.floor(w.limit)), w.windowMs)),
+      chats: windows.filter((w) => w.scope === 'chat').map(chatLimiter),
+      perSecond: sendsPerSecond(windows),
+    });
+  }
+
+  /** The windows a platform was configured with. */
+  windowsOf(platform: Platform): readonly RateWindow[] {
+    return this.limits.get(platform)?.windows ?? [];
+  }
+
+  /**
+   * Counts sends an earlier run made (epoch ms, from the outbox) in the account windows, so a
+   * restart cannot send a second burst into a window that is still full.
+   */
+  prime(platform: Platform, sentAt: readonly number[]): void {
+    const limits = this.limits.get(platform);
+    if (!limits) return;
+    const times = [...sentAt].sort((a, b) => a - b);
+    limits.pace?.prime(times);
+    for (const quota of limits.quotas) quota.prime(times);
+  }
+
+  /** The longest account window of a platform (how far back `prime` needs sends), 0 without one. */
+  longestWindowMs(platform: Platform): number {
+    let longest = 0;
+    for (const w of this.windowsOf(platform))
+      if (w.scope === 'account') longest = Math.max(longest, w.windowMs);
+    return longest;
   }
 
   /** Takes a send slot for (platform, chat) now; returns 0 when granted, else the milliseconds to wait. */
   async acquire(platform: Platform, chatId: string): Promise<number> {
     const slot = await this.reserve(platform, chatId, 0);
     if (!slot.granted) return slot.waitMs;
-    const window = this.platformLimiters.get(platform);
-    if (!window || window.tryDepart() !== undefined) return 0;
-    await this.chatLimiters.get(platform)?.reward(chatId, 1);
-    return Math.max(1, window.expectedWait());
+    const pace = this.limits.get(platform)?.pace;
+    if (!pace || pace.tryDepart() !== undefined) return 0;
+    await this.refundChat(platform, chatId);
+    return Math.max(1, pace.expectedWait());
   }
 
   /**
-   * Takes the chat's share for one send if the platform's queue will let it leave within
-   * `maxDelayMs`; the send then waits its turn in `depart`. Refused (nothing taken) while paused,
-   * over the chat's limit, or when the platform's queue is longer than `maxDelayMs`.
+   * Takes the chat's share and the quotas' for one send if the platform's queue will let it leave
+   * within `maxDelayMs`; the send then waits its turn in `depart`. Refused (nothing taken) while
+   * paused, over a chat or quota window, or when the platform's queue is longer than `maxDelayMs`.
    */
   async reserve(platform: Platform, chatId: string, maxDelayMs: number): Promise<Slot> {
     const paused = this.pausedWait(platform, chatId);
     if (paused > 0) return { granted: false, waitMs: paused };
-    const window = this.platformLimiters.get(platform);
-    const delayMs = window?.expectedWait() ?? 0;
+    const limits = this.limits.get(platform);
+    if (!limits) return { granted: true };
+    const now = this.now();
+    const delayMs = Math.max(limits.pace?.expectedWait() ?? 0, ...limits.quotas.map((q) => q.waitAt(now)));
     if (delayMs > maxDelayMs) return { granted: false, waitMs: delayMs };
-    const chatWait = await take(this.chatLimiters.get(platform), chatId);
-    if (chatWait > 0) return { granted: false, waitMs: chatWait };
+    for (let i = 0; i < limits.chats.length; i++) {
+      const chatWait = await take(limits.chats[i], chatId);
+      if (chatWait > 0) {
+        for (const earlier of limits.chats.slice(0, i)) await earlier.reward(chatId, 1);
+        return { granted: false, waitMs: chatWait };
+      }
+    }
+    for (const quota of limits.quotas) quota.record(now);
     return { granted: true };
   }
 
   /**
-   * Waits for the platform's window to let one more send leave now, in the order senders arrived,
+   * Waits for the platform's pace to let one more send leave now, in the order senders arrived,
    * and counts it as gone. Returns the departure (a number, or a promise of one; undefined for a
    * platform without limits), to be passed to `landed` once the platform answered.
    */
   depart(platform: Platform): Promise<number> | number | undefined {
-    return this.platformLimiters.get(platform)?.depart();
+    return this.limits.get(platform)?.pace?.depart();
   }
 
   /**
@@ -99,17 +125,17 @@ export class SendRateLimiter {
    * process or the platform was busy for a moment) then holds back the sends a window after it.
    */
   landed(platform: Platform, departure: number | undefined): void {
-    if (departure !== undefined) this.platformLimiters.get(platform)?.landed(departure);
+    if (departure !== undefined) this.limits.get(platform)?.pace?.landed(departure);
   }
 
   /** Platforms with configured limits. */
   platforms(): Platform[] {
-    return [...this.platformLimiters.keys()];
+    return [...this.limits.keys()];
   }
 
-  /** The platform's configured sends per second; undefined when it has no limit here. */
+  /** The platform's sends per second over its account windows; undefined when it has none here. */
   rateOf(platform: Platform): number | undefined {
-    return this.platformLimiters.get(platform)?.limit;
+    return this.limits.get(platform)?.perSecond;
   }
 
   /** Milliseconds the platform (or this chat) is still paused after a 429; 0 when it is not. */
@@ -136,6 +162,19 @@ export class SendRateLimiter {
     const key = chatId === null ? platform : `${platform}:${chatId}`;
     this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, this.now() + ms));
   }
+
+  private async refundChat(platform: Platform, chatId: string): Promise<void> {
+    for (const chat of this.limits.get(platform)?.chats ?? []) await chat.reward(chatId, 1);
+  }
+}
+
+/** A chat window as rate-limiter-flexible points, averaged over at least MIN_CHAT_AVERAGING_MS. */
+function chatLimiter(window: RateWindow): RateLimiterMemory {
+  const stretch = Math.max(1, Math.round(MIN_CHAT_AVERAGING_MS / window.windowMs));
+  return new RateLimiterMemory({
+    points: Math.max(1, Math.floor(window.limit * stretch)),
+    duration: (window.windowMs * stretch) / 1000,
+  });
 }
 
 async function take(limiter: RateLimiterMemory | undefined, key: string): Promise<number> {
@@ -149,114 +188,29 @@ async function take(limiter: RateLimiterMemory | undefined, key: string): Promis
   }
 }
 
-/**
- * Paces a platform's departures: evenly, one every PLATFORM_WINDOW_MS / `limit` (a virtual
- * schedule, GCRA), catching up at most BURST sends after a quiet spell or a stall, and never more than
- * `limit` in any window of PLATFORM_WINDOW_MS (a ring of the last `limit` departure times). Bursts
- * are what a platform counting over a sliding second answers with 429s: a burst leaves this process
- * over several milliseconds, so its sends reach the platform later than they were counted here.
- * Senders that must wait queue in one FIFO behind one timer: no stampede, first come first served.
- * A departure's time moves to when the platform answered it (`landed`): the window then counts from
- * the latest moment the platform can have seen it. Above MAX_RING_LIMIT sends a second (no real
- * platform; a limit lifted for a benchmark) the pace alone holds, without the ring.
- */
-class DepartureWindow {
-  private readonly departed: number[];
-  /** Which departure (by count) each ring entry holds. */
-  private readonly departures: number[];
-  private readonly ring: number;
+/** The last `limit` send times of a long window (a ring): full while the oldest is inside it. */
+class SendLog {
+  private readonly times: number[];
   private next = 0;
-  private count = 0;
-  /** The pace: milliseconds between departures, and how far behind schedule a catch-up may start. */
-  private readonly interval: number;
-  private readonly burstMs: number;
-  /** When the next departure is due by the pace. */
-  private dueAt = Number.NEGATIVE_INFINITY;
-  private readonly queue: ((departure: number) => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    readonly limit: number,
-    private readonly now: () => number,
+    private readonly limit: number,
+    private readonly windowMs: number,
   ) {
-    this.ring = limit <= MAX_RING_LIMIT ? limit : 0;
-    this.departed = new Array<number>(this.ring).fill(Number.NEGATIVE_INFINITY);
-    this.departures = new Array<number>(this.ring).fill(0);
-    this.interval = PLATFORM_WINDOW_MS / limit;
-    const burst = Math.max(Math.min(limit, MIN_BURST), Math.floor(limit / 10));
-    this.burstMs = (burst - 1) * this.interval;
+    this.times = new Array<number>(limit).fill(Number.NEGATIVE_INFINITY);
   }
 
-  /** About how long a sender arriving now waits for its turn (the queue ahead included). */
-  expectedWait(): number {
-    const now = this.now();
-    const paced = Math.max(this.dueAt, now - this.burstMs) + this.queue.length * this.interval - now;
-    return Math.max(
-      0,
-      Math.ceil(paced - ROUNDING_SLACK_MS),
-      this.queue.length === 0 ? this.windowWait(now) : 0,
-    );
+  waitAt(now: number): number {
+    const oldest = this.times[this.next] ?? Number.NEGATIVE_INFINITY;
+    return Math.max(0, Math.ceil(oldest + this.windowMs - now));
   }
 
-  /** Departs now if it may and nobody is waiting (returns the departure); undefined otherwise. */
-  tryDepart(): number | undefined {
-    if (this.queue.length > 0 || this.waitAt(this.now()) > 0) return undefined;
-    return this.record(this.now());
+  record(at: number): void {
+    this.times[this.next] = at;
+    this.next = (this.next + 1) % this.limit;
   }
 
-  /** The departure, at once or when this sender may leave. */
-  depart(): Promise<number> | number {
-    return (
-      this.tryDepart() ??
-      new Promise<number>((resolve) => {
-        this.queue.push(resolve);
-        this.letThrough();
-      })
-    );
-  }
-
-  /** Moves a departure (if still in the ring) to now, when the platform answered it. */
-  landed(departure: number): void {
-    if (this.ring === 0) return;
-    const at = (departure - 1) % this.ring;
-    if (this.departures[at] !== departure) return;
-    this.departed[at] = Math.max(this.departed[at] ?? 0, this.now());
-  }
-
-  /** Milliseconds until one more departure fits both the pace and the window. */
-  private waitAt(now: number): number {
-    return Math.max(0, Math.ceil(this.dueAt - now - ROUNDING_SLACK_MS), this.windowWait(now));
-  }
-
-  private windowWait(now: number): number {
-    const oldest = this.departed[this.next] ?? Number.NEGATIVE_INFINITY;
-    return Math.max(0, Math.ceil(oldest + PLATFORM_WINDOW_MS - now));
-  }
-
-  private record(now: number): number {
-    this.count += 1;
-    if (this.ring > 0) {
-      this.departed[this.next] = now;
-      this.departures[this.next] = this.count;
-      this.next = (this.next + 1) % this.ring;
-    }
-    this.dueAt = Math.max(this.dueAt, now - this.burstMs) + this.interval;
-    return this.count;
-  }
-
-  /** Lets waiting senders go in order while they may; re-arms the timer for the rest. */
-  private letThrough(): void {
-    if (this.timer) return;
-    let wait = this.waitAt(this.now());
-    while (wait === 0 && this.queue.length > 0) {
-      const departure = this.record(this.now());
-      this.queue.shift()?.(departure);
-      wait = this.waitAt(this.now());
-    }
-    if (this.queue.length === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.letThrough();
-    }, wait);
+  prime(times: readonly number[]): void {
+    for (const at of times.slice(-this.limit)) this.record(at);
   }
 }

@@ -4,7 +4,7 @@ import type { PlatformAdapter } from '../core/adapter.ts';
 import { errorMessage, PermanentError, RateLimitedError } from '../core/errors.ts';
 import type { Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
-import type { SendResult } from '../core/outbound.ts';
+import type { OutboundMessage, SendResult } from '../core/outbound.ts';
 import { backoffMs } from './backoff.ts';
 import { ClaimBudget } from './claim-budget.ts';
 import { addressOf, chatGroups, chatKey, type DirectTaker, type Outbox, type OutboxRow } from './outbox.ts';
@@ -316,11 +316,7 @@ export class DeliveryWorker implements DirectTaker {
 
   /** A 429: holds back the platform (or the chat) for as long as it asked. */
   private pauseFor(row: OutboxRow, error: RateLimitedError): void {
-    this.options.limiter.pause(
-      row.platform,
-      error.scope === 'global' ? null : row.chatId,
-      error.retryAfterMs,
-    );
+    this.options.limiter.pause(row.platform, error.pausesPlatform ? null : row.chatId, error.retryAfterMs);
     this.options.log.warn(
       { id: row.id.toString(), platform: row.platform, retryAfterMs: error.retryAfterMs },
       'rate limited',
@@ -394,6 +390,9 @@ export class DeliveryWorker implements DirectTaker {
   }
 }
 
-function correlation(row: OutboxRow): { correlationId?: string } {
-  return row.correlationId ? { correlationId: row.correlationId } : {};
+function correlation(row: OutboxRow): Pick<OutboundMessage, 'correlationId' | 'replyHandle'> {
+  return {
+    ...(row.correlationId ? { correlationId: row.correlationId } : {}),
+    ...(row.replyHandle ? { replyHandle: row.replyHandle } : {}),
+  };
 }

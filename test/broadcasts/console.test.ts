@@ -28,8 +28,8 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
     });
     await say(app, 'telegram', 'alice', '/subscribe news');
     await say(app, 'discord', 'bob', '/subscribe news');
-    await say(app, 'twitter', 'carol', '/subscribe news');
-    await say(app, 'twitter', 'carol', '/subscribe offers');
+    await say(app, 'x', 'carol', '/subscribe news');
+    await say(app, 'x', 'carol', '/subscribe offers');
     await say(app, 'telegram', 'dave', '/subscribe offers');
     await database.prisma.channel.create({
       data: { platform: 'telegram', chatId: '#general', name: 'general' },
@@ -42,7 +42,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
     expect(reply).toMatch(/^Broadcast [0-9a-f]{8} to news,#general is on its way/);
     const id = shortIdIn(reply);
     await until(() => received(app, 'telegram', '#general', 'Big news!').length === 1, 'the channel post');
-    await until(() => received(app, 'twitter', 'carol', 'Big news!').length === 1, 'carol');
+    await until(() => received(app, 'x', 'carol', 'Big news!').length === 1, 'carol');
     await until(() => received(app, 'telegram', 'alice', 'Big news!').length === 1, 'alice');
     await until(() => received(app, 'discord', 'bob', 'Big news!').length === 1, 'bob');
     // Buttons where the platform has them, the link in the text where it does not.
@@ -50,7 +50,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
       [{ actionId: 'broadcast.link', label: 'Shop now', url: 'https://example.com/shop' }],
     ]);
     expect(received(app, 'discord', 'bob', 'Big news!')).toHaveLength(1);
-    expect(received(app, 'twitter', 'carol', 'Big news!')[0]?.text).toBe(
+    expect(received(app, 'x', 'carol', 'Big news!')[0]?.text).toBe(
       'Big news!\nShop now: https://example.com/shop',
     );
     expect(received(app, 'telegram', 'dave', 'Big news!')).toHaveLength(0);
@@ -78,7 +78,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
           ?.status === 'done',
       'done',
     );
-    expect(received(app, 'twitter', 'carol', 'Two topics')).toHaveLength(1);
+    expect(received(app, 'x', 'carol', 'Two topics')).toHaveLength(1);
     expect(received(app, 'telegram', 'alice', 'Two topics')).toHaveLength(1);
   });
 
@@ -99,10 +99,10 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
     ).toBe(3);
     await dispatch(app, 'discord', 'bob', 'STOP');
     // Leaving one topic of two keeps a broadcast to the other; leaving the audience's topic cancels it.
-    await dispatch(app, 'twitter', 'carol', '/unsubscribe offers');
+    await dispatch(app, 'x', 'carol', '/unsubscribe offers');
     app.hearth.worker.start();
     await until(() => received(app, 'telegram', 'alice', 'Pending when STOP came').length === 1, 'alice');
-    await until(() => received(app, 'twitter', 'carol', 'Pending when STOP came').length === 1, 'carol');
+    await until(() => received(app, 'x', 'carol', 'Pending when STOP came').length === 1, 'carol');
     const b = await until(
       () => database.prisma.broadcast.findFirst({ where: { id: broadcastId, status: 'done' } }),
       'done',
@@ -112,11 +112,11 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
 
     await app.hearth.worker.stop();
     const second = await ownerNoWait(app, 'announce news Second pending');
-    await dispatch(app, 'twitter', 'carol', '/unsubscribe news');
+    await dispatch(app, 'x', 'carol', '/unsubscribe news');
     app.hearth.worker.start();
     await until(() => received(app, 'telegram', 'alice', 'Second pending').length === 1, 'alice');
     await until(() => database.prisma.broadcast.findFirst({ where: { id: second, status: 'done' } }), 'done');
-    expect(received(app, 'twitter', 'carol', 'Second pending')).toHaveLength(0);
+    expect(received(app, 'x', 'carol', 'Second pending')).toHaveLength(0);
     expect(
       await database.prisma.outbox.count({
         where: { broadcastId: second, status: 'cancelled', chatId: 'carol' },

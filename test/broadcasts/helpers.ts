@@ -37,7 +37,8 @@ export function dispatch(app: TestHearth, platform: Platform, userId: string, te
     id: `test-${Math.random().toString(36).slice(2)}`,
     at: new Date(),
     address: { platform, chatId },
-    sender: { userId, name: userId, isBot: false },
+    // As the console marks them: in the owners' room (Slack, #owners) the sender is an owner.
+    sender: { userId, name: userId, isBot: false, isOwner: platform === 'slack' && chatId === '#owners' },
     isDirect: chatId === userId,
   };
   const event: InboundEvent = command

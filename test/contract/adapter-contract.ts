@@ -3,6 +3,7 @@ import type { DispatchOutcome, PlatformAdapter } from '../../src/core/adapter.ts
 import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
 import type { ChatAddress, InboundEvent } from '../../src/core/events.ts';
 import type { Button } from '../../src/core/outbound.ts';
+import { adapterContext } from '../support/adapter-context.ts';
 
 /** What the fake platform recorded as delivered into a chat. */
 export interface DeliveredMessage {
@@ -62,10 +63,12 @@ export function adapterContract(
 
     beforeAll(async () => {
       harness = await createHarness();
-      await harness.adapter.start(async (event) => {
-        received.push(event);
-        return DISPATCHED;
-      });
+      await harness.adapter.start(
+        adapterContext(async (event) => {
+          received.push(event);
+          return DISPATCHED;
+        }),
+      );
     });
     afterAll(async () => {
       await harness?.adapter.stop();
@@ -75,12 +78,10 @@ export function adapterContract(
     it('declares usable capabilities', () => {
       const caps = harness.adapter.capabilities;
       expect(caps.maxTextLength).toBeGreaterThan(0);
-      expect(caps.maxMessagesPerSecond).toBeGreaterThan(0);
-      expect(caps.maxMessagesPerSecondPerChat).toBeGreaterThan(0);
-      expect(caps.maxMessagesPerSecondPerChat).toBeLessThanOrEqual(caps.maxMessagesPerSecond);
+      expect(caps.rateLimits.filter((w) => w.scope === 'account').length).toBeGreaterThan(0);
     });
 
-    it('normalises a direct text message', async () => {
+    it('normalizes a direct text message', async () => {
       await harness.userSays('contract-user-1', 'hello there');
       const userId = harness.platformUserId?.('contract-user-1') ?? 'contract-user-1';
       const event = await nextEvent((e) => e.kind === 'message' && e.sender.userId === userId);
@@ -95,7 +96,7 @@ export function adapterContract(
       expect(event.at).toBeInstanceOf(Date);
     });
 
-    it('normalises a command with its arguments', async () => {
+    it('normalizes a command with its arguments', async () => {
       await harness.userSays('contract-user-2', '/subscribe News');
       const userId = harness.platformUserId?.('contract-user-2') ?? 'contract-user-2';
       const event = await nextEvent((e) => e.kind === 'command' && e.sender.userId === userId);

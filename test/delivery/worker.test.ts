@@ -18,8 +18,10 @@ const CAPABILITIES: Capabilities = {
   files: false,
   blocks: false,
   maxTextLength: 4096,
-  maxMessagesPerSecond: 10_000,
-  maxMessagesPerSecondPerChat: 10_000,
+  rateLimits: [
+    { scope: 'account', limit: 10_000, windowMs: 1000 },
+    { scope: 'chat', limit: 10_000, windowMs: 1000 },
+  ],
 };
 
 /** A platform adapter whose send outcomes the test scripts; it records what it sent. */
@@ -47,7 +49,7 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
 
   function worker(options: { maxAttempts?: number; leaseMs?: number } = {}) {
     const limiter = new SendRateLimiter(() => clock);
-    limiter.configure('telegram', CAPABILITIES);
+    limiter.configure('telegram', CAPABILITIES.rateLimits);
     const w = new DeliveryWorker({
       outbox,
       limiter,

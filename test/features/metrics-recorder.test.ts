@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import { MetricsRecorder } from '../../src/features/metrics/recorder.ts';
+import { MetricsRecorder } from '../../src/metrics/recorder.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 
 describe.each(TEST_DATABASES)('metrics recorder ($name)', (kind) => {

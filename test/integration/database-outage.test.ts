@@ -41,11 +41,11 @@ describe.runIf(SERVER)('a PostgreSQL outage while a customer writes on Telegram'
       token: BOT_TOKEN,
       apiRoot: fake.url,
       log: adapterLog,
-      recordRetriesMs: [50, 100, 200],
     });
     app = await startTestHearth({
       database,
       adapters: [adapter],
+      recordRetriesMs: [50, 100, 200],
       env: { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.url },
     });
   });
@@ -65,7 +65,7 @@ describe.runIf(SERVER)('a PostgreSQL outage while a customer writes on Telegram'
     );
     const [id] = fake.pushUpdate(BOT_TOKEN, privateText(4101, '/subscribe news'));
     await fake.waitFor(
-      () => adapterLog.find('warn', 'event not recorded').length > 0,
+      () => app.log.find('warn', 'event not recorded').length > 0,
       10_000,
       'a failed attempt to record the update',
     );

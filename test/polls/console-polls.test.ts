@@ -23,7 +23,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     await database.prisma.channel.createMany({
       data: [
         { platform: 'console', chatId: '#community', name: 'community', kind: 'group' }, // buttons
-        { platform: 'twitter', chatId: '#xchat', name: 'xchat', kind: 'group' }, // no buttons: numbered
+        { platform: 'x', chatId: '#xchat', name: 'xchat', kind: 'group' }, // no buttons: numbered
         { platform: 'telegram', chatId: '#tg', name: 'tg', kind: 'group' }, // native polls
       ],
     });
@@ -59,7 +59,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
       'buttons',
     );
     expect(buttons?.buttons?.flat().map((b) => b.label)).toEqual(['Mon', 'Tue', 'Wed']);
-    const [numbered] = await until(() => nonEmpty(sentTo(app, 'twitter', '#xchat')), 'numbered text');
+    const [numbered] = await until(() => nonEmpty(sentTo(app, 'x', '#xchat')), 'numbered text');
     expect(numbered?.text).toContain('1. Mon\n2. Tue\n3. Wed\nReply 1, 2 or 3 to vote.');
     const post = await until(
       () =>
@@ -80,7 +80,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     expect(
       await press(app, { platform: 'console', userId: 'ann', chatId: '#community', value: `${pollId}:0` }),
     ).toEqual([]);
-    expect(await say(app, { platform: 'twitter', userId: 'bob', chatId: '#xchat', text: '2' })).toEqual([
+    expect(await say(app, { platform: 'x', userId: 'bob', chatId: '#xchat', text: '2' })).toEqual([
       'Thanks! Your vote on "Best day?": Tue.',
     ]);
     await voteNative(app, {
@@ -117,7 +117,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     });
     expect(await countsOf(database, pollId, 3)).toEqual([0, 2, 1]);
     // A numbered reply in a chat without an open numbered poll is not a vote: it goes on to other features.
-    const passedOn = await say(app, { platform: 'twitter', userId: 'bob', text: '3' });
+    const passedOn = await say(app, { platform: 'x', userId: 'bob', text: '3' });
     expect(passedOn).toHaveLength(1);
     expect(passedOn[0]).not.toMatch(/vote/i);
     expect(await countsOf(database, pollId, 3)).toEqual([0, 2, 1]);
@@ -177,12 +177,12 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
       pollRef: nativePollId,
       optionIds: [0, 1],
     });
-    expect(await say(app, { platform: 'twitter', userId: 'mallory', chatId: '#xchat', text: '9' })).toEqual([
+    expect(await say(app, { platform: 'x', userId: 'mallory', chatId: '#xchat', text: '9' })).toEqual([
       'Please reply with a number from 1 to 3.',
     ]);
-    expect(await say(app, { platform: 'twitter', userId: 'mallory', chatId: '#xchat', text: '1 2' })).toEqual(
-      ['This poll takes one answer: reply 1, 2 or 3.'],
-    );
+    expect(await say(app, { platform: 'x', userId: 'mallory', chatId: '#xchat', text: '1 2' })).toEqual([
+      'This poll takes one answer: reply 1, 2 or 3.',
+    ]);
     expect(await countsOf(database, pollId, 3)).toEqual([0, 2, 2]);
     expect(app.log.find('warn', 'ignored').length).toBeGreaterThanOrEqual(8);
     expect(app.log.find('error', 'handler failed')).toHaveLength(0);
@@ -209,7 +209,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     const expected = ['░░░░░░░░░░   0% (0)  Mon', '█████░░░░░  50% (2)  Tue', '█████░░░░░  50% (2)  Wed'];
     for (const [platform, chatId] of [
       ['console', '#community'],
-      ['twitter', '#xchat'],
+      ['x', '#xchat'],
       ['telegram', '#tg'],
       ['slack', '#owners'],
     ]) {
@@ -239,7 +239,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     expect(
       await press(app, { platform: 'console', userId: 'ann', chatId: '#community', value: `${pollId}:0` }),
     ).toEqual(['Thanks! This poll is closed now, so your vote was not counted.']);
-    expect(await say(app, { platform: 'twitter', userId: 'bob', chatId: '#xchat', text: '1' })).toEqual([
+    expect(await say(app, { platform: 'x', userId: 'bob', chatId: '#xchat', text: '1' })).toEqual([
       'Thanks! This poll is closed now, so your vote was not counted.',
     ]);
     await voteNative(app, {
@@ -264,12 +264,12 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
   });
 
   it("posts to a topic's subscribers by DM; a numbered DM reply votes; an owner closes it by command", async () => {
-    await say(app, { platform: 'twitter', userId: 'zed', text: '/subscribe news' });
+    await say(app, { platform: 'x', userId: 'zed', text: '/subscribe news' });
     const [reply] = await owner(app, '/hearth poll "Second?" "X" "Y" --multi --to news #community');
     expect(reply).toMatch(/posted to 2 chats \(1 with buttons, 1 as numbered text\).*\/hearth poll close/);
     const second = await pollIdFrom(database, reply);
-    await until(() => sentTo(app, 'twitter', 'zed').find((e) => e.text.includes('Second?')), 'DM poll');
-    expect(await say(app, { platform: 'twitter', userId: 'zed', text: '1, 2' })).toEqual([
+    await until(() => sentTo(app, 'x', 'zed').find((e) => e.text.includes('Second?')), 'DM poll');
+    expect(await say(app, { platform: 'x', userId: 'zed', text: '1, 2' })).toEqual([
       'Thanks! Your vote on "Second?": X, Y.',
     ]);
     await press(app, { platform: 'console', userId: 'ann', chatId: '#community', value: `${second}:1` });
@@ -286,7 +286,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     expect(results.text).toContain('███░░░░░░░  33% (1)  X\n██████████ 100% (3)  Y');
     expect(results.text).toContain('several choices allowed');
     // The DM subscriber is not sent the results (that would be a new broadcast).
-    expect(sentTo(app, 'twitter', 'zed').filter((e) => e.text.includes('Poll results'))).toHaveLength(0);
+    expect(sentTo(app, 'x', 'zed').filter((e) => e.text.includes('Poll results'))).toHaveLength(0);
   });
 
   it('shows results on demand; a day after closing, numbers in that chat go to the other features', async () => {
@@ -294,7 +294,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     expect(results).toContain('Poll results: Best day?');
     expect(results).toContain('█████░░░░░  50% (2)  Tue');
     offsetMs += 25 * HOUR;
-    const later = await say(app, { platform: 'twitter', userId: 'bob', chatId: '#xchat', text: '1' });
+    const later = await say(app, { platform: 'x', userId: 'bob', chatId: '#xchat', text: '1' });
     expect(later.join('\n')).not.toMatch(/closed|vote/i);
     expect(await countsOf(database, pollId, 3)).toEqual([0, 2, 2]);
   });

@@ -147,8 +147,7 @@ describe('poll rendering and results', () => {
       files: false,
       blocks: false,
       maxTextLength: 4096,
-      maxMessagesPerSecond: 30,
-      maxMessagesPerSecondPerChat: 1,
+      rateLimits: [],
     };
     const group = { isDirect: false };
     expect(renderingFor(caps, { anonymous: false }, group)).toBe('native');

@@ -4,6 +4,7 @@ import { PermanentError, RateLimitedError, TransientError } from '../../src/core
 import type { InboundEvent } from '../../src/core/events.ts';
 import { HttpServer } from '../../src/http/server.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
+import { adapterContext } from '../support/adapter-context.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { until } from '../support/until.ts';
 
@@ -21,7 +22,7 @@ describe('Slack adapter sends', () => {
     http = new HttpServer(log);
     adapter.mount(http);
     port = await http.listen(0, '127.0.0.1');
-    await adapter.start(async () => ({ handled: true, enqueued: 0 }));
+    await adapter.start(adapterContext(async () => ({ handled: true, enqueued: 0 })));
   });
   afterAll(async () => {
     await adapter?.stop();
@@ -143,16 +144,17 @@ describe('Slack adapter: the database down while an owner writes', () => {
       signingSecret: 's',
       apiUrl: fake.apiUrl,
       log,
-      recordRetriesMs: [20, 50],
     });
     http = new HttpServer(log);
     adapter.mount(http);
     const port = await http.listen(0, '127.0.0.1');
     signer = new SlackRequestSigner('s', `http://127.0.0.1:${port}/slack/events`, fake);
-    await adapter.start(async (event) => {
-      await sink(event);
-      return { handled: true, enqueued: 0 };
-    });
+    await adapter.start(
+      adapterContext(async (event) => {
+        await sink(event);
+        return { handled: true, enqueued: 0 };
+      }),
+    );
   }
   afterEach(async () => {
     await adapter?.stop();

@@ -265,7 +265,7 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
     expect(seen.filter((e) => e.id === 'evt:EvRetry1')).toHaveLength(1);
   });
 
-  it('normalises thread replies (threadId = thread_ts) and modal submissions', async () => {
+  it('normalizes thread replies (threadId = thread_ts) and modal submissions', async () => {
     await signer.message(
       { userId: OWNER, channelId: OWNERS, text: 'on it', threadTs: '1700000000.000777' },
       { eventId: 'EvThread1' },

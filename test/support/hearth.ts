@@ -1,10 +1,11 @@
 import { ConsoleHub, createConsoleAdapters } from '../../adapters/console/index.ts';
+import { ADAPTER_SETTINGS } from '../../adapters/registry.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
-import { Hearth } from '../../src/app/hearth.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { PlatformAdapter } from '../../src/core/adapter.ts';
 import { PLATFORMS } from '../../src/core/events.ts';
 import type { Database } from '../../src/db/database.ts';
+import { Hearth } from '../../src/hearth.ts';
 import { CapturingLogger } from './logger.ts';
 
 export interface TestHearthOptions {
@@ -16,6 +17,8 @@ export interface TestHearthOptions {
   /** Serve HTTP on a free port (default true). */
   http?: boolean;
   now?: () => Date;
+  /** Waits between attempts to record an inbound event while the database is down. */
+  recordRetriesMs?: readonly number[];
 }
 
 export interface TestHearth {
@@ -32,7 +35,10 @@ export interface TestHearth {
 
 /** Test settings: a fast outbox poll and a free port. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env });
+  return loadConfig(
+    { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env },
+    ADAPTER_SETTINGS,
+  );
 }
 
 /** Starts a whole Hearth on `database` (migrated already or not), like adapters/main.ts does. */
@@ -56,6 +62,7 @@ export async function startTestHearth(options: TestHearthOptions): Promise<TestH
     adapters,
     ...(options.features ? { features: options.features } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.recordRetriesMs ? { recordRetriesMs: options.recordRetriesMs } : {}),
     http: options.http ?? true,
   });
   await hearth.start();

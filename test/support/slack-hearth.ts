@@ -40,7 +40,12 @@ export async function startSlackHearth(
     apiUrl: fake.apiUrl,
     ownersChannel: options.owners,
     log: options.adapterLog ?? new CapturingLogger(),
-    capabilities: { maxMessagesPerSecond: 200, maxMessagesPerSecondPerChat: 100 },
+    capabilities: {
+      rateLimits: [
+        { scope: 'account', limit: 200, windowMs: 1000 },
+        { scope: 'chat', limit: 100, windowMs: 1000 },
+      ],
+    },
   });
   let app: TestHearth;
   try {

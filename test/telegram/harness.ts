@@ -1,8 +1,9 @@
-import { createTelegramAdapter, type TelegramAdapter } from '../../adapters/telegram/index.ts';
+import type { TelegramAdapter } from '../../adapters/telegram/index.ts';
+import { telegram } from '../../adapters/telegram/module.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
 import type { Database } from '../../src/db/database.ts';
 import { FakeTelegramApi, type SentMessage } from '../fakes/telegram-api.ts';
-import { startTestHearth, type TestHearth, testConfig } from '../support/hearth.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { BOT_TOKEN, BOT_USERNAME } from './updates.ts';
 
@@ -25,7 +26,7 @@ export async function startTelegramHearth(
   const fake = await FakeTelegramApi.start({ username: BOT_USERNAME });
   const env = { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.url, ...options.env };
   const adapterLog = new CapturingLogger();
-  const adapter = createTelegramAdapter(testConfig(env), adapterLog);
+  const adapter = (await telegram.create(env, adapterLog)) as TelegramAdapter | null;
   if (!adapter) throw new Error('the telegram adapter was not created');
   const app = await startTestHearth({
     database,

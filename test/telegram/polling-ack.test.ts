@@ -7,6 +7,7 @@ import { Composer } from '../../src/core/composer.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
 import { FEATURES } from '../../src/features/index.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { adapterContext } from '../support/adapter-context.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { until } from '../support/until.ts';
@@ -40,12 +41,13 @@ describe('telegram long polling: acknowledging updates', () => {
       token: BOT_TOKEN,
       apiRoot: fake.url,
       log: new CapturingLogger(),
-      recordRetriesMs: [20, 50],
     });
-    await adapter.start(async (event, progress) => {
-      await sink(event, progress);
-      return { handled: true, enqueued: 0 };
-    });
+    await adapter.start(
+      adapterContext(async (event, progress) => {
+        await sink(event, progress);
+        return { handled: true, enqueued: 0 };
+      }),
+    );
   }
 
   /** A sink that records each event at once, then holds the message `slowText` until `slow` opens. */
@@ -141,11 +143,13 @@ describe('telegram long polling: acknowledging updates', () => {
 
     const next = new TelegramAdapter({ token: BOT_TOKEN, apiRoot: fake.url, log: new CapturingLogger() });
     const received: string[] = [];
-    await next.start(async (event, progress) => {
-      progress?.recorded();
-      received.push(event.kind === 'message' ? event.text : event.kind);
-      return { handled: true, enqueued: 0 };
-    });
+    await next.start(
+      adapterContext(async (event, progress) => {
+        progress?.recorded();
+        received.push(event.kind === 'message' ? event.text : event.kind);
+        return { handled: true, enqueued: 0 };
+      }),
+    );
     await until(() => received.length === 1, 'the update redelivered to the next start');
     await next.stop();
     expect(received).toEqual(['kept by Telegram']);

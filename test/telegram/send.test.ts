@@ -3,6 +3,7 @@ import { TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { PermanentError, type RateLimitedError, TransientError } from '../../src/core/errors.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { adapterContext } from '../support/adapter-context.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { BOT_TOKEN, callbackQuery } from './updates.ts';
 
@@ -20,10 +21,12 @@ describe('telegram adapter: sending', () => {
   beforeAll(async () => {
     fake = await FakeTelegramApi.start();
     adapter = new TelegramAdapter({ token: BOT_TOKEN, apiRoot: fake.url, log: new CapturingLogger() });
-    await adapter.start(async (event) => {
-      events.push(event);
-      return { handled: true, enqueued: 0 };
-    });
+    await adapter.start(
+      adapterContext(async (event) => {
+        events.push(event);
+        return { handled: true, enqueued: 0 };
+      }),
+    );
   });
   afterAll(async () => {
     await adapter.stop();

@@ -1,6 +1,6 @@
 /**
  * Telegram updates shaped like real Bot API payloads (fields as Telegram sends them), for the fake's
- * getUpdates queue, webhook posts and normaliser fixtures. Update ids are left to the fake unless given.
+ * getUpdates queue, webhook posts and normalizer fixtures. Update ids are left to the fake unless given.
  */
 import { createHash } from 'node:crypto';
 

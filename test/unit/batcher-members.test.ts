@@ -50,7 +50,7 @@ describe.each(TEST_DATABASES)('batched inbound writes ($name)', (kind) => {
 
   it('one batch of returning senders on several platforms finds each identity on its own platform', async () => {
     const directory = new MemberDirectory(database.prisma);
-    const platforms: Platform[] = ['telegram', 'discord', 'twitter'];
+    const platforms: Platform[] = ['telegram', 'discord', 'x'];
     const first = await Promise.all(
       platforms.map((p) => directory.identify(message('42', `ann on ${p}`, p))),
     );

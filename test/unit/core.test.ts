@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config.ts';
+import { ADAPTER_SETTINGS } from '../../adapters/registry.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { Bot } from '../../src/core/bot.ts';
 import { Composer, compose } from '../../src/core/composer.ts';
 import { Context, type EnqueueRequest } from '../../src/core/context.ts';
@@ -209,22 +208,15 @@ describe('loadConfig', () => {
     [{ CONSOLE_ENABLED: 'maybe' }, /CONSOLE_ENABLED: expected true or false/],
     [{ TELEGRAM_WEBHOOK_SECRET: 'has spaces' }, /TELEGRAM_WEBHOOK_SECRET: expected 1-256 characters/],
   ])('%j is refused with one line naming the variable', (env, message) => {
-    expect(() => loadConfig(env)).toThrow(ConfigError);
-    expect(() => loadConfig(env)).toThrow(message);
+    expect(() => loadConfig(env, ADAPTER_SETTINGS)).toThrow(ConfigError);
+    expect(() => loadConfig(env, ADAPTER_SETTINGS)).toThrow(message);
   });
 
   it('treats empty values as unset and parses lists', () => {
-    const config = loadConfig({ DATABASE_URL: '', PORT: '', SLACK_OWNER_USER_IDS: 'U1, U2,,' });
+    const config = loadConfig({ DATABASE_URL: '', PORT: '', HEARTH_TOPICS: 'news, offers,,' });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.PORT).toBe(3000);
-    expect(config.SLACK_OWNER_USER_IDS).toEqual(['U1', 'U2']);
-  });
-
-  it('.env.example documents exactly the variables Hearth reads', () => {
-    const example = readFileSync(join(import.meta.dirname, '..', '..', '.env.example'), 'utf8');
-    const documented = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
-    expect(new Set(documented)).toEqual(new Set(CONFIG_VARIABLES));
-    expect(CONFIG_VARIABLES).toContain('SHUTDOWN_TIMEOUT_MS');
+    expect(config.HEARTH_TOPICS).toEqual(['news', 'offers']);
   });
 });
 
@@ -246,14 +238,20 @@ describe('SendRateLimiter', () => {
   function onFakeTime(platform: 'telegram' | 'discord', perSecond: number) {
     vi.useFakeTimers();
     const limiter = new SendRateLimiter(() => Date.now());
-    limiter.configure(platform, { maxMessagesPerSecond: perSecond, maxMessagesPerSecondPerChat: perSecond });
+    limiter.configure(platform, [
+      { scope: 'account', limit: perSecond, windowMs: 1000 },
+      { scope: 'chat', limit: perSecond, windowMs: 1000 },
+    ]);
     return { limiter, start: Date.now() };
   }
 
   it('keeps under the platform and per-chat limits and honours a pause', async () => {
     let now = 1_000_000;
     const limiter = new SendRateLimiter(() => now);
-    limiter.configure('telegram', { maxMessagesPerSecond: 3, maxMessagesPerSecondPerChat: 1 });
+    limiter.configure('telegram', [
+      { scope: 'account', limit: 3, windowMs: 1000 },
+      { scope: 'chat', limit: 1, windowMs: 1000 },
+    ]);
     // Per chat: 1/s averaged over a 3 s window → 3 immediate sends, then a wait.
     expect([
       await limiter.acquire('telegram', 'a'),

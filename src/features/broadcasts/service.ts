@@ -22,6 +22,9 @@ export interface BroadcastSummary {
   createdAt: Date;
 }
 
+/** Pace for a platform the limiter has no rate for (no running adapter declares one). */
+const DEFAULT_SENDS_PER_SECOND = 30;
+
 /** Creates broadcasts, runs their fan-out in the background, resumes it after a restart, cancels. */
 export class BroadcastService {
   private readonly fanOut: FanOut;
@@ -38,10 +41,7 @@ export class BroadcastService {
       capabilitiesOf: services.capabilitiesOf,
       batchSize,
       now: services.now,
-      rateOf: (platform) =>
-        services.config.SEND_RATE_LIMITS[platform] ??
-        services.capabilitiesOf(platform)?.maxMessagesPerSecond ??
-        30,
+      rateOf: (platform) => services.sendRateOf(platform) ?? DEFAULT_SENDS_PER_SECOND,
       onBatch: () => services.wakeDelivery(),
     });
   }

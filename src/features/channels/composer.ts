@@ -16,7 +16,7 @@ export function channelsComposer(service: ChannelService): Composer<HearthContex
       await ctx.reply(`Send /${event.name} in the group or channel itself (you must be one of its admins).`);
       return;
     }
-    if (event.sender.isAdmin !== true) {
+    if (event.sender.isChatAdmin !== true) {
       ctx.log.warn(
         { platform: event.address.platform, chatId: event.address.chatId, userId: event.sender.userId },
         `/${event.name} refused: sender is not an admin of the chat`,

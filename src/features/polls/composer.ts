@@ -1,5 +1,6 @@
 import type { HearthContext } from '../../app/context.ts';
 import { Composer } from '../../core/composer.ts';
+import type { VoteChoice } from '../../core/events.ts';
 import { numberChoices, parseVoteValue, VOTE_ACTION } from './render.ts';
 import type { PollService } from './service.ts';
 import type { PollStore, VoteChange, VoteOutcome } from './store.ts';
@@ -15,7 +16,8 @@ const CLOSED_REPLY = 'Thanks! This poll is closed now, so your vote was not coun
 /**
  * Votes from the three renderings, all keyed by member (a member with identities on two platforms has
  * one vote):
- * - native poll answers (VoteEvent; pollRef = the platform's poll id → PollPost → Poll);
+ * - native poll answers (VoteEvent; pollRef = the platform's poll id → PollPost → Poll): the whole
+ *   choice (Telegram) or one option added or removed (Discord), applied to the stored state;
  * - poll buttons (ActionEvent `poll.vote`, value `<pollId>:<idx>`; a press toggles that option);
  * - numbered replies: a message made only of numbers in a chat where a poll was posted as numbered
  *   text counts for the latest open poll posted as numbered text in that chat. With none open, a
@@ -33,11 +35,11 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
       ctx.log.warn({ pollRef: event.pollRef }, 'vote for an unknown poll ignored');
       return;
     }
-    if (!Array.isArray(event.optionIds) || !event.optionIds.every((n) => Number.isInteger(n))) {
+    if (!isVoteChoice(event.choice)) {
       ctx.log.warn({ pollRef: event.pollRef }, 'malformed vote ignored');
       return;
     }
-    const outcome = await castVote(store, ctx, post.pollId, { set: event.optionIds });
+    const outcome = await castVote(store, ctx, post.pollId, event.choice);
     // A native answer arrives without a chat of its own: tell the voter only in a direct chat.
     if (outcome.kind === 'closed' && event.isDirect) await ctx.reply(CLOSED_REPLY);
   });
@@ -79,6 +81,16 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
   });
 
   return composer;
+}
+
+/** A vote choice the store can apply: whole numbers only (adapters are trusted, payloads are not). */
+function isVoteChoice(choice: unknown): choice is VoteChoice {
+  if (typeof choice !== 'object' || choice === null) return false;
+  const c = choice as Record<string, unknown>;
+  if ('set' in c) return Array.isArray(c.set) && c.set.every((n) => Number.isInteger(n));
+  if ('add' in c) return Number.isInteger(c.add);
+  if ('remove' in c) return Number.isInteger(c.remove);
+  return false;
 }
 
 async function castVote(

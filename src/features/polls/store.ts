@@ -1,6 +1,6 @@
-import type { Platform } from '../../core/events.ts';
+import type { Platform, VoteChoice } from '../../core/events.ts';
 import type { Db, Tx } from '../../db/database.ts';
-import type { MetricsRecorder } from '../metrics/recorder.ts';
+import type { MetricsRecorder } from '../../metrics/recorder.ts';
 
 /** A poll with its options, as features use it. */
 export interface PollRecord {
@@ -18,8 +18,13 @@ export interface PollRecord {
 
 export type PostRendering = 'native' | 'buttons' | 'numbered';
 
-/** How a member's choice changes: the whole set (native polls, numbered replies) or one option toggled (buttons). */
-export type VoteChange = { set: number[] } | { toggle: number };
+/**
+ * How a member's choice changes: the whole set (Telegram's native polls, numbered replies), one
+ * option added or removed (Discord's native polls send one event per answer), or one option toggled
+ * (buttons). Each applies to the stored state, so applying it twice changes nothing more (a toggle
+ * excepted: buttons are pressed, not redelivered).
+ */
+export type VoteChange = VoteChoice | { toggle: number };
 
 export type VoteOutcome =
   | { kind: 'recorded'; poll: PollRecord; before: number[]; after: number[] }
@@ -230,6 +235,15 @@ export function nextChoice(poll: PollRecord, before: number[], change: VoteChang
     if (!inRange(change.toggle)) return `option ${change.toggle} is out of range`;
     if (before.includes(change.toggle)) return before.filter((idx) => idx !== change.toggle);
     return poll.multi ? [...before, change.toggle].sort((a, b) => a - b) : [change.toggle];
+  }
+  if ('add' in change) {
+    if (!inRange(change.add)) return `option ${change.add} is out of range`;
+    if (before.includes(change.add)) return before;
+    return poll.multi ? [...before, change.add].sort((a, b) => a - b) : [change.add];
+  }
+  if ('remove' in change) {
+    if (!inRange(change.remove)) return `option ${change.remove} is out of range`;
+    return before.filter((idx) => idx !== change.remove);
   }
   const chosen = [...new Set(change.set)].sort((a, b) => a - b);
   const bad = chosen.find((idx) => !inRange(idx));

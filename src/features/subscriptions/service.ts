@@ -1,8 +1,8 @@
 import type { Platform } from '../../core/events.ts';
 import type { Db } from '../../db/database.ts';
 import type { Outbox } from '../../delivery/outbox.ts';
+import type { MetricsRecorder } from '../../metrics/recorder.ts';
 import { cancelBroadcastsLeftBehind } from '../broadcasts/stop-wins.ts';
-import type { MetricsRecorder } from '../metrics/recorder.ts';
 
 export type ConsentSource = 'user' | 'platform' | 'owner' | 'system';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseUpdate } from '../../adapters/telegram/normalise.ts';
+import { normalizeUpdate } from '../../adapters/telegram/normalize.ts';
 import { CallbackCodec } from '../../adapters/telegram/render.ts';
 import {
   BOT_ID,
@@ -19,10 +19,10 @@ import {
 
 const me = { id: BOT_ID, username: BOT_USERNAME };
 const codec = new CallbackCodec();
-const normalise = (update: Record<string, unknown>, id = 42) =>
-  normaliseUpdate({ update_id: id, ...update }, me, codec);
+const normalize = (update: Record<string, unknown>, id = 42) =>
+  normalizeUpdate({ update_id: id, ...update }, me, codec);
 const eventOf = (update: Record<string, unknown>, id = 42) => {
-  const result = normalise(update, id);
+  const result = normalize(update, id);
   if (!('event' in result)) throw new Error(`ignored: ${result.ignored}`);
   return result;
 };
@@ -67,7 +67,7 @@ describe('telegram update → InboundEvent', () => {
       chat: { kind: 'group', title: 'Bakery friends' },
     });
     expect(ours.adminCheck).toEqual({ chatId: -100123, userId: 501 });
-    expect(normalise(groupText(-100123, 501, '/start@some_other_bot'))).toEqual({
+    expect(normalize(groupText(-100123, 501, '/start@some_other_bot'))).toEqual({
       ignored: 'command for another bot (/start@some_other_bot)',
     });
   });
@@ -102,7 +102,7 @@ describe('telegram update → InboundEvent', () => {
       },
     });
     const result = eventOf(update);
-    expect(result.event.sender).toMatchObject({ userId: '-100123', isAdmin: true, isBot: false });
+    expect(result.event.sender).toMatchObject({ userId: '-100123', isChatAdmin: true, isBot: false });
     expect(result.adminCheck).toBeUndefined();
   });
 
@@ -114,13 +114,13 @@ describe('telegram update → InboundEvent', () => {
       args: 'news-channel',
       isDirect: false,
       address: { chatId: '-100777' },
-      sender: { userId: '-100777', name: 'Bakery news', isAdmin: true },
+      sender: { userId: '-100777', name: 'Bakery news', isChatAdmin: true },
       chat: { kind: 'channel', title: 'Bakery news' },
     });
   });
 
   it('edited messages are ignored (the original was answered)', () => {
-    expect(normalise(editedText(501, '/subscribe news'))).toMatchObject({
+    expect(normalize(editedText(501, '/subscribe news'))).toMatchObject({
       ignored: expect.stringContaining('edited'),
     });
   });
@@ -143,7 +143,7 @@ describe('telegram update → InboundEvent', () => {
       actionId: 'poll:vote',
       value: 'x'.repeat(80),
     });
-    const expired = normalise(callbackQuery(501, '#unknownhash'));
+    const expired = normalize(callbackQuery(501, '#unknownhash'));
     expect(expired).toMatchObject({
       ignored: 'button no longer known',
       answerText: 'This button has expired.',
@@ -154,10 +154,10 @@ describe('telegram update → InboundEvent', () => {
     expect(eventOf(pollAnswer(501, '5432', [0, 2])).event).toMatchObject({
       kind: 'vote',
       pollRef: '5432',
-      optionIds: [0, 2],
+      choice: { set: [0, 2] },
       sender: { userId: '501' },
     });
-    expect(eventOf(pollAnswer(501, '5432', [])).event).toMatchObject({ kind: 'vote', optionIds: [] });
+    expect(eventOf(pollAnswer(501, '5432', [])).event).toMatchObject({ kind: 'vote', choice: { set: [] } });
   });
 
   it('my_chat_member: blocked/unblocked in private chats, added/removed in groups and channels', () => {
@@ -173,7 +173,7 @@ describe('telegram update → InboundEvent', () => {
     expect(added).toMatchObject({ change: 'joined', aboutBot: true, chat: { kind: 'group' } });
     const removed = eventOf(myChatMember(channelChat(-100777), 501, 'administrator', 'left')).event;
     expect(removed).toMatchObject({ change: 'left', aboutBot: true, address: { chatId: '-100777' } });
-    expect(normalise(myChatMember(groupChat(-100123), 501, 'member', 'administrator'))).toHaveProperty(
+    expect(normalize(myChatMember(groupChat(-100123), 501, 'member', 'administrator'))).toHaveProperty(
       'ignored',
     );
   });
@@ -181,9 +181,9 @@ describe('telegram update → InboundEvent', () => {
   it('messages from bots and from ourselves are ignored', () => {
     const fromBot = privateText(501, 'hi', {});
     (fromBot.message as Record<string, unknown>).from = user(888, 'Spam', { is_bot: true });
-    expect(normalise(fromBot)).toEqual({ ignored: 'message from another bot' });
+    expect(normalize(fromBot)).toEqual({ ignored: 'message from another bot' });
     const own = groupText(-100123, BOT_ID, 'echo');
-    expect(normalise(own)).toEqual({ ignored: 'our own message' });
+    expect(normalize(own)).toEqual({ ignored: 'our own message' });
   });
 
   it('malformed and unknown updates are ignored, never thrown', () => {
@@ -201,6 +201,6 @@ describe('telegram update → InboundEvent', () => {
       { update_id: 1, inline_query: { id: 'q', from: user(1), query: 'x', offset: '' } },
       { update_id: 1, message: { message_id: 1, date: 1, chat: groupChat(-1), from: user(2), sticker: {} } },
     ];
-    for (const update of bad) expect(normaliseUpdate(update, me, codec)).toHaveProperty('ignored');
+    for (const update of bad) expect(normalizeUpdate(update, me, codec)).toHaveProperty('ignored');
   });
 });

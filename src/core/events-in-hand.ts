@@ -1,16 +1,16 @@
 /**
- * The updates a Telegram adapter is handling: chained per chat, so one chat's updates reach the core
- * in the order they were sent ("/subscribe" then "STOP"), and tracked, so receiving can pause while
- * too many are in hand and stop() can wait for them.
+ * The events a receiver is handling: chained per chat, so one chat's events reach the core in the
+ * order they were sent ("/subscribe" then "STOP"), and tracked, so receiving can pause while too
+ * many are in hand and stop() can wait for them.
  */
-export class UpdateHandling {
-  private readonly inflight = new Set<Promise<void>>();
-  private readonly chatTails = new Map<string, Promise<void>>();
+export class EventsInHand {
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly chatTails = new Map<string, Promise<unknown>>();
   /** Callers of roomFor() waiting, oldest first, each with the count it waits for. */
   private readonly waiting: { limit: number; wake: () => void }[] = [];
 
-  /** Runs `work` after every earlier update of `chatId` has been handled. */
-  inChatOrder(chatId: string, work: () => Promise<void>): Promise<void> {
+  /** Runs `work` after every earlier event of `chatId` has been handled. */
+  inChatOrder<T>(chatId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.chatTails.get(chatId);
     const run = previous ? previous.then(work) : work();
     const tail = run.catch(() => {});
@@ -22,7 +22,7 @@ export class UpdateHandling {
   }
 
   /** Counts `work` as in hand until it settles. */
-  track(work: Promise<void>): Promise<void> {
+  track<T>(work: Promise<T>): Promise<T> {
     this.inflight.add(work);
     return work.finally(() => {
       this.inflight.delete(work);
@@ -31,7 +31,7 @@ export class UpdateHandling {
   }
 
   /**
-   * Resolves once at most `limit` tracked updates are still in hand. Waiters queue and are woken
+   * Resolves once at most `limit` tracked events are still in hand. Waiters queue and are woken
    * in turn as work settles (racing every promise in hand would cost each waiter one reaction per
    * promise, again after every settle: quadratic exactly when the core is slow).
    */

@@ -1,7 +1,7 @@
-import type { HearthContext } from '../../app/context.ts';
-import type { OwnerCommand } from '../../app/feature.ts';
-import { Composer } from '../../core/composer.ts';
-import { UserFacingError } from '../../core/errors.ts';
+import type { HearthContext } from '../app/context.ts';
+import type { OwnerCommand } from '../app/feature.ts';
+import { Composer } from '../core/composer.ts';
+import { UserFacingError } from '../core/errors.ts';
 
 /** The owners' command; Slack's slash command `/hearth` and the console owner view both send it. */
 export const OWNER_COMMAND = 'hearth';

@@ -1,24 +1,25 @@
-import type { Config } from '../config.ts';
-import type { Capabilities, PlatformAdapter } from '../core/adapter.ts';
-import { Bot } from '../core/bot.ts';
-import type { EnqueueRequest } from '../core/context.ts';
-import type { Platform } from '../core/events.ts';
-import type { Logger } from '../core/log.ts';
-import type { Database } from '../db/database.ts';
-import { Outbox } from '../delivery/outbox.ts';
-import { SendRateLimiter } from '../delivery/rate-limiter.ts';
-import { DeliveryWorker } from '../delivery/worker.ts';
-import { FEATURES } from '../features/index.ts';
-import { MetricsRecorder } from '../features/metrics/recorder.ts';
-import { createOwners } from '../features/owner/owners.ts';
-import { ownerRouter } from '../features/owner/router.ts';
-import { isHttpMountable } from '../http/routes.ts';
-import { HttpServer } from '../http/server.ts';
-import { MemberDirectory } from '../members/directory.ts';
-import { ProcessedEvents } from '../members/processed-events.ts';
-import { Scheduler } from '../scheduler/scheduler.ts';
-import { HearthContext, type Services } from './context.ts';
-import type { Feature, FeatureFactory } from './feature.ts';
+import { type AdapterStatus, RunningAdapters } from './app/adapters.ts';
+import { HearthContext, type Services } from './app/context.ts';
+import type { Feature, FeatureFactory } from './app/feature.ts';
+import type { Config } from './config.ts';
+import type { Capabilities, PlatformAdapter } from './core/adapter.ts';
+import { Bot } from './core/bot.ts';
+import type { EnqueueRequest } from './core/context.ts';
+import type { Platform } from './core/events.ts';
+import type { Logger } from './core/log.ts';
+import type { Database } from './db/database.ts';
+import { Outbox } from './delivery/outbox.ts';
+import { SendRateLimiter } from './delivery/rate-limiter.ts';
+import { DeliveryWorker } from './delivery/worker.ts';
+import { FEATURES } from './features/index.ts';
+import { isHttpMountable } from './http/routes.ts';
+import { HttpServer } from './http/server.ts';
+import { MemberDirectory } from './members/directory.ts';
+import { ProcessedEvents } from './members/processed-events.ts';
+import { MetricsRecorder } from './metrics/recorder.ts';
+import { createOwners } from './owners/owners.ts';
+import { ownerRouter } from './owners/router.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
 
 export interface HearthOptions {
   config: Config;
@@ -29,13 +30,15 @@ export interface HearthOptions {
   now?: () => Date;
   /** Serve HTTP (console, health, webhooks) on config.PORT; tests may pass false. */
   http?: boolean;
+  /** Waits between attempts to record an inbound event while the database is down. */
+  recordRetriesMs?: readonly number[];
 }
 
 export interface HealthStatus {
   status: 'ok' | 'degraded';
   db: 'ok' | 'down';
   database: Database['kind'];
-  adapters: { platform: Platform; started: boolean; error?: string }[];
+  adapters: AdapterStatus[];
   uptimeSeconds: number;
 }
 
@@ -49,8 +52,7 @@ export class Hearth {
   readonly http: HttpServer;
   readonly limiter: SendRateLimiter;
   readonly scheduler: Scheduler;
-  private readonly adapters = new Map<Platform, PlatformAdapter>();
-  private readonly adapterState = new Map<Platform, { started: boolean; error?: string }>();
+  private readonly adapters: RunningAdapters;
   private readonly startedAt = Date.now();
   port: number | undefined;
 
@@ -58,14 +60,21 @@ export class Hearth {
     const { config, log, database } = options;
     const db = database.prisma;
     const now = options.now ?? (() => new Date());
-    for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
     this.outbox = new Outbox(db);
     this.limiter = new SendRateLimiter(() => now().getTime());
+    this.adapters = new RunningAdapters({
+      adapters: options.adapters,
+      db,
+      limiter: this.limiter,
+      log,
+      rateOverrides: config.SEND_RATE_LIMITS,
+      now,
+      ...(options.recordRetriesMs ? { recordRetriesMs: options.recordRetriesMs } : {}),
+    });
     this.worker = new DeliveryWorker({
       outbox: this.outbox,
       limiter: this.limiter,
-      adapterFor: (platform) =>
-        this.adapterState.get(platform)?.started ? this.adapters.get(platform) : undefined,
+      adapterFor: (platform) => this.adapters.running(platform),
       log: log.child({ part: 'delivery' }),
       pollMs: config.OUTBOX_POLL_MS,
       batchSize: config.OUTBOX_BATCH_SIZE,
@@ -73,7 +82,7 @@ export class Hearth {
       leaseMs: config.OUTBOX_LEASE_MS,
       now,
     });
-    const owners = createOwners(config);
+    const owners = createOwners(this.adapters.ownersChannel());
     this.scheduler = new Scheduler({
       db,
       log: log.child({ part: 'scheduler' }),
@@ -91,9 +100,10 @@ export class Hearth {
       members: new MemberDirectory(db),
       metrics: new MetricsRecorder(db),
       log,
-      capabilitiesOf: (platform) => this.adapters.get(platform)?.capabilities,
+      capabilitiesOf: (platform) => this.adapters.capabilitiesOf(platform),
+      sendRateOf: (platform) => this.limiter.rateOf(platform),
       owners,
-      platforms: () => [...this.adapters.keys()].filter((p) => this.adapterState.get(p)?.started),
+      platforms: () => this.adapters.startedPlatforms(),
       wakeDelivery: () => this.worker.wake(),
       now,
       scheduler: this.scheduler,
@@ -160,12 +170,12 @@ export class Hearth {
       await feature.start?.();
       feature.mount?.(this.http);
     }
-    for (const adapter of this.adapters.values()) {
+    for (const adapter of this.adapters.all()) {
       if (isHttpMountable(adapter)) adapter.mount(this.http);
     }
     if (this.options.http !== false) this.port = await this.http.listen(config.PORT, config.HOST);
-    await Promise.all([...this.adapters.values()].map((adapter) => this.startAdapter(adapter)));
-    const started = [...this.adapterState].filter(([, s]) => s.started).map(([p]) => p);
+    await this.adapters.startAll((event, progress) => this.bot.dispatch(event, progress));
+    const started = this.adapters.startedPlatforms();
     log.info(
       { adapters: started, database: database.kind, port: this.port },
       `adapters started: ${started.join(', ') || 'none'}`,
@@ -174,40 +184,17 @@ export class Hearth {
     await this.scheduler.start();
   }
 
-  private async startAdapter(adapter: PlatformAdapter): Promise<void> {
-    const rateOverride = this.options.config.SEND_RATE_LIMITS[adapter.platform];
-    this.limiter.configure(
-      adapter.platform,
-      rateOverride ? { ...adapter.capabilities, maxMessagesPerSecond: rateOverride } : adapter.capabilities,
-    );
-    try {
-      await adapter.start((event, progress) => this.bot.dispatch(event, progress));
-      this.adapterState.set(adapter.platform, { started: true });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.adapterState.set(adapter.platform, { started: false, error: message });
-      this.options.log.error(
-        { err: error, platform: adapter.platform },
-        `${adapter.platform} adapter failed to start`,
-      );
-    }
-  }
-
   adapter(platform: Platform): PlatformAdapter | undefined {
     return this.adapters.get(platform);
   }
 
   capabilities(platform: Platform): Capabilities | undefined {
-    return this.adapters.get(platform)?.capabilities;
+    return this.adapters.capabilitiesOf(platform);
   }
 
   async health(): Promise<HealthStatus> {
     const dbOk = await this.options.database.ping();
-    const adapters = [...this.adapters.keys()].map((platform) => ({
-      platform,
-      started: false,
-      ...this.adapterState.get(platform),
-    }));
+    const adapters = this.adapters.statuses();
     return {
       status: dbOk && adapters.every((a) => a.started) ? 'ok' : 'degraded',
       db: dbOk ? 'ok' : 'down',
@@ -221,7 +208,7 @@ export class Hearth {
   async stop(): Promise<void> {
     const log = this.options.log;
     await this.scheduler.stop().catch((error: unknown) => log.error({ err: error }, 'scheduler stop failed'));
-    await Promise.allSettled([...this.adapters.values()].map((a) => a.stop()));
+    await this.adapters.stopAll();
     await this.worker.stop();
     for (const feature of [...this.features].reverse()) {
       await feature

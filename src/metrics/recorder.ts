@@ -1,7 +1,7 @@
-import type { Prisma } from '../../../prisma/generated/client.ts';
-import { Batcher } from '../../core/batcher.ts';
-import type { Platform } from '../../core/events.ts';
-import type { Db, Tx } from '../../db/database.ts';
+import type { Prisma } from '../../prisma/generated/client.ts';
+import { Batcher } from '../core/batcher.ts';
+import type { Platform } from '../core/events.ts';
+import type { Db, Tx } from '../db/database.ts';
 
 /** The facts Hearth records for the owners' reports. */
 export type MetricType =

@@ -9,7 +9,7 @@ export interface BotIdentity {
 }
 
 /** An update as InboundEvent, or why it was left alone (logged at debug). */
-export type Normalised =
+export type Normalized =
   | {
       event: InboundEvent;
       /** Ask the platform whether this user administers the chat (group commands). */
@@ -40,7 +40,7 @@ const IN_CHAT = new Set(['member', 'administrator', 'creator']);
  *   channel it is the bot being added or removed (aboutBot);
  * - poll answers become votes (no option = retracted); anything else is ignored.
  */
-export function normaliseUpdate(update: unknown, me: BotIdentity, codec: CallbackCodec): Normalised {
+export function normalizeUpdate(update: unknown, me: BotIdentity, codec: CallbackCodec): Normalized {
   if (!isRecord(update) || !isInt(update.update_id)) return { ignored: 'malformed update (no update_id)' };
   const id = `${me.id}:${update.update_id}`;
   try {
@@ -103,7 +103,7 @@ function atOf(date: unknown): Date {
   return isInt(date) && date > 0 ? new Date(date * 1000) : new Date();
 }
 
-function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost: boolean): Normalised {
+function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost: boolean): Normalized {
   if (!isRecord(value)) throw new Error('message is not an object');
   const chat = chatOf(value.chat);
   const senderChat = isRecord(value.sender_chat) ? chatOf(value.sender_chat) : undefined;
@@ -111,7 +111,7 @@ function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost:
   let adminKnown = false;
   if (isChannelPost || (senderChat && senderChat.id === chat.id)) {
     // A channel post, or an anonymous admin writing as the group: the chat itself speaks, as admin.
-    sender = { userId: String(chat.id), name: chat.title ?? 'channel', isBot: false, isAdmin: true };
+    sender = { userId: String(chat.id), name: chat.title ?? 'channel', isBot: false, isChatAdmin: true };
     adminKnown = true;
   } else if (senderChat) {
     if (value.is_automatic_forward === true) return { ignored: 'automatic forward from a linked channel' };
@@ -167,7 +167,7 @@ function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost:
   return { event: { ...base, kind: 'message', text, mentionsBot: isDirect || mentioned || repliedToUs } };
 }
 
-function fromCallback(id: string, value: unknown, codec: CallbackCodec): Normalised {
+function fromCallback(id: string, value: unknown, codec: CallbackCodec): Normalized {
   if (!isRecord(value) || typeof value.id !== 'string') throw new Error('callback_query without id');
   const callbackQueryId = value.id;
   const user = userOf(value.from);
@@ -195,7 +195,7 @@ function fromCallback(id: string, value: unknown, codec: CallbackCodec): Normali
   return { event, callbackQueryId };
 }
 
-function fromPollAnswer(id: string, value: unknown): Normalised {
+function fromPollAnswer(id: string, value: unknown): Normalized {
   if (!isRecord(value) || typeof value.poll_id !== 'string') throw new Error('poll_answer without poll_id');
   const optionIds = Array.isArray(value.option_ids) ? value.option_ids.filter(isInt) : [];
   let sender: Sender;
@@ -217,13 +217,13 @@ function fromPollAnswer(id: string, value: unknown): Normalised {
       sender,
       isDirect: false,
       pollRef: value.poll_id,
-      optionIds,
+      choice: { set: optionIds },
       raw: value,
     },
   };
 }
 
-function fromMyChatMember(id: string, value: unknown, me: BotIdentity): Normalised {
+function fromMyChatMember(id: string, value: unknown, me: BotIdentity): Normalized {
   if (!isRecord(value) || !isRecord(value.old_chat_member) || !isRecord(value.new_chat_member)) {
     throw new Error('my_chat_member without statuses');
   }

@@ -1,0 +1,147 @@
+import type {
+  AdapterContext,
+  Capabilities,
+  EventSink,
+  PlatformAdapter,
+  RateWindow,
+} from '../core/adapter.ts';
+import type { ChatAddress, Platform } from '../core/events.ts';
+import type { Logger } from '../core/log.ts';
+import { InboundReceiver } from '../core/receiver.ts';
+import { AdapterStateStore } from '../db/adapter-state-store.ts';
+import type { Db } from '../db/database.ts';
+import type { SendRateLimiter } from '../delivery/rate-limiter.ts';
+
+/** Account windows of this length or longer are primed at start from the sends an earlier run made. */
+const PRIME_FROM_WINDOW_MS = 60_000;
+
+export interface AdapterStatus {
+  platform: Platform;
+  started: boolean;
+  error?: string;
+}
+
+export interface RunningAdaptersOptions {
+  adapters: PlatformAdapter[];
+  db: Db;
+  limiter: SendRateLimiter;
+  log: Logger;
+  /** Per-platform overrides of the account rate, in sends per second (SEND_RATE_LIMITS). */
+  rateOverrides: Partial<Record<string, number>>;
+  now: () => Date;
+  /** Waits between attempts to record an event while the database is down (tests shorten them). */
+  recordRetriesMs?: readonly number[];
+}
+
+/**
+ * The adapters of one Hearth and their lifecycle: each gets its context at start (a receiver into
+ * the core, durable state), its declared rate windows go to the limiter (primed with recent sends),
+ * and stop drains its receiver.
+ */
+export class RunningAdapters {
+  private readonly adapters = new Map<Platform, PlatformAdapter>();
+  private readonly status = new Map<Platform, AdapterStatus>();
+  private readonly receivers = new Map<Platform, InboundReceiver>();
+
+  constructor(private readonly options: RunningAdaptersOptions) {
+    for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
+  }
+
+  get(platform: Platform): PlatformAdapter | undefined {
+    return this.adapters.get(platform);
+  }
+
+  /** The adapter of a platform, only while it runs. */
+  running(platform: Platform): PlatformAdapter | undefined {
+    return this.status.get(platform)?.started ? this.adapters.get(platform) : undefined;
+  }
+
+  all(): PlatformAdapter[] {
+    return [...this.adapters.values()];
+  }
+
+  capabilitiesOf(platform: Platform): Capabilities | undefined {
+    return this.adapters.get(platform)?.capabilities;
+  }
+
+  /** The owners' room, from the adapter that hosts it (Slack), if one does. */
+  ownersChannel(): ChatAddress | undefined {
+    for (const adapter of this.adapters.values()) if (adapter.ownersChannel) return adapter.ownersChannel;
+    return undefined;
+  }
+
+  startedPlatforms(): Platform[] {
+    return [...this.adapters.keys()].filter((p) => this.status.get(p)?.started);
+  }
+
+  statuses(): AdapterStatus[] {
+    return [...this.adapters.keys()].map((platform) => ({
+      platform,
+      started: false,
+      ...this.status.get(platform),
+    }));
+  }
+
+  /** The windows the limiter uses for a platform: the adapter's, with a per-second override applied. */
+  rateWindows(adapter: PlatformAdapter): RateWindow[] {
+    const windows = [...adapter.capabilities.rateLimits];
+    const override = this.options.rateOverrides[adapter.platform];
+    if (override === undefined) return windows;
+    const kept = windows.filter((w) => w.scope !== 'account' || w.windowMs > 1000);
+    return [{ scope: 'account', limit: override, windowMs: 1000 }, ...kept];
+  }
+
+  /** Starts every adapter; one that fails is reported in its status, the others run. */
+  async startAll(sink: EventSink): Promise<void> {
+    await Promise.all(this.all().map((adapter) => this.start(adapter, sink)));
+  }
+
+  private async start(adapter: PlatformAdapter, sink: EventSink): Promise<void> {
+    const { limiter, log, db } = this.options;
+    const platform = adapter.platform;
+    limiter.configure(platform, this.rateWindows(adapter));
+    const adapterLog = log.child({ platform });
+    const receiver = new InboundReceiver(sink, {
+      platform,
+      log: adapterLog,
+      ...(this.options.recordRetriesMs ? { retryWaitsMs: this.options.recordRetriesMs } : {}),
+    });
+    this.receivers.set(platform, receiver);
+    const context: AdapterContext = {
+      receiver,
+      state: (account) => new AdapterStateStore(db, platform, account),
+      log: adapterLog,
+    };
+    try {
+      await this.primeLimiter(platform);
+      await adapter.start(context);
+      this.status.set(platform, { platform, started: true });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.status.set(platform, { platform, started: false, error: message });
+      log.error({ err: error, platform }, `${platform} adapter failed to start: ${message}`);
+    }
+  }
+
+  /** Counts the sends of the platform's longest windows that an earlier run made (from the outbox). */
+  private async primeLimiter(platform: Platform): Promise<void> {
+    const { limiter, db, now } = this.options;
+    const longest = limiter.longestWindowMs(platform);
+    if (longest < PRIME_FROM_WINDOW_MS) return;
+    const since = new Date(now().getTime() - longest);
+    const rows = await db.outbox.findMany({
+      where: { platform, status: 'sent', sentAt: { gte: since } },
+      select: { sentAt: true },
+    });
+    limiter.prime(
+      platform,
+      rows.flatMap((r) => (r.sentAt ? [r.sentAt.getTime()] : [])),
+    );
+  }
+
+  /** Stops every adapter (each drains its receiver); the receivers are drained again to be sure. */
+  async stopAll(): Promise<void> {
+    await Promise.allSettled(this.all().map((adapter) => adapter.stop()));
+    await Promise.allSettled([...this.receivers.values()].map((receiver) => receiver.stop()));
+  }
+}
