@@ -45,6 +45,7 @@ export function pollContent(poll: PollRecord, rendering: PostRendering): Outboun
         options: poll.options,
         multi: poll.multi,
         anonymous: poll.anonymous,
+        ...(poll.closesAt ? { closesAt: poll.closesAt.toISOString() } : {}),
       },
     };
   }

@@ -5,6 +5,7 @@ import type { OutboundContent, SendResult } from '../../core/outbound.ts';
 import type { Prisma, Tx } from '../../db/database.ts';
 import type { OutboxRow } from '../../delivery/outbox.ts';
 import { recipientsOf, renderingFor, resolveAudience } from './audience.ts';
+import { assertPollFits } from './fit.ts';
 import { closingTime, type PollRequest } from './parse.ts';
 import { parseVoteValue, pollContent, resultsContent, VOTE_ACTION } from './render.ts';
 import { type PollRecord, PollStore, type PostRendering, type Tally } from './store.ts';
@@ -78,12 +79,20 @@ export class PollService {
       select: { id: true },
     });
     const poll = (await this.store.find(row.id, tx)) as PollRecord;
+    const shape = {
+      question: poll.question,
+      options: poll.options,
+      ...(poll.closesAt ? { openForMs: poll.closesAt.getTime() - postedAt.getTime() } : {}),
+    };
     for await (const page of recipientsOf(tx, audience)) {
       for (let i = 0; i < page.length; i += INSERT_CHUNK) {
-        const chunk = page.slice(i, i + INSERT_CHUNK).map((recipient) => ({
-          recipient,
-          rendering: renderingFor(this.services.capabilitiesOf(recipient.address.platform), poll, recipient),
-        }));
+        const chunk = page.slice(i, i + INSERT_CHUNK).map((recipient) => {
+          const capabilities = this.services.capabilitiesOf(recipient.address.platform);
+          const rendering = renderingFor(capabilities, poll, recipient);
+          // Inside the transaction: a poll that does not fit one platform posts nowhere.
+          if (rendering === 'native') assertPollFits(shape, displayName(recipient.address.platform), capabilities?.pollLimits);
+          return { recipient, rendering };
+        });
         await tx.pollPost.createMany({
           data: chunk.map(({ recipient, rendering }) => ({
             pollId: poll.id,
@@ -239,4 +248,9 @@ function pollIdOf(payload: OutboundContent): string | undefined {
   if (payload.poll?.pollId) return payload.poll.pollId;
   const button = payload.buttons?.flat().find((b) => b.actionId === VOTE_ACTION);
   return button ? parseVoteValue(button.value)?.pollId : undefined;
+}
+
+/** A platform as owners read it: "Telegram", "Discord", "X". */
+function displayName(platform: Platform): string {
+  return platform.charAt(0).toUpperCase() + platform.slice(1);
 }
