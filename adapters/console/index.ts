@@ -1,5 +1,6 @@
 import type { AdapterContext, Capabilities, PlatformAdapter } from '../../src/core/adapter.ts';
 import type { ChatAddress, Platform } from '../../src/core/events.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
@@ -18,6 +19,7 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   /** Simulating Slack, the console hosts the owners' room: chat `#owners`. */
   readonly ownersChannel?: ChatAddress;
   private nextMessageId = 1;
+  private receiver: InboundReceiver | undefined;
 
   constructor(
     readonly platform: Platform,
@@ -28,6 +30,7 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   }
 
   async start(context: AdapterContext): Promise<void> {
+    this.receiver = context.receiver;
     this.hub.register(this.platform, {
       receiver: context.receiver,
       ...(this.ownersChannel ? { ownersChatId: this.ownersChannel.chatId } : {}),
@@ -84,6 +87,7 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
 
   async stop(): Promise<void> {
     this.hub.unregister(this.platform);
+    await this.receiver?.stop();
   }
 
   mount(http: HttpMount): void {

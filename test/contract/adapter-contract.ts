@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DispatchOutcome, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterContext, DispatchOutcome, EventSink, PlatformAdapter } from '../../src/core/adapter.ts';
 import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
 import type { ChatAddress, InboundEvent } from '../../src/core/events.ts';
 import type { Button } from '../../src/core/outbound.ts';
+
+import type { Database } from '../../src/db/database.ts';
 import { adapterContext } from '../support/adapter-context.ts';
+import { TEST_DATABASES, type TestDatabaseKind } from '../support/databases.ts';
+import { drainContract, seamContract } from './seam-contract.ts';
 
 /** What the fake platform recorded as delivered into a chat. */
 export interface DeliveredMessage {
@@ -34,45 +38,101 @@ export interface ContractHarness {
       | { kind: 'server-error' },
   ): void;
   close(): Promise<void>;
+  /**
+   * The transport refuses an event the core cannot record (an HTTP error the sender sees and can
+   * retry, as a webhook answers 500) instead of retrying it itself.
+   */
+  refusesUnrecorded?: boolean;
+  /** Another instance of the adapter against the same fake, not started (another process's). */
+  createAdapter?(): PlatformAdapter;
+  /** Adapters that declare `replyHandles`: how the fake gives and takes them. */
+  replyHandles?: ReplyHandleHarness;
+}
+
+/** How a fake platform hands out reply handles and shows what was sent through them. */
+export interface ReplyHandleHarness {
+  /** Makes the platform deliver an event from `userId` that carries a reply handle. */
+  trigger(userId: string): Promise<void>;
+  /** Makes the next normal send fail, for platforms that use a handle only when they must. */
+  blockNextNormalSend(): void;
+  /** Texts sent through reply handles so far. */
+  deliveredViaHandle(): string[];
 }
 
 const DISPATCHED: DispatchOutcome = { handled: true, enqueued: 0 };
+
+/**
+ * The core as the contract's adapter sees it: every event is kept in `received`; `behaviour` (swapped
+ * by a test) decides how the core takes it (slowly, failing to record it for a while, ...).
+ */
+export interface ContractCore {
+  received: InboundEvent[];
+  behaviour: EventSink | undefined;
+  nextEvent(predicate: (e: InboundEvent) => boolean, timeoutMs?: number): Promise<InboundEvent>;
+}
+
+/** What a contract part gets: the running harness, the core behind it, the database its state uses. */
+export interface ContractRun {
+  harness: ContractHarness;
+  core: ContractCore;
+  context: AdapterContext;
+  database: Database;
+}
+
+/** Events in hand before the receiver holds a pulling transport back (small, to show back-pressure). */
+export const CONTRACT_MAX_IN_FLIGHT = 3;
 
 /** The behaviour every platform adapter must have. */
 export function adapterContract(
   name: string,
   createHarness: () => Promise<ContractHarness>,
-  /** Platforms with a remote side must show how they map its failures (the console has none). */
-  options: { failures: boolean } = { failures: true },
+  options: {
+    /** Platforms with a remote side must show how they map its failures (the console has none). */
+    failures: boolean;
+    /** Receiving pulls from the platform (long polling): a full receiver stops the fetching. */
+    pulls?: boolean;
+  } = { failures: true },
 ): void {
   describe(`adapter contract: ${name}`, () => {
     let harness: ContractHarness;
     const received: InboundEvent[] = [];
-
-    async function nextEvent(predicate: (e: InboundEvent) => boolean): Promise<InboundEvent> {
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        const found = received.find(predicate);
-        if (found) return found;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(
-        `no matching event within 5 s; received: ${JSON.stringify(received.map((e) => e.kind))}`,
-      );
-    }
+    const core: ContractCore = {
+      received,
+      behaviour: undefined,
+      async nextEvent(predicate, timeoutMs = 5_000) {
+        const deadline = Date.now() + timeoutMs;
+        while (Date.now() < deadline) {
+          const found = received.find(predicate);
+          if (found) return found;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        throw new Error(
+          `no matching event within ${timeoutMs} ms; received: ${JSON.stringify(received.map((e) => e.kind))}`,
+        );
+      },
+    };
+    const nextEvent = (predicate: (e: InboundEvent) => boolean) => core.nextEvent(predicate);
+    const run = {} as ContractRun;
 
     beforeAll(async () => {
       harness = await createHarness();
-      await harness.adapter.start(
-        adapterContext(async (event) => {
+      const database = await (TEST_DATABASES[0] as TestDatabaseKind).open();
+      const context = adapterContext(
+        async (event, progress) => {
+          const behaviour = core.behaviour;
+          const outcome = behaviour ? await behaviour(event, progress) : DISPATCHED;
           received.push(event);
-          return DISPATCHED;
-        }),
+          return outcome;
+        },
+        { db: database.prisma, platform: harness.adapter.platform, maxInFlight: CONTRACT_MAX_IN_FLIGHT },
       );
+      Object.assign(run, { harness, core, context, database });
+      await harness.adapter.start(context);
     });
     afterAll(async () => {
       await harness?.adapter.stop();
       await harness?.close();
+      await run.database?.close();
     });
 
     it('declares usable capabilities', () => {
@@ -138,36 +198,41 @@ export function adapterContract(
       if (harness.adapter.capabilities.buttons) expect(message?.buttonLabels).toEqual(['Yes', 'No']);
     });
 
-    if (!options.failures) return;
-    const failNextSend: NonNullable<ContractHarness['failNextSend']> = (failure) => {
-      if (!harness.failNextSend) throw new Error(`${name}: the harness must implement failNextSend`);
-      harness.failNextSend(failure);
-    };
+    seamContract(run, { pulls: options.pulls ?? false });
 
-    it('maps a 429 to RateLimitedError with the platform retry time', async () => {
-      failNextSend({ kind: 'rate-limited', retryAfterSeconds: 7 });
-      const error = await harness.adapter
-        .send({ id: 'c-4', to: harness.directChat('u6'), text: 'x' })
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RateLimitedError);
-      expect((error as RateLimitedError).retryAfterMs).toBe(7000);
-    });
+    if (options.failures) {
+      const failNextSend: NonNullable<ContractHarness['failNextSend']> = (failure) => {
+        if (!harness.failNextSend) throw new Error(`${name}: the harness must implement failNextSend`);
+        harness.failNextSend(failure);
+      };
 
-    it('maps a recipient who blocked the bot to a PermanentError with recipientGone', async () => {
-      failNextSend({ kind: 'recipient-gone' });
-      const error = await harness.adapter
-        .send({ id: 'c-5', to: harness.directChat('u7'), text: 'x' })
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PermanentError);
-      expect((error as PermanentError).recipientGone).toBe(true);
-    });
+      it('maps a 429 to RateLimitedError with the platform retry time', async () => {
+        failNextSend({ kind: 'rate-limited', retryAfterSeconds: 7 });
+        const error = await harness.adapter
+          .send({ id: 'c-4', to: harness.directChat('u6'), text: 'x' })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RateLimitedError);
+        expect((error as RateLimitedError).retryAfterMs).toBe(7000);
+      });
 
-    it('maps a server error to a TransientError', async () => {
-      failNextSend({ kind: 'server-error' });
-      const error = await harness.adapter
-        .send({ id: 'c-6', to: harness.directChat('u8'), text: 'x' })
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(TransientError);
-    });
+      it('maps a recipient who blocked the bot to a PermanentError with recipientGone', async () => {
+        failNextSend({ kind: 'recipient-gone' });
+        const error = await harness.adapter
+          .send({ id: 'c-5', to: harness.directChat('u7'), text: 'x' })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(PermanentError);
+        expect((error as PermanentError).recipientGone).toBe(true);
+      });
+
+      it('maps a server error to a TransientError', async () => {
+        failNextSend({ kind: 'server-error' });
+        const error = await harness.adapter
+          .send({ id: 'c-6', to: harness.directChat('u8'), text: 'x' })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TransientError);
+      });
+    }
+
+    drainContract(run);
   });
 }

@@ -8,6 +8,8 @@ adapterContract(
     const adapter = new ConsoleAdapter('telegram', hub);
     return {
       adapter,
+      createAdapter: () => new ConsoleAdapter('telegram', hub),
+      refusesUnrecorded: true,
       directChat: (userId) => ({ platform: 'telegram', chatId: userId }),
       async userSays(userId, text) {
         await hub.message({ platform: 'telegram', userId, name: userId, text });

@@ -10,12 +10,9 @@ const SECRET = 'contract-signing-secret';
 adapterContract('slack', async () => {
   const fake = await FakeSlackApi.start();
   const log = new CapturingLogger();
-  const adapter = new SlackAdapter({
-    botToken: 'xoxb-test',
-    signingSecret: SECRET,
-    apiUrl: fake.apiUrl,
-    log,
-  });
+  const create = () =>
+    new SlackAdapter({ botToken: 'xoxb-test', signingSecret: SECRET, apiUrl: fake.apiUrl, log });
+  const adapter = create();
   const http = new HttpServer(log);
   adapter.mount(http);
   const port = await http.listen(0, '127.0.0.1');
@@ -41,6 +38,23 @@ adapterContract('slack', async () => {
         text: m.text,
         ...(m.buttonLabels ? { buttonLabels: m.buttonLabels } : {}),
       }));
+    },
+    createAdapter: create,
+    replyHandles: {
+      async trigger(userId) {
+        const response = await signer.slashCommand({
+          userId,
+          channelId: dm(userId),
+          channelName: 'directmessage',
+          text: 'help',
+          responseUrl: fake.responseUrl(`handle-${userId}`),
+        });
+        if (response.status !== 200) throw new Error(`slack request answered ${response.status}`);
+      },
+      // Slack answers through a response_url when the bot cannot post in the chat.
+      blockNextNormalSend: () =>
+        fake.failNext('chat.postMessage', { kind: 'error', error: 'channel_not_found' }),
+      deliveredViaHandle: () => fake.responses.map((r) => String(r.body.text ?? '')),
     },
     failNextSend(failure) {
       if (failure.kind === 'recipient-gone') {

@@ -65,6 +65,8 @@ export class FakeSlackApi {
   readonly responses: { id: string; body: Record<string, unknown> }[] = [];
   /** conversations.members answers, by channel id. */
   readonly channelMembers = new Map<string, string[]>();
+  /** Channels the bot is not in: chat.postMessage there answers `channel_not_found`. */
+  readonly unreachableChannels = new Set<string>();
   /** users.info answers, by user id. */
   readonly users = new Map<string, { name: string; is_bot?: boolean }>();
   /** Where apps.connections.open points Socket Mode clients; set it to a ws://127.0.0.1 url. */
@@ -274,6 +276,7 @@ export class FakeSlackApi {
           bot_id: this.botId,
         };
       case 'chat.postMessage': {
+        if (this.unreachableChannels.has(channel)) return { ok: false, error: 'channel_not_found' };
         const message = this.record({ channel, ts: this.nextTs(), body });
         return {
           ok: true,
