@@ -1,8 +1,10 @@
 import type { AdapterState } from './adapter-state.ts';
-import type { ChatAddress, InboundEvent, Platform } from './events.ts';
+import type { ChatAddress, Platform } from './events.ts';
 import type { Logger } from './log.ts';
 import type { OutboundMessage, SendResult } from './outbound.ts';
 import type { InboundReceiver } from './receiver.ts';
+
+export type { DispatchOutcome, DispatchProgress, EventSink } from './sink.ts';
 
 /**
  * One send limit of a platform: at most `limit` sends per `windowMs`, counted over everything the
@@ -42,26 +44,6 @@ export interface Capabilities {
   rateLimits: readonly RateWindow[];
   /** Events may carry a ReplyHandle, which the adapter uses when a reply's row comes back to it. */
   replyHandles?: boolean;
-}
-
-/**
- * Receives normalized events; resolves once the event has been handled (replies enqueued).
- * `progress.recorded` is called as soon as the event is stored as received, before it is handled
- * (or at once for events that are not stored): from then on a redelivery would be dropped as a
- * duplicate anyway, so a transport that acknowledges in batches (long polling) may fetch more then.
- * It throws only when the event could not be recorded (the database is down).
- */
-export type EventSink = (event: InboundEvent, progress?: DispatchProgress) => Promise<DispatchOutcome>;
-
-export interface DispatchProgress {
-  recorded(): void;
-}
-
-export interface DispatchOutcome {
-  /** False when the event was a duplicate or ignored. */
-  handled: boolean;
-  /** Outbox rows enqueued while handling this event. */
-  enqueued: number;
 }
 
 /** What an adapter gets at start: the one way into the core, durable state, and its logger. */

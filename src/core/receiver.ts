@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DispatchOutcome, EventSink } from './adapter.ts';
 import type { InboundEvent } from './events.ts';
 import { EventsInHand } from './events-in-hand.ts';
 import type { Logger } from './log.ts';
+import type { DispatchOutcome, EventSink } from './sink.ts';
 
 /** Waits between attempts to record an event; the last repeats for as long as it takes. */
 export const RECORD_RETRIES_MS: readonly number[] = [250, 1000, 4000, 15_000];

@@ -90,7 +90,8 @@ export class PollService {
           const capabilities = this.services.capabilitiesOf(recipient.address.platform);
           const rendering = renderingFor(capabilities, poll, recipient);
           // Inside the transaction: a poll that does not fit one platform posts nowhere.
-          if (rendering === 'native') assertPollFits(shape, displayName(recipient.address.platform), capabilities?.pollLimits);
+          if (rendering === 'native')
+            assertPollFits(shape, displayName(recipient.address.platform), capabilities?.pollLimits);
           return { recipient, rendering };
         });
         await tx.pollPost.createMany({
