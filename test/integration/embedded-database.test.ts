@@ -32,7 +32,8 @@ function runHearth(env: Record<string, string>, timeoutMs = 60_000) {
   });
 }
 
-describe('embedded database in a local folder', () => {
+// Real processes started with tsx: under a loaded machine each start can take many seconds.
+describe('embedded database in a local folder', { timeout: 120_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'hearth-data-'));

@@ -10,7 +10,8 @@ import { privateText } from '../telegram/updates.ts';
 const TOKEN = '5252:shutdown-test';
 
 /** `npm start`'s entry point as a real process, stopped with SIGTERM while a send hangs. */
-describe('stopping the process (SIGTERM)', () => {
+// Real processes started with tsx: under a loaded machine each start can take many seconds.
+describe('stopping the process (SIGTERM)', { timeout: 120_000 }, () => {
   let dir: string;
   let fake: FakeTelegramApi;
   let child: ChildHearth | undefined;
