@@ -74,6 +74,11 @@ export class DeliveryWorker implements DirectTaker {
   private queuedCount = 0;
   /** Claimed rows not finished yet, and how many more the next claim may take. */
   private readonly budget: ClaimBudget;
+  /**
+   * Rows in memory, by id. A row whose lease ran out while it waited here (a stalled process) is
+   * claimed again by the next claim; this copy is dropped, so the row is not sent twice.
+   */
+  private readonly inHand = new Set<string>();
   /** Per chat, the last of its deliveries in memory: the next group of that chat goes after it. */
   private readonly chats = new Map<string, Promise<void>>();
   /** Chats whose row was put back to wait, and until when: their later rows wait as long. */
@@ -164,8 +169,17 @@ export class DeliveryWorker implements DirectTaker {
   }
 
   /** Queues a chat's claimed rows behind the chat's earlier ones still in memory. */
-  private dispatchChat(group: OutboxRow[]): Promise<void> {
-    const first = group[0] as OutboxRow;
+  private dispatchChat(claimed: OutboxRow[]): Promise<void> {
+    const group = claimed.filter((row) => !this.inHand.has(row.id.toString()));
+    if (group.length < claimed.length) {
+      this.options.log.warn(
+        { rows: claimed.length - group.length },
+        'claimed rows already in hand again (their lease ran out while they waited); not sent twice',
+      );
+    }
+    const first = group[0];
+    if (!first) return Promise.resolve();
+    for (const row of group) this.inHand.add(row.id.toString());
     const key = chatKey(first);
     this.hold(first.platform, group.length);
     const previous = this.chats.get(key) ?? Promise.resolve();
@@ -176,6 +190,7 @@ export class DeliveryWorker implements DirectTaker {
       )
       .finally(() => {
         this.hold(first.platform, -group.length);
+        for (const row of group) this.inHand.delete(row.id.toString());
         if (this.chats.get(key) === delivery) this.chats.delete(key);
       });
     this.chats.set(key, delivery);

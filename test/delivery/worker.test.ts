@@ -208,6 +208,31 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
     expect((await rowOf(id)).platformMessageId).toBe(`m${id}`);
   });
 
+  it('a row whose lease ran out while it waited in this worker is claimed again but not sent twice', async () => {
+    const id = await enqueue('chat-stalled');
+    const w = worker({ leaseMs: 1000 });
+    let release = () => {};
+    const stalled = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const send = adapter.send.bind(adapter);
+    let sending = 0;
+    adapter.send = async (message) => {
+      sending++;
+      await stalled; // the process stalls mid-send, past its lease
+      return send(message);
+    };
+    const first = w.runOnce();
+    await until(() => sending === 1, 'the first send under way');
+    clock += 1001;
+    await w.runOnce(); // claims the row again (its lease ran out)...
+    expect((await rowOf(id)).attempts).toBe(2);
+    release();
+    await first;
+    expect(adapter.sent.map((m) => m.id)).toEqual([id]); // ...and sends it once
+    expect((await rowOf(id)).status).toBe('sent');
+  });
+
   it('claiming ahead never takes a row whose lease is still running', async () => {
     await enqueue('chat-5');
     const [leased] = await outbox.claim('worker-other', 10, new Date(clock), 1000);
