@@ -200,6 +200,9 @@ async function main(): Promise<void> {
     state: () => {
       throw new Error('bench: no adapter state');
     },
+    asLeader: () => {
+      throw new Error('bench: no singleton roles');
+    },
     log: adapterOnlyLog,
   });
 

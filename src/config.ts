@@ -55,6 +55,11 @@ export const CORE_SETTINGS = {
   OUTBOX_BATCH_SIZE: int(100, 1, 5000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
+  /**
+   * How long a singleton role (Telegram long polling, the Discord gateway, X polling) stays with an
+   * instance that stopped renewing it: with several instances, the longest another waits to take over.
+   */
+  LEADER_LEASE_MS: int(15_000, 1000, 300_000),
   /** How long a stop (SIGTERM, SIGINT) may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: int(8_000, 1000, 600_000),
   /** Subscribers a broadcast enqueues per transaction. */

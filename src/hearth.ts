@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type AdapterStatus, RunningAdapters } from './app/adapters.ts';
 import { HearthContext, type Services } from './app/context.ts';
 import type { Feature, FeatureFactory } from './app/feature.ts';
@@ -39,6 +41,9 @@ export interface HealthStatus {
   db: 'ok' | 'down';
   database: Database['kind'];
   adapters: AdapterStatus[];
+  /** This instance, and the singleton roles it holds now (e.g. `telegram:polling`). */
+  instance: string;
+  roles: string[];
   uptimeSeconds: number;
 }
 
@@ -53,6 +58,8 @@ export class Hearth {
   readonly limiter: SendRateLimiter;
   readonly scheduler: Scheduler;
   private readonly adapters: RunningAdapters;
+  /** This process among the instances sharing the database (leases, logs, /health). */
+  readonly instanceId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
   private readonly startedAt = Date.now();
   port: number | undefined;
 
@@ -70,6 +77,8 @@ export class Hearth {
       rateOverrides: config.SEND_RATE_LIMITS,
       now,
       ...(options.recordRetriesMs ? { recordRetriesMs: options.recordRetriesMs } : {}),
+      instanceId: this.instanceId,
+      leaseMs: config.LEADER_LEASE_MS,
     });
     this.worker = new DeliveryWorker({
       outbox: this.outbox,
@@ -200,6 +209,8 @@ export class Hearth {
       db: dbOk ? 'ok' : 'down',
       database: this.options.database.kind,
       adapters,
+      instance: this.instanceId,
+      roles: this.adapters.leadership.held(),
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
     };
   }

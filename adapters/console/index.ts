@@ -1,7 +1,7 @@
 import type { AdapterContext, Capabilities, PlatformAdapter } from '../../src/core/adapter.ts';
 import type { ChatAddress, Platform } from '../../src/core/events.ts';
-import type { InboundReceiver } from '../../src/core/receiver.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { SLACK_CONSOLE_OWNERS_CHANNEL } from '../slack/module.ts';

@@ -10,7 +10,9 @@ import type { Logger } from '../core/log.ts';
 import { InboundReceiver } from '../core/receiver.ts';
 import { AdapterStateStore } from '../db/adapter-state-store.ts';
 import type { Db } from '../db/database.ts';
+import { LeaseStore } from '../db/lease-store.ts';
 import type { SendRateLimiter } from '../delivery/rate-limiter.ts';
+import { Leadership } from './leadership.ts';
 
 /** Account windows of this length or longer are primed at start from the sends an earlier run made. */
 const PRIME_FROM_WINDOW_MS = 60_000;
@@ -31,6 +33,10 @@ export interface RunningAdaptersOptions {
   now: () => Date;
   /** Waits between attempts to record an event while the database is down (tests shorten them). */
   recordRetriesMs?: readonly number[];
+  /** This instance's name in leases. */
+  instanceId: string;
+  /** Lease of a singleton role (LEADER_LEASE_MS): how soon another instance takes over a dead one's. */
+  leaseMs: number;
 }
 
 /**
@@ -42,9 +48,16 @@ export class RunningAdapters {
   private readonly adapters = new Map<Platform, PlatformAdapter>();
   private readonly status = new Map<Platform, AdapterStatus>();
   private readonly receivers = new Map<Platform, InboundReceiver>();
+  readonly leadership: Leadership;
 
   constructor(private readonly options: RunningAdaptersOptions) {
     for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
+    this.leadership = new Leadership({
+      store: new LeaseStore(options.db),
+      holder: options.instanceId,
+      ttlMs: options.leaseMs,
+      log: options.log.child({ part: 'leadership' }),
+    });
   }
 
   get(platform: Platform): PlatformAdapter | undefined {
@@ -110,6 +123,7 @@ export class RunningAdapters {
     const context: AdapterContext = {
       receiver,
       state: (account) => new AdapterStateStore(db, platform, account),
+      asLeader: (role, lead) => this.leadership.hold(`${platform}:${role}`, lead),
       log: adapterLog,
     };
     try {
@@ -143,5 +157,6 @@ export class RunningAdapters {
   async stopAll(): Promise<void> {
     await Promise.allSettled(this.all().map((adapter) => adapter.stop()));
     await Promise.allSettled([...this.receivers.values()].map((receiver) => receiver.stop()));
+    await this.leadership.stop();
   }
 }

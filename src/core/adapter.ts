@@ -46,12 +46,28 @@ export interface Capabilities {
   replyHandles?: boolean;
 }
 
+/** A singleton role this instance takes part in (see AdapterContext.asLeader). */
+export interface LeaderRole {
+  readonly role: string;
+  /** True while this instance holds the role (its work runs). */
+  readonly held: boolean;
+  /** Ends the work (if running) and gives the role up at once. */
+  stop(): Promise<void>;
+}
+
 /** What an adapter gets at start: the one way into the core, durable state, and its logger. */
 export interface AdapterContext {
   /** Hands events to the core (per-chat order, back-pressure, record-then-acknowledge, drain). */
   receiver: InboundReceiver;
   /** Durable key-value state of this platform, namespaced by account (a bot id, an account id). */
   state(account: string): AdapterState;
+  /**
+   * Runs `lead` in exactly one instance at a time across the processes sharing the database (a
+   * long-polling loop, a gateway connection): it starts once this instance holds the role and its
+   * `signal` aborts when the role is lost (stop receiving at once). Work that ends by itself gives the
+   * role up and is started again after a growing pause. The adapter's stop() calls the role's stop().
+   */
+  asLeader(role: string, lead: (signal: AbortSignal) => Promise<void>): LeaderRole;
   log: Logger;
 }
 

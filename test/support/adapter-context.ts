@@ -1,8 +1,10 @@
-import type { AdapterContext, EventSink } from '../../src/core/adapter.ts';
+import { Leadership } from '../../src/app/leadership.ts';
+import type { AdapterContext, EventSink, LeaderRole } from '../../src/core/adapter.ts';
 import type { AdapterState, Versioned } from '../../src/core/adapter-state.ts';
 import { InboundReceiver, type ReceiverOptions } from '../../src/core/receiver.ts';
 import { AdapterStateStore } from '../../src/db/adapter-state-store.ts';
 import type { Db } from '../../src/db/database.ts';
+import { LeaseStore } from '../../src/db/lease-store.ts';
 import { CapturingLogger } from './logger.ts';
 
 /** AdapterState in memory, for adapter tests that run without a database. */
@@ -41,6 +43,7 @@ export function adapterContext(sink: EventSink, options: TestContextOptions = {}
   const platform = options.platform ?? 'test';
   const memory = new Map<string, MemoryAdapterState>();
   const db = options.db;
+  let leadership: Leadership | undefined;
   return {
     receiver: new InboundReceiver(sink, {
       platform,
@@ -54,6 +57,32 @@ export function adapterContext(sink: EventSink, options: TestContextOptions = {}
       memory.set(account, state);
       return state;
     },
+    asLeader: (role, lead) => {
+      if (!db) return leadAlone(role, lead);
+      leadership ??= new Leadership({
+        store: new LeaseStore(db),
+        holder: `test-${process.pid}`,
+        ttlMs: 3000,
+        log,
+      });
+      return leadership.hold(`${platform}:${role}`, lead);
+    },
     log,
+  };
+}
+
+/** Without a database: the only instance, so it always holds the role. */
+function leadAlone(role: string, lead: (signal: AbortSignal) => Promise<void>): LeaderRole {
+  const abort = new AbortController();
+  const done = lead(abort.signal).catch(() => {});
+  return {
+    role,
+    get held() {
+      return !abort.signal.aborted;
+    },
+    async stop() {
+      abort.abort();
+      await done;
+    },
   };
 }

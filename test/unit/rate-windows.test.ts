@@ -56,7 +56,10 @@ describe('rate limits as windows', () => {
     expect(await grantedNow(first, 20)).toBe(10); // a burst, then one a minute
     const restarted = new SendRateLimiter(() => now + 1000);
     restarted.configure('x', X_WINDOWS);
-    restarted.prime('x', Array.from({ length: 15 }, (_, i) => now - i * 1000));
+    restarted.prime(
+      'x',
+      Array.from({ length: 15 }, (_, i) => now - i * 1000),
+    );
     now += 1000;
     expect(await grantedNow(restarted, 20, 'after')).toBe(0);
     const waited = await restarted.acquire('x', 'later');

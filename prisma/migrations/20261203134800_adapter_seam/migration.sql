@@ -24,3 +24,13 @@ UPDATE "poll_post" SET "platform" = 'x' WHERE "platform" = 'twitter';
 UPDATE "vote" SET "platform" = 'x' WHERE "platform" = 'twitter';
 UPDATE "metric_event" SET "platform" = 'x' WHERE "platform" = 'twitter';
 UPDATE "processed_event" SET "platform" = 'x' WHERE "platform" = 'twitter';
+
+-- CreateTable
+CREATE TABLE "lease" (
+    "name" TEXT NOT NULL,
+    "holder" TEXT NOT NULL,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+    "acquiredAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "lease_pkey" PRIMARY KEY ("name")
+);
