@@ -1,7 +1,8 @@
 import { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Telegraf } from 'telegraf';
 import type { Message } from 'telegraf/types';
-import type { AdapterContext, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterContext, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
 import { PermanentError } from '../../src/core/errors.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
 import type { Logger } from '../../src/core/log.ts';
@@ -36,6 +37,8 @@ export interface TelegramAdapterOptions {
 }
 
 const ADMIN_TTL_MS = 60_000;
+/** After losing the polling role, how long to wait for telegraf's last batch before moving on. */
+const POLLING_STOP_WAIT_MS = 2_000;
 
 /** Telegram through telegraf: long polling by default, a webhook on Hearth's HTTP server if configured. */
 export class TelegramAdapter implements PlatformAdapter, HttpMountable {
@@ -51,7 +54,11 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   private readonly webhookUpdates = new Set<Promise<unknown>>();
   private me: BotIdentity | undefined;
   private receiver: InboundReceiver | undefined;
-  private polling: Promise<void> | undefined;
+  private pollingRole: LeaderRole | undefined;
+  /** Set by stop(): resolves once the receiver gave back what it could not record and drained. */
+  private receiverStopped: Promise<void> | undefined;
+  /** Resolves when an update was given back unrecorded: its batch never ends (see poll()). */
+  private readonly givenBack = resolvable();
   private receiving = false;
 
   constructor(private readonly options: TelegramAdapterOptions) {
@@ -125,35 +132,53 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       this.log.info({ path: webhookPath(hook.url), bot: me.username }, 'telegram: receiving by webhook');
       return;
     }
+    // Telegram answers a second poller with 409: one instance polls, another takes over if it dies.
+    this.pollingRole = context.asLeader('polling', (signal) => this.poll(signal));
+    this.log.info(
+      { bot: me.username },
+      'telegram: receiving by long polling (in the instance holding the role)',
+    );
+  }
+
+  /** Long polling while this instance holds the role; returns once polling stopped after `signal`. */
+  private async poll(signal: AbortSignal): Promise<void> {
     this.receiving = true;
-    this.polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error: unknown) => {
-      this.receiving = false;
-      this.log.error({ err: error }, 'telegram: long polling stopped with an error');
+    const polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] });
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    this.log.info({ bot: me.username }, 'telegram: receiving by long polling');
+    try {
+      await Promise.race([polling, aborted]);
+    } finally {
+      this.receiving = false;
+      await this.stopTelegraf();
+    }
+    // Polling ends once its batch has. A batch holding an update not recorded yet (the database is
+    // down) does not end, so telegraf never confirms that update: Telegram redelivers it.
+    const waitLonger = this.receiverStopped ? this.givenBack.promise : sleep(POLLING_STOP_WAIT_MS);
+    await Promise.race([polling.catch(() => {}), waitLonger]);
+  }
+
+  /** Asks telegraf to stop polling; launch() only starts polling after getMe/deleteWebhook. */
+  private async stopTelegraf(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      try {
+        this.bot.stop('hearth stopping');
+        return;
+      } catch {
+        await sleep(20);
+      }
+    }
   }
 
   async stop(): Promise<void> {
-    const wasReceiving = this.receiving;
-    this.receiving = false;
-    const receiver = this.receiver;
     // First the receiver: events still waiting to be recorded (database down) are given back...
-    const draining = receiver?.stop();
-    if (this.polling && wasReceiving) {
-      // launch() starts polling after getMe/deleteWebhook; stop() throws until then.
-      for (let i = 0; i < 100; i++) {
-        try {
-          this.bot.stop('hearth stopping');
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
-      // ...and polling ends once its batch has. A batch with an update given back never ends, so
-      // that telegraf does not confirm it (Telegram redelivers it to the next start).
-      await Promise.race([this.polling, draining]);
-    }
-    await draining;
+    this.receiverStopped = this.receiver?.stop();
+    // ...then polling ends (see poll()), and with it this instance's hold on the role.
+    await this.pollingRole?.stop();
+    await this.receiverStopped;
+    this.receiving = false;
     await Promise.allSettled([...this.webhookUpdates]);
   }
 
@@ -196,7 +221,10 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       return;
     }
     const receipt = receiver.receive(event);
-    if (!(await receipt.recorded)) return new Promise<never>(() => {}); // never confirmed: see stop()
+    if (!(await receipt.recorded)) {
+      this.givenBack.resolve();
+      return new Promise<never>(() => {}); // never confirmed: see poll()
+    }
     await receiver.room();
   }
 
@@ -331,4 +359,13 @@ async function ignoring(harmless: string, call: () => Promise<unknown>): Promise
   } catch (error) {
     if (!telegramDescription(error).includes(harmless)) throw error;
   }
+}
+
+/** A promise with its resolve function. */
+function resolvable(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

@@ -52,6 +52,8 @@ interface BotState {
   nextUpdateId: number;
   waiters: Set<() => void>;
   webhook?: { url: string; secret?: string };
+  /** The getUpdates request being held now: a second poller terminates it with 409, as Telegram does. */
+  polling?: { res: ServerResponse; terminate: () => void };
 }
 
 const TOKEN_PATH = /^\/bot(\d+:[^/]+)\/(\w+)$/;
@@ -69,7 +71,7 @@ export class FakeTelegramApi {
   private rateLimit: { perSecond: number; perChatPerSecond?: number; retryAfterSeconds: number } | undefined;
   private latencyMs = 0;
   private pollIds = 0;
-  private readonly counters = { sends: 0, rateLimited: 0, failed: 0 };
+  private readonly counters = { sends: 0, rateLimited: 0, failed: 0, conflicts: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -161,7 +163,7 @@ export class FakeTelegramApi {
       : this.sentMessages.filter((m) => m.chatId === String(chatId));
   }
 
-  stats(): { sends: number; rateLimited: number; failed: number; calls: number } {
+  stats(): { sends: number; rateLimited: number; failed: number; conflicts: number; calls: number } {
     return { ...this.counters, calls: this.calls.length };
   }
 
@@ -344,6 +346,44 @@ export class FakeTelegramApi {
   }
 
   private async getUpdates(
+    bot: BotState,
+    body: Record<string, unknown>,
+    res: ServerResponse,
+  ): Promise<unknown> {
+    const held = bot.polling;
+    if (held) {
+      await new Promise((r) => setTimeout(r, 10)); // a poller that just gave up has closed by now
+      if (!held.res.destroyed && !held.res.writableEnded) {
+        this.counters.conflicts += 1;
+        held.terminate();
+      }
+    }
+    let terminated = false;
+    const mine = {
+      res,
+      terminate: () => {
+        terminated = true;
+        for (const wake of bot.waiters) wake();
+      },
+    };
+    bot.polling = mine;
+    try {
+      const updates = await this.pollUpdates(bot, body, res);
+      if (terminated) {
+        return new ApiError(409, {
+          ok: false,
+          error_code: 409,
+          description:
+            'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+        });
+      }
+      return updates;
+    } finally {
+      if (bot.polling === mine) bot.polling = undefined;
+    }
+  }
+
+  private async pollUpdates(
     bot: BotState,
     body: Record<string, unknown>,
     res: ServerResponse,

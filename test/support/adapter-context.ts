@@ -32,8 +32,10 @@ export class MemoryAdapterState implements AdapterState {
 }
 
 export interface TestContextOptions extends Partial<Omit<ReceiverOptions, 'log'>> {
-  /** Back the state with this database (else in memory). */
+  /** Back the state and leases with this database (else in memory, the only instance). */
   db?: Db;
+  /** This instance's name in leases (instances sharing `db` need different ones). */
+  holder?: string;
   log?: CapturingLogger;
 }
 
@@ -61,7 +63,7 @@ export function adapterContext(sink: EventSink, options: TestContextOptions = {}
       if (!db) return leadAlone(role, lead);
       leadership ??= new Leadership({
         store: new LeaseStore(db),
-        holder: `test-${process.pid}`,
+        holder: options.holder ?? `test-${process.pid}`,
         ttlMs: 3000,
         log,
       });

@@ -28,6 +28,16 @@ describe('fake Telegram Bot API', () => {
     expect(poll.poll.id).toMatch(/^poll-/);
   });
 
+  it('a second long poll terminates the first with 409, as Telegram does', async () => {
+    const first = bot.telegram.getUpdates(2, 100, 0, undefined).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = bot.telegram.getUpdates(0, 100, 0, undefined);
+    const error = await first;
+    expect((error as TelegramError).code).toBe(409);
+    expect(await second).toEqual([]);
+    expect(fake.stats().conflicts).toBe(1);
+  });
+
   it('injects 429, 403, 400 and 5xx failures once each', async () => {
     fake.failNext({ kind: 'rate-limited', retryAfterSeconds: 3 });
     fake.failNext({ kind: 'blocked' });
