@@ -12,6 +12,7 @@ import type { Logger } from './core/log.ts';
 import type { Database } from './db/database.ts';
 import { Outbox } from './delivery/outbox.ts';
 import { SendRateLimiter } from './delivery/rate-limiter.ts';
+import { SharedPace } from './delivery/shared-pace.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { FEATURES } from './features/index.ts';
 import { isHttpMountable } from './http/routes.ts';
@@ -68,7 +69,11 @@ export class Hearth {
     const db = database.prisma;
     const now = options.now ?? (() => new Date());
     this.outbox = new Outbox(db);
-    this.limiter = new SendRateLimiter(() => now().getTime());
+    // With PostgreSQL (several instances may share it) the platforms' paces are kept there.
+    this.limiter = new SendRateLimiter(
+      () => now().getTime(),
+      database.kind === 'postgres' ? new SharedPace(db) : undefined,
+    );
     this.adapters = new RunningAdapters({
       adapters: options.adapters,
       db,

@@ -2,6 +2,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type RateWindow, sendsPerSecond } from '../core/adapter.ts';
 import type { Platform } from '../core/events.ts';
 import { DepartureWindow } from './departure-window.ts';
+import type { SharedPace } from './shared-pace.ts';
 
 /** Per-chat limits are averaged over at least this long: short bursts at the average rate pass. */
 const MIN_CHAT_AVERAGING_MS = 3_000;
@@ -20,7 +21,15 @@ interface PlatformLimits {
   chats: RateLimiterMemory[];
   /** Messages per second the account windows allow (the broadcast pacer's rate). */
   perSecond: number | undefined;
+  /** With a shared pace: milliseconds between two sends of this platform across all instances. */
+  sharedIntervalMs: number | undefined;
 }
+
+/**
+ * Added to each window of a shared pace: a send leaves at its slot plus a timer's lateness, and
+ * reaches the platform a little later still (Telegram's 30 a second become one every 33.7 ms).
+ */
+const SHARED_SKEW_MS = 10;
 
 /**
  * Per-platform and per-chat send limits in front of every send, built from the windows each adapter
@@ -33,7 +42,14 @@ export class SendRateLimiter {
   private readonly limits = new Map<Platform, PlatformLimits>();
   private readonly pausedUntil = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * @param shared with several instances on one PostgreSQL: the account windows are kept there as
+   *   one pace per platform (every instance's sends together stay within it); chat windows stay here.
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly shared?: SharedPace,
+  ) {}
 
   /** Sets a platform's limits (its adapter's declared windows). */
   configure(platform: Platform, windows: readonly RateWindow[]): void {
@@ -49,6 +65,10 @@ export class SendRateLimiter {
       quotas: longer.map((w) => new SendLog(Math.max(1, Math.floor(w.limit)), w.windowMs)),
       chats: windows.filter((w) => w.scope === 'chat').map(chatLimiter),
       perSecond: sendsPerSecond(windows),
+      sharedIntervalMs:
+        this.shared && account.length > 0
+          ? Math.max(...account.map((w) => (w.windowMs + SHARED_SKEW_MS) / w.limit))
+          : undefined,
     });
   }
 
@@ -98,7 +118,11 @@ export class SendRateLimiter {
     const limits = this.limits.get(platform);
     if (!limits) return { granted: true };
     const now = this.now();
-    const delayMs = Math.max(limits.pace?.expectedWait() ?? 0, ...limits.quotas.map((q) => q.waitAt(now)));
+    // A shared pace is kept in the database: the wait is known when the slot is taken (depart).
+    const local = limits.sharedIntervalMs === undefined;
+    const delayMs = local
+      ? Math.max(limits.pace?.expectedWait() ?? 0, ...limits.quotas.map((q) => q.waitAt(now)))
+      : 0;
     if (delayMs > maxDelayMs) return { granted: false, waitMs: delayMs };
     for (let i = 0; i < limits.chats.length; i++) {
       const chatWait = await take(limits.chats[i], chatId);
@@ -107,7 +131,7 @@ export class SendRateLimiter {
         return { granted: false, waitMs: chatWait };
       }
     }
-    for (const quota of limits.quotas) quota.record(now);
+    if (local) for (const quota of limits.quotas) quota.record(now);
     return { granted: true };
   }
 
@@ -116,8 +140,12 @@ export class SendRateLimiter {
    * and counts it as gone. Returns the departure (a number, or a promise of one; undefined for a
    * platform without limits), to be passed to `landed` once the platform answered.
    */
-  depart(platform: Platform): Promise<number> | number | undefined {
-    return this.limits.get(platform)?.pace?.depart();
+  depart(platform: Platform): Promise<number | undefined> | number | undefined {
+    const limits = this.limits.get(platform);
+    if (this.shared && limits?.sharedIntervalMs !== undefined) {
+      return this.shared.depart(platform, limits.sharedIntervalMs).then(() => undefined);
+    }
+    return limits?.pace?.depart();
   }
 
   /**
@@ -161,6 +189,8 @@ export class SendRateLimiter {
   pause(platform: Platform, chatId: string | null, ms: number): void {
     const key = chatId === null ? platform : `${platform}:${chatId}`;
     this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, this.now() + ms));
+    // The whole platform: every instance waits (their next slots come after the pause).
+    if (chatId === null) void this.shared?.pause(platform, ms).catch(() => {});
   }
 
   private async refundChat(platform: Platform, chatId: string): Promise<void> {

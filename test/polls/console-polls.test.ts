@@ -215,7 +215,9 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
     ]) {
       const results = await until(
         () =>
-          sentTo(app, platform as string, chatId as string).filter((e) => e.text.includes('Poll results')),
+          nonEmpty(
+            sentTo(app, platform as string, chatId as string).filter((e) => e.text.includes('Poll results')),
+          ),
         `results in ${chatId}`,
       );
       expect(results).toHaveLength(1);

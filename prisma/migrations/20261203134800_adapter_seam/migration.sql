@@ -34,3 +34,11 @@ CREATE TABLE "lease" (
 
     CONSTRAINT "lease_pkey" PRIMARY KEY ("name")
 );
+
+-- CreateTable
+CREATE TABLE "send_pace" (
+    "platform" TEXT NOT NULL,
+    "nextAt" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "send_pace_pkey" PRIMARY KEY ("platform")
+);

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import { SendRateLimiter } from '../../src/delivery/rate-limiter.ts';
+import { SharedPace } from '../../src/delivery/shared-pace.ts';
+import { TEST_DATABASES } from '../support/databases.ts';
+
+const LIMIT = 20;
+
+/** Two instances' limiters on one database keep one pace between them. */
+describe.each(TEST_DATABASES)('the send pace shared through the database ($name)', (kind) => {
+  let database: Database;
+
+  beforeAll(async () => {
+    database = await kind.open();
+  });
+  afterAll(async () => database?.close());
+
+  const instance = () => {
+    const limiter = new SendRateLimiter(Date.now, new SharedPace(database.prisma));
+    limiter.configure('telegram', [
+      { scope: 'account', limit: LIMIT, windowMs: 1000 },
+      { scope: 'chat', limit: 1, windowMs: 1000 },
+    ]);
+    return limiter;
+  };
+
+  it('two instances sending at once take slots one pace apart, and none leaves before its slot', async () => {
+    const interval = 1000 / LIMIT;
+    const a = new SharedPace(database.prisma);
+    const b = new SharedPace(database.prisma);
+    const departures: { slot: number; left: number }[] = [];
+    const sends = Array.from({ length: 3 * LIMIT }, (_, i) =>
+      (i % 2 === 0 ? a : b).depart('discord', interval).then((slot) => {
+        departures.push({ slot, left: Date.now() });
+      }),
+    );
+    await Promise.all(sends);
+    const slots = departures.map((d) => d.slot).sort((x, y) => x - y);
+    for (let i = 1; i < slots.length; i++) {
+      expect((slots[i] ?? 0) - (slots[i - 1] ?? 0)).toBeCloseTo(interval, 3);
+    }
+    // (Node's timers may fire up to a millisecond early.)
+    for (const { slot, left } of departures) expect(left).toBeGreaterThanOrEqual(Math.floor(slot) - 1);
+    // ...and they do go out at the pace, not slower: the last slot about three seconds after the first.
+    expect((slots.at(-1) ?? 0) - (slots[0] ?? 0)).toBeCloseTo((3 * LIMIT - 1) * interval, 0);
+  });
+
+  it('a 429 for the whole platform holds back every instance', async () => {
+    const a = instance();
+    const b = instance();
+    await Promise.resolve(a.depart('telegram'));
+    a.pause('telegram', null, 700);
+    await new Promise((r) => setTimeout(r, 50)); // the pause reaches the database
+    const start = Date.now();
+    await Promise.resolve(b.depart('telegram'));
+    expect(Date.now() - start).toBeGreaterThanOrEqual(600);
+  });
+});
