@@ -23,6 +23,7 @@ import { MetricsRecorder } from './metrics/recorder.ts';
 import { createOwners } from './owners/owners.ts';
 import { ownerRouter } from './owners/router.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
+import type { SystemJob } from './scheduler/system-job.ts';
 
 export interface HearthOptions {
   config: Config;
@@ -134,6 +135,7 @@ export class Hearth {
     this.bot = new Bot<HearthContext>({
       log,
       markProcessed: (event) => processed.markProcessed(event),
+      markHandled: (event) => processed.markHandled(event),
       createContext: (event) =>
         new HearthContext(
           event,
@@ -141,6 +143,7 @@ export class Hearth {
           this.services,
         ),
     });
+    this.scheduler.addJobs([recoveryJob(processed, this.bot, config)]);
     this.bot.use(async (ctx, next) => {
       ctx.member = await this.services.members.identify(ctx.event);
       // The fact is written alongside the handling, together with those of the next few
@@ -234,4 +237,21 @@ export class Hearth {
     await this.http.close();
     await this.options.database.close();
   }
+}
+
+/**
+ * Events recorded (and acknowledged to their platform) whose handling never finished, because the
+ * process handling them died: every minute, one instance handles those older than a handler can
+ * take (at least a minute; three LLM timeouts) again.
+ */
+function recoveryJob(processed: ProcessedEvents, bot: Bot<HearthContext>, config: Config): SystemJob {
+  const staleMs = Math.max(60_000, 3 * config.SUPPORT_LLM_TIMEOUT_MS);
+  return {
+    name: 'inbound.recover',
+    cron: '* * * * *',
+    timezone: 'UTC',
+    async run() {
+      for (const event of await processed.takeUnhandled(staleMs)) await bot.redispatch(event);
+    },
+  };
 }

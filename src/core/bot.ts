@@ -10,6 +10,8 @@ export interface BotOptions<C extends Context> {
   createContext(event: InboundEvent): C;
   /** Records the event id; false when it was already processed (a redelivery). */
   markProcessed(event: InboundEvent): Promise<boolean>;
+  /** Records that a recorded event was handled (its replies are enqueued). */
+  markHandled?(event: InboundEvent): Promise<void>;
   log: Logger;
 }
 
@@ -57,12 +59,32 @@ export class Bot<C extends Context> {
       log.debug({ platform: event.address.platform, id: event.id }, 'duplicate event ignored');
       return { handled: false, enqueued: 0 };
     }
+    return this.handleRecorded(event);
+  }
+
+  /**
+   * Handles an event recorded earlier whose handling never finished (its process died): the
+   * recovery path. It is not deduplicated again.
+   */
+  async redispatch(event: InboundEvent): Promise<DispatchOutcome> {
+    this.options.log.warn(
+      { platform: event.address.platform, id: event.id },
+      'handling an event again: its earlier handling never finished',
+    );
+    return this.handleRecorded(event);
+  }
+
+  private async handleRecorded(event: InboundEvent): Promise<DispatchOutcome> {
     const ctx = this.options.createContext(event);
     try {
       await compose(this.middleware)(ctx, async () => {});
     } catch (error) {
       await this.handleError(ctx, error);
     }
+    await this.options.markHandled?.(event).catch((error: unknown) => {
+      // Not fatal: the event may be handled once more by the recovery path.
+      this.options.log.warn({ err: error, id: event.id }, 'could not mark the event handled');
+    });
     return { handled: true, enqueued: ctx.enqueued };
   }
 

@@ -26,10 +26,11 @@ interface PlatformLimits {
 }
 
 /**
- * Added to each window of a shared pace: a send leaves at its slot plus a timer's lateness, and
- * reaches the platform a little later still (Telegram's 30 a second become one every 33.7 ms).
+ * Added to each window of a shared pace, as a share of it: a send leaves at its slot plus a timer's
+ * lateness, and reaches the platform later still, by a varying few milliseconds (Telegram's 30 a
+ * second become one every 34 ms).
  */
-const SHARED_SKEW_MS = 10;
+const SHARED_SKEW_SHARE = 0.02;
 
 /**
  * Per-platform and per-chat send limits in front of every send, built from the windows each adapter
@@ -67,7 +68,7 @@ export class SendRateLimiter {
       perSecond: sendsPerSecond(windows),
       sharedIntervalMs:
         this.shared && account.length > 0
-          ? Math.max(...account.map((w) => (w.windowMs + SHARED_SKEW_MS) / w.limit))
+          ? Math.max(...account.map((w) => (w.windowMs * (1 + SHARED_SKEW_SHARE)) / w.limit))
           : undefined,
     });
   }

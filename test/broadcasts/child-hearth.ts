@@ -29,10 +29,16 @@ export class ChildHearth {
     child.stderr?.on('data', keep);
   }
 
-  /** Starts Hearth with `env` and waits until /health answers. */
-  static async start(env: Record<string, string>): Promise<ChildHearth> {
+  /**
+   * Starts Hearth with `env` and waits until /health answers. `entry` is what node runs (default the
+   * TypeScript source through tsx; benchmarks run the compiled `dist/adapters/main.js`).
+   */
+  static async start(
+    env: Record<string, string>,
+    entry: string[] = ['--import', 'tsx', 'adapters/main.ts'],
+  ): Promise<ChildHearth> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts'], {
+    const child = spawn(process.execPath, entry, {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
@@ -79,6 +85,13 @@ export class ChildHearth {
       text: `/hearth ${command}`,
     })) as { replies: { text: string }[] };
     return body.replies.map((r) => r.text);
+  }
+
+  /** What /health says (undefined while the process does not answer). */
+  async health(): Promise<{ instance: string; roles: string[] } | undefined> {
+    const res = await fetch(`${this.baseUrl}/health`).catch(() => undefined);
+    if (!res) return undefined;
+    return (await res.json().catch(() => undefined)) as { instance: string; roles: string[] } | undefined;
   }
 
   /** SIGKILL: no shutdown, no cleanup, like a crash or an OOM kill. */

@@ -42,3 +42,10 @@ CREATE TABLE "send_pace" (
 
     CONSTRAINT "send_pace_pkey" PRIMARY KEY ("platform")
 );
+
+-- AlterTable
+ALTER TABLE "processed_event" ADD COLUMN     "event" JSONB,
+ADD COLUMN     "handledAt" TIMESTAMP(3);
+
+-- CreateIndex
+CREATE INDEX "processed_event_handledAt_receivedAt_idx" ON "processed_event"("handledAt", "receivedAt");

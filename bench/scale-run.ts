@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openDatabase } from '../src/db/database.ts';
+import { ChildHearth } from '../test/broadcasts/child-hearth.ts';
+import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
+import { createPostgresDatabase } from '../test/support/postgres.ts';
+import { privateText } from '../test/telegram/updates.ts';
+import { seedSubscribers } from './broadcast-seed.ts';
+
+export interface ScaleOptions {
+  instances: number;
+  recipients: number;
+  /** The platform's limit (sends per second); Hearth is told the same (SEND_RATE_LIMITS). */
+  rate: number;
+  serverUrl: string;
+  /** What node runs for each instance. */
+  entry: string[];
+  leaderLeaseMs: number;
+  log(line: string): void;
+}
+
+export interface ScaleResult {
+  instances: number;
+  recipients: number;
+  delivered: number;
+  duplicates: number;
+  lost: number;
+  peakRatePerLimit: number;
+  limit429s: number;
+  takeoverSeconds: number;
+  inboundAnsweredOnce: boolean;
+  /** Customers who wrote in, how many got exactly one answer, none, more than one. */
+  inbound: number;
+  answeredOnce: number;
+  unanswered: number;
+  answeredTwice: number;
+  seconds: number;
+}
+
+const TOKEN = '8181:scale';
+const TOPIC = 'news';
+const RECIPIENT_BASE = 8_000_000;
+const CUSTOMER_BASE = 7_000_000;
+const POLLING_ROLE = 'telegram:polling';
+
+/**
+ * Runs the scenario: N instances on one fresh PostgreSQL database, a broadcast to `recipients`,
+ * customers writing in meanwhile, the polling leader and another instance killed (SIGKILL) once a
+ * third is delivered and restarted a few seconds later; then waits for everything to arrive.
+ */
+export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
+  const { log, rate } = options;
+  const server = await createPostgresDatabase(options.serverUrl);
+  const fake = await FakeTelegramApi.start();
+  const instances: (ChildHearth | undefined)[] = [];
+  const text = `Scale test ${Date.now()}`;
+  try {
+    const database = await openDatabase({ url: server.url, poolSize: 2 });
+    await database.migrate();
+    await seedSubscribers(database.prisma, {
+      count: options.recipients,
+      topic: TOPIC,
+      platforms: ['telegram'],
+      chatIdBase: RECIPIENT_BASE,
+    });
+    await database.close();
+    fake.setRateLimit({ perSecond: rate, retryAfterSeconds: 1 });
+    const env = {
+      DATABASE_URL: server.url,
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: fake.url,
+      SEND_RATE_LIMITS: `telegram=${rate}`,
+      LEADER_LEASE_MS: String(options.leaderLeaseMs),
+      OUTBOX_LEASE_MS: '15000',
+      LOG_LEVEL: 'warn',
+    };
+    const start = () => ChildHearth.start(env, options.entry);
+    for (let i = 0; i < options.instances; i++) instances.push(await start());
+    log(`${options.instances} instances up on one PostgreSQL; ${options.recipients} subscribers`);
+    const began = Date.now();
+    await (instances[0] as ChildHearth).owner(`announce ${TOPIC} ${text}`);
+
+    // Customers write in all along: one new customer every 100 ms asks for /help.
+    let customers = 0;
+    let writing = true;
+    const writers = (async () => {
+      while (writing) {
+        fake.pushUpdate(TOKEN, privateText(CUSTOMER_BASE + customers, '/help'));
+        customers++;
+        await sleep(100);
+      }
+    })();
+
+    const delivered = () => countBroadcast(fake, text).size;
+    await until(() => delivered() >= options.recipients / 3, 'a third delivered', 30 * 60_000);
+    const leaderIndex = await findLeader(instances);
+    const otherIndex = (leaderIndex + 1) % instances.length;
+    const killedAt = Date.now();
+    await instances[leaderIndex]?.kill();
+    await instances[otherIndex]?.kill();
+    log(`killed the leader (instance ${leaderIndex + 1}) and instance ${otherIndex + 1} with SIGKILL`);
+    // Any live instance may take the role over: a survivor, or one of the restarted two.
+    const takeover = (async () => {
+      await until(async () => (await findLeaderAmong(instances)) !== undefined, 'a new leader', 120_000);
+      return (Date.now() - killedAt) / 1000;
+    })();
+    await sleep(3_000);
+    instances[leaderIndex] = await start();
+    instances[otherIndex] = await start();
+    const takeoverSeconds = await takeover;
+    log(`takeover after ${takeoverSeconds.toFixed(1)} s; the killed instances restarted`);
+
+    await until(() => delivered() >= options.recipients, 'every recipient', 30 * 60_000).catch(() => {});
+    writing = false;
+    await writers;
+    const asked = customers;
+    await until(() => answeredOnce(fake, asked) === asked, 'every customer answered', 120_000).catch(
+      () => {},
+    );
+    await sleep(2_000); // a late duplicate would show now
+    const seconds = (Date.now() - began) / 1000;
+    const perChat = countBroadcast(fake, text);
+    let duplicates = 0;
+    for (const n of perChat.values()) duplicates += n - 1;
+    const once = answeredOnce(fake, asked);
+    return {
+      instances: options.instances,
+      recipients: options.recipients,
+      delivered: perChat.size,
+      duplicates,
+      lost: options.recipients - perChat.size,
+      peakRatePerLimit: Math.round((peakPerSecond(fake) / rate) * 1000) / 1000,
+      limit429s: fake.stats().rateLimited,
+      takeoverSeconds: Math.round(takeoverSeconds * 10) / 10,
+      inboundAnsweredOnce: once === asked,
+      inbound: asked,
+      answeredOnce: once,
+      unanswered: answersOf(fake, asked).filter((n) => n === 0).length,
+      answeredTwice: answersOf(fake, asked).filter((n) => n > 1).length,
+      seconds: Math.round(seconds),
+    };
+  } finally {
+    await Promise.all(instances.map((child) => child?.stop().catch(() => child.kill())));
+    await fake.close();
+    await server.drop();
+  }
+}
+
+/** The broadcast's messages per recipient chat. */
+function countBroadcast(fake: FakeTelegramApi, text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of fake.sent()) if (m.text === text) counts.set(m.chatId, (counts.get(m.chatId) ?? 0) + 1);
+  return counts;
+}
+
+/** How many answers each of the first `asked` customers got. */
+function answersOf(fake: FakeTelegramApi, asked: number): number[] {
+  return Array.from({ length: asked }, (_, i) => fake.sent(CUSTOMER_BASE + i).length);
+}
+
+/** Customers (the first `asked`) who got exactly one answer to their /help. */
+function answeredOnce(fake: FakeTelegramApi, asked: number): number {
+  return answersOf(fake, asked).filter((n) => n === 1).length;
+}
+
+/** The most sends the fake accepted in any one-second window (sliding). */
+function peakPerSecond(fake: FakeTelegramApi): number {
+  const times = fake.calls
+    .filter((c) => c.status === 200 && (c.method === 'sendMessage' || c.method === 'editMessageText'))
+    .map((c) => c.at)
+    .sort((a, b) => a - b);
+  let peak = 0;
+  let from = 0;
+  for (let to = 0; to < times.length; to++) {
+    while ((times[to] ?? 0) - (times[from] ?? 0) >= 1000) from++;
+    peak = Math.max(peak, to - from + 1);
+  }
+  return peak;
+}
+
+async function findLeaderAmong(instances: (ChildHearth | undefined)[]): Promise<ChildHearth | undefined> {
+  for (const child of instances) {
+    if ((await child?.health())?.roles.includes(POLLING_ROLE)) return child;
+  }
+  return undefined;
+}
+
+async function findLeader(instances: (ChildHearth | undefined)[]): Promise<number> {
+  const leader = await until(() => findLeaderAmong(instances), 'the polling leader', 60_000);
+  return instances.indexOf(leader);
+}
+
+async function until<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs: number,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`bench:scale: no ${what} within ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
