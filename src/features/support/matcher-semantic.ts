@@ -37,9 +37,21 @@ export interface SemanticText {
 
 /** A text's words and unit SIF sentence vector; null when no word has a vector (or none are loaded). */
 export function semanticText(text: string, maxChars: number, words = wordVectors()): SemanticText | null {
-  if (!words) return null;
   const folded = (text.length > maxChars ? text.slice(0, maxChars) : text).normalize('NFKC').toLowerCase();
-  const all = folded.match(WORD_PATTERN)?.slice(0, MAX_WORDS) ?? [];
+  return semanticWords(folded.match(WORD_PATTERN) ?? [], ALIGNED_WORDS, words);
+}
+
+/**
+ * Like semanticText, over words already split (and corrected); `aligned` is how many of the rarest
+ * words take part in the alignment.
+ */
+export function semanticWords(
+  allWords: readonly string[],
+  aligned = ALIGNED_WORDS,
+  words = wordVectors(),
+): SemanticText | null {
+  if (!words) return null;
+  const all = allWords.slice(0, MAX_WORDS);
   const content = all.filter((word) => !isStopword(word));
   const rows: number[] = [];
   const stems: string[] = [];
@@ -57,12 +69,12 @@ export function semanticText(text: string, maxChars: number, words = wordVectors
   }
   const vector = rows.length > 0 ? normalise(sum) : null;
   if (!vector) return null;
-  if (rows.length <= ALIGNED_WORDS) return { rows, stems, weights, vector };
+  if (rows.length <= aligned) return { rows, stems, weights, vector };
   // Long texts align by their rarest words only, which bounds the cost per question.
   const kept = rows
     .map((_, i) => i)
     .sort((a, b) => (weights[b] ?? 0) - (weights[a] ?? 0))
-    .slice(0, ALIGNED_WORDS)
+    .slice(0, aligned)
     .sort((a, b) => a - b);
   return {
     rows: kept.map((i) => rows[i] ?? 0),

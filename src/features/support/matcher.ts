@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { wordVectors } from './matcher-embeddings.ts';
 import {
   type PreparedQuery,
   type QueryTerm,
@@ -14,11 +15,31 @@ import {
   termBigrams,
   Vocabulary,
 } from './matcher-index.ts';
-import { type SemanticEntry, semanticEntry, semanticFeatures, semanticText } from './matcher-semantic.ts';
-import { charNgrams, contentTokens } from './matcher-text.ts';
+import {
+  type SemanticEntry,
+  type SemanticText,
+  semanticEntry,
+  semanticFeatures,
+  semanticWords,
+  softAlignment,
+} from './matcher-semantic.ts';
+import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
+import { Speller } from './matcher-spelling.ts';
+import { charNgrams, contentTokens, isStopword, Lexicon, normaliseText, splitWords } from './matcher-text.ts';
 
-/** Ranker features: the lexical ones, then the soft word-vector alignment question→entry and entry→question. */
-export const RANKER_FEATURES = [...RANK_FEATURES, 'alignQuestion', 'alignEntry', 'alignPhrasingF1'] as const;
+/**
+ * Ranker features: the lexical ones, then the soft word-vector alignment question→entry and
+ * entry→question, and question→answer.
+ */
+export const RANKER_FEATURES = [
+  ...RANK_FEATURES,
+  'alignQuestion',
+  'alignEntry',
+  'alignPhrasingF1',
+  'alignAnswer',
+] as const;
+/** Rarest answer words that take part in the question→answer alignment. */
+const ALIGNED_ANSWER_WORDS = 24;
 
 /**
  * FAQ matcher for the support feature: finds the FAQ entry a customer's free-form question asks
@@ -43,6 +64,8 @@ export interface FaqDocument {
   id: string;
   question: string;
   alternatives: readonly string[];
+  /** The entry's answer: indexed too, since customers ask about details only the answer names. */
+  answer?: string;
 }
 
 export interface MatchCandidate {
@@ -56,6 +79,8 @@ export interface FaqMatch {
   entryId: string | null;
   /** Probability in [0, 1] that the best candidate is the right answer. */
   confidence: number;
+  /** Probability in [0, 1] that the right answer is among the reported candidates (for asking back). */
+  inScope: number;
   abstained: boolean;
   /** Best candidates first, for the owners' view of what the bot considered. */
   candidates: MatchCandidate[];
@@ -74,44 +99,7 @@ export const ABSTAIN_FEATURES = [
   'smallFaq',
 ] as const;
 
-export interface MatcherSettings {
-  maxQueryChars: number;
-  maxQueryTokens: number;
-  /** Entries from the BM25 pass that are re-ranked. */
-  rerankPool: number;
-  /** Most informative question terms (after expansion) sent to the BM25 pass. */
-  retrievalTerms: number;
-  /** Budget of entries (summed over the sent terms) the BM25 pass may touch: caps the cost on large FAQs. */
-  retrievalPostings: number;
-  reportedCandidates: number;
-  /** Weight of question words (how, when, ...) and numbers relative to other words. */
-  lowInformationWeight: number;
-  /** Weight of a slot (named bank, card brand, place) relative to other words. */
-  slotWeight: number;
-  rankerWeights: readonly number[];
-  /** Abstain model: weights then bias; answers when sigmoid ≥ minConfidence. */
-  abstainWeights: readonly number[];
-  minConfidence: number;
-}
-
-export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
-  maxQueryChars: 1000,
-  maxQueryTokens: 32,
-  rerankPool: 10,
-  retrievalTerms: 6,
-  retrievalPostings: 400,
-  reportedCandidates: 3,
-  lowInformationWeight: 0.3,
-  slotWeight: 0.3,
-  rankerWeights: [
-    0.108, 0.153, 0.532, 0.616, 0.179, -0.076, 0.624, 0.094, 0.005, 0.257, 0.547, -0.018, 2.055, 0.02, 1.389,
-  ],
-  abstainWeights: [
-    0.154, 0.895, -1.742, -2.803, -0.293, 1.577, 1.534, 2.48, 0.29, 1.615, -0.036, 2.361, -0.492, 0.56, 0.983,
-    1.372, -0.56, 0.941, 1.322, -1.012, 1.671, -0.344, -5.719, -5.695,
-  ],
-  minConfidence: 0.24,
-};
+export { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
 
 /** A candidate with its features, for the ranker and for offline fitting. */
 export interface ExplainedCandidate {
@@ -140,23 +128,31 @@ function dotProduct(weights: readonly number[], features: readonly number[]): nu
   return sum;
 }
 
-const ABSTAINED: FaqMatch = { entryId: null, confidence: 0, abstained: true, candidates: [] };
+/** Weight of the answer field relative to the phrasings in the retrieval pass. */
+const ANSWER_FIELD_BOOST = 0.5;
+
+const ABSTAINED: FaqMatch = { entryId: null, confidence: 0, inScope: 0, abstained: true, candidates: [] };
 
 /** Matches customer questions to FAQ entries; see the file comment for the method. */
 export class FaqMatcher {
   private readonly settings: MatcherSettings;
-  private readonly index: MiniSearch<{ id: string; text: string }>;
+  private readonly index: MiniSearch<{ id: string; text: string; answer: string }>;
   private readonly entries = new Map<string, IndexedEntry>();
   private readonly semantic = new Map<string, SemanticEntry | null>();
+  private readonly answers = new Map<string, SemanticText | null>();
+  /** Each entry's words, for the speller's bookkeeping on removal. */
+  private readonly words = new Map<string, string[]>();
   private readonly vocabulary = new Vocabulary();
+  private readonly speller = new Speller();
+  private lexicon = new Lexicon();
   /** Reused per candidate to keep allocations out of the hot path. */
   private readonly scratchMatched = new Map<string, number>();
 
   constructor(settings: Partial<MatcherSettings> = {}) {
     this.settings = { ...DEFAULT_MATCHER_SETTINGS, ...settings };
-    this.index = new MiniSearch<{ id: string; text: string }>({
+    this.index = new MiniSearch<{ id: string; text: string; answer: string }>({
       idField: 'id',
-      fields: ['text'],
+      fields: ['text', 'answer'],
       storeFields: [],
       tokenize: (text) => text.split(' ').filter((term) => term.length > 0),
       processTerm: (term) => term,
@@ -168,12 +164,19 @@ export class FaqMatcher {
     return this.entries.size;
   }
 
-  /** Replaces the whole FAQ. */
-  replaceAll(docs: readonly FaqDocument[]): void {
+  /**
+   * Replaces the whole FAQ; `wordGroups` are the owners' own groups of interchangeable words or
+   * phrases (the first names the group), applied to the FAQ and to every question.
+   */
+  replaceAll(docs: readonly FaqDocument[], wordGroups?: readonly (readonly string[])[]): void {
     this.index.removeAll();
     this.entries.clear();
     this.semantic.clear();
+    this.answers.clear();
+    this.words.clear();
     this.vocabulary.clear();
+    this.speller.clear();
+    if (wordGroups) this.lexicon = new Lexicon(wordGroups);
     for (const doc of docs) this.upsert(doc);
   }
 
@@ -181,13 +184,24 @@ export class FaqMatcher {
   upsert(doc: FaqDocument): void {
     this.remove(doc.id);
     const texts = [doc.question, ...doc.alternatives];
-    const entry = buildEntry(doc.id, texts);
+    const answer = doc.answer ?? '';
+    const entry = buildEntry(doc.id, texts, answer, this.lexicon);
     if (!entry) return;
-    const words = texts.flatMap((text) => contentTokens(text, 2000, 64).map((token) => token.word));
-    this.index.add({ id: doc.id, text: entry.phrasings.map((phrasing) => phrasing.text).join(' ') });
+    const options = { lexicon: this.lexicon };
+    const words = texts.flatMap((text) => contentTokens(text, 2000, 64, options).map((token) => token.word));
+    const answerWords = splitWords(normaliseText(answer, MAX_PHRASING_CHARS, this.lexicon), 200);
+    this.index.add({
+      id: doc.id,
+      text: entry.phrasings.map((phrasing) => phrasing.text).join(' '),
+      answer: [...entry.answerTerms].join(' '),
+    });
     this.entries.set(doc.id, entry);
     this.semantic.set(doc.id, semanticEntry(texts, MAX_PHRASING_CHARS));
-    this.vocabulary.add(entry, words);
+    this.answers.set(doc.id, answer ? semanticWords(answerWords, ALIGNED_ANSWER_WORDS) : null);
+    this.vocabulary.add(entry, [...words, ...answerWords.filter((word) => !isStopword(word))]);
+    const all = [...words, ...answerWords];
+    this.words.set(doc.id, all);
+    this.speller.add(all);
   }
 
   /** Removes an entry; unknown ids are ignored. */
@@ -197,7 +211,18 @@ export class FaqMatcher {
     this.index.discard(id);
     this.entries.delete(id);
     this.semantic.delete(id);
+    this.answers.delete(id);
     this.vocabulary.remove(entry);
+    this.speller.remove(this.words.get(id) ?? []);
+    this.words.delete(id);
+  }
+
+  /** A question's words as the matcher reads them: normalised, casual spellings and typos corrected. */
+  questionWords(text: string): string[] {
+    return contentTokens(text, this.settings.maxQueryChars, this.settings.maxQueryTokens, {
+      lexicon: this.lexicon,
+      correct: (word) => this.speller.correct(word),
+    }).map((token) => token.word);
   }
 
   /** Finds the entry a question asks about, or abstains. Never throws. */
@@ -228,7 +253,8 @@ export class FaqMatcher {
     const pool = this.retrieve(query);
     if (pool.length === 0) return empty;
 
-    const queryVector = semanticText(text, s.maxQueryChars);
+    const queryVector = semanticWords(query.words);
+    const vectors = wordVectors();
     const wordSimilarities = new Map<number, Float64Array>();
     const candidates: ExplainedCandidate[] = [];
     for (const [id, bm25] of pool) {
@@ -236,6 +262,8 @@ export class FaqMatcher {
       if (!entry) continue;
       const features = rankFeatures(entry, query, bm25, this.vocabulary, s, this.scratchMatched);
       features.push(...semanticFeatures(queryVector, this.semantic.get(id), wordSimilarities));
+      const answer = this.answers.get(id);
+      features.push(queryVector && answer && vectors ? softAlignment(queryVector, answer, vectors)[0] : 0);
       candidates.push({
         id,
         features,
@@ -256,6 +284,9 @@ export class FaqMatcher {
     ];
     const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
     const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
+    const inScope = sigmoid(
+      dotProduct(s.inScopeWeights, abstainFeatures) + (s.inScopeWeights[abstainFeatures.length] ?? 0),
+    );
     const reported = candidates
       .slice(0, s.reportedCandidates)
       .map((candidate) => ({ id: candidate.id, score: Number(candidate.score.toFixed(4)) }));
@@ -263,6 +294,7 @@ export class FaqMatcher {
     const match: FaqMatch = {
       entryId: answered ? best.id : null,
       confidence: Number(confidence.toFixed(4)),
+      inScope: Number(inScope.toFixed(4)),
       abstained: !answered,
       candidates: reported,
     };
@@ -272,7 +304,10 @@ export class FaqMatcher {
   /** Question terms, weights, matches and n-grams; null when nothing is searchable. */
   private prepare(text: string): PreparedQuery | null {
     const s = this.settings;
-    const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens);
+    const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens, {
+      lexicon: this.lexicon,
+      correct: (word) => this.speller.correct(word),
+    });
     if (tokens.length === 0) return null;
     const terms: QueryTerm[] = [];
     const seen = new Set<string>();
@@ -283,8 +318,7 @@ export class FaqMatcher {
       if (seen.has(token.stem)) continue;
       seen.add(token.stem);
       const weight =
-        this.vocabulary.idf(token.stem) *
-        this.vocabulary.termWeight(token.stem, s.lowInformationWeight, s.slotWeight);
+        this.vocabulary.idf(token.stem) * this.vocabulary.termWeight(token.stem, s.lowInformationWeight);
       const matches = this.vocabulary.matchesOf(token.stem);
       terms.push({ term: token.stem, weight, matches });
       mass += weight;
@@ -299,6 +333,7 @@ export class FaqMatcher {
     for (const count of grams.values()) gramNorm += count * count;
     return {
       terms,
+      words: tokens.map((token) => token.word),
       bigrams: termBigrams(tokens.map((token) => token.stem)),
       grams,
       gramNorm: Math.sqrt(gramNorm),
@@ -338,6 +373,7 @@ export class FaqMatcher {
     if (sent.length === 0) return [];
     const results = this.index.search(sent.join(' '), {
       combineWith: 'OR',
+      boost: { text: 1, answer: ANSWER_FIELD_BOOST },
       boostTerm: (term) => boosts.get(term) ?? 1,
       fuzzy: false,
       prefix: false,
