@@ -105,6 +105,10 @@ function capitals(text: string): { letters: number; upper: number } {
 const CRY_FOR_HELP = /\bHELP\b|\bhelp\s*!|(?:^|[.,;:!\u2014-]\s*)help\W*$/iu;
 const SHOUTED_DISTRESS = /!|\b(help|now|please|hurry|quick)\b/i;
 
+/** Words that open a question or a request. */
+const QUESTION_START =
+  /^(?:\S+\s+)?(?:do|does|did|can|could|is|are|was|will|would|what|when|where|how|why|which|who|may|should|any|anything|need|want|have|has|pls|please|i need|i want)\b/;
+
 /** Reads customer messages; one per support feature (owners' urgent phrases are part of it). */
 export class ConversationReader {
   private readonly cues: Cues;
@@ -131,7 +135,9 @@ export class ConversationReader {
     let rest = words;
     for (const set of [c.praise, c.thanks, c.greetings, c.goodbyes, c.acknowledgements])
       rest = set.strip(rest);
-    const leftover = rest.split(' ').filter((word) => word.length > 0 && !c.fillers.has(word));
+    const leftover = rest
+      .split(' ')
+      .filter((word) => word.length > 0 && !c.fillers.has(word) && !/^\d+(?:am|pm)?$/.test(word));
     const isQuestion = /\?/.test(raw);
     let smallTalk: ConversationKind | null = null;
     if (!urgent && leftover.length === 0 && words.length > 0) {
@@ -141,10 +147,17 @@ export class ConversationReader {
       else if (c.greetings.has(words)) smallTalk = 'greeting';
       else if (!isQuestion || words.split(' ').length <= 2) smallTalk = 'acknowledgement';
     }
+    const complaint = c.complaints.has(words);
+    // Thanks or praise with a remark ("thank you, the cake was amazing") is still thanks, unless it
+    // asks something or complains.
+    if (!smallTalk && !urgent && !complaint && !isQuestion && !QUESTION_START.test(words)) {
+      if (c.thanks.has(words)) smallTalk = 'thanks';
+      else if (c.praise.has(words)) smallTalk = 'praise';
+    }
     return {
       smallTalk,
       urgent,
-      complaint: c.complaints.has(words),
+      complaint,
       question: stripPleasantries(raw),
     };
   }

@@ -28,7 +28,7 @@ export interface DecisionSettings {
 }
 
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
-  answerAt: 0.85,
+  answerAt: 0.9,
   askAt: 0.5,
   maxChoices: 3,
   choiceGap: 0.6,

@@ -110,7 +110,7 @@ export function softAlignment(
       let similarity = 1;
       if (entry.stems[j] !== stem) {
         const b = (entry.rows[j] ?? 0) * DIMENSIONS;
-        similarity = dotRows(vectors, a, b);
+        similarity = sharpen(dotRows(vectors, a, b));
       }
       if (similarity > best) best = similarity;
       if (similarity > (entryBest[j] ?? 0)) entryBest[j] = similarity;
@@ -127,6 +127,16 @@ export function softAlignment(
     entryMass += weight;
   }
   return [queryMass > 0 ? queryTotal / queryMass : 0, entryMass > 0 ? entryTotal / entryMass : 0];
+}
+
+/**
+ * Cosine of two word vectors with the similarity any two words share taken off: unrelated common
+ * words still score 0.2-0.4, which lets a long answer "match" everything; below SIMILARITY_FLOOR a
+ * pair counts as unrelated, above it the scale is stretched back to 1.
+ */
+export const SIMILARITY_FLOOR = 0.3;
+function sharpen(similarity: number): number {
+  return similarity <= SIMILARITY_FLOOR ? 0 : (similarity - SIMILARITY_FLOOR) / (1 - SIMILARITY_FLOOR);
 }
 
 /** Dot product of two rows of the vector matrix (by offset), unrolled by four. */
@@ -234,7 +244,7 @@ export function semanticFeatures(
           continue;
         }
         const a = (query.rows[i] ?? 0) * DIMENSIONS;
-        const similarity = dotRows(vectors, a, b);
+        const similarity = sharpen(dotRows(vectors, a, b));
         column[i] = similarity;
       }
       cache.set(row, column);

@@ -20,20 +20,33 @@ const FREQUENCY_RATIO = 50;
 const COMMON_RANK = 30_000;
 const CACHE_LIMIT = 5_000;
 
-/** Every string one edit away from `word` (Damerau: deletions, transpositions, substitutions, insertions). */
+/**
+ * Every string one edit away from `word` (Damerau: deletions, transpositions, substitutions,
+ * insertions), cheapest kinds first: people drop a letter or swap two more often than they type a
+ * wrong or an extra one, so a left-out letter ("wher" → "where") beats a changed one ("when").
+ */
 export function editsOf(word: string): string[] {
-  const edits: string[] = [];
+  const missing: string[] = [];
+  const swapped: string[] = [];
+  const changed: string[] = [];
+  const extra: string[] = [];
   for (let i = 0; i <= word.length; i++) {
     const head = word.slice(0, i);
     const tail = word.slice(i);
-    if (tail.length > 0) edits.push(head + tail.slice(1));
-    if (tail.length > 1) edits.push(head + tail[1] + tail[0] + tail.slice(2));
+    if (tail.length > 0) extra.push(head + tail.slice(1));
+    if (tail.length > 1) swapped.push(head + tail[1] + tail[0] + tail.slice(2));
     for (const letter of LETTERS) {
-      if (tail.length > 0 && tail[0] !== letter) edits.push(head + letter + tail.slice(1));
-      edits.push(head + letter + tail);
+      if (tail.length > 0 && tail[0] !== letter) changed.push(head + letter + tail.slice(1));
+      missing.push(head + letter + tail);
     }
   }
-  return edits;
+  return [...missing, ...swapped, ...changed, ...extra];
+}
+
+/** The edit groups of editsOf, in its order, with their sizes (to prefer cheaper kinds). */
+function editKinds(word: string): number[] {
+  const n = word.length;
+  return [26 * (n + 1), Math.max(0, n - 1), 25 * n, n];
 }
 
 /** Corrects question words against one FAQ's words and general English. */
@@ -94,28 +107,38 @@ export class Speller {
     if (isEnglishWord(word)) return word;
     const edits = editsOf(word);
     let best: string | undefined;
-    let bestCount = 0;
-    for (const edit of edits) {
-      const count = this.faqWords.get(edit) ?? 0;
-      if (count > bestCount) {
-        best = edit;
-        bestCount = count;
+    let start = 0;
+    for (const size of editKinds(word)) {
+      let bestCount = 0;
+      for (let i = start; i < start + size; i++) {
+        const edit = edits[i] ?? '';
+        const count = this.faqWords.get(edit) ?? 0;
+        if (count > bestCount) {
+          best = edit;
+          bestCount = count;
+        }
       }
+      if (best) return best;
+      start += size;
     }
-    if (best) return best;
     const vectors = wordVectors();
     const rank = vectors?.rows.get(word);
     if (vectors) {
       const limit = rank === undefined ? COMMON_RANK : Math.min(COMMON_RANK, rank / FREQUENCY_RATIO);
-      let bestRank = limit;
-      for (const edit of edits) {
-        const editRank = vectors.rows.get(edit);
-        if (editRank !== undefined && editRank < bestRank && (isEnglishWord(edit) || isStopword(edit))) {
-          best = edit;
-          bestRank = editRank;
+      let start = 0;
+      for (const size of editKinds(word)) {
+        let bestRank = limit;
+        for (let i = start; i < start + size; i++) {
+          const edit = edits[i] ?? '';
+          const editRank = vectors.rows.get(edit);
+          if (editRank !== undefined && editRank < bestRank && (isEnglishWord(edit) || isStopword(edit))) {
+            best = edit;
+            bestRank = editRank;
+          }
         }
+        if (best) return best;
+        start += size;
       }
-      if (best) return best;
     }
     if (word.length >= TWO_EDIT_LENGTH) {
       for (const edit of [word, ...edits.filter((edit) => edit.length < word.length)]) {
