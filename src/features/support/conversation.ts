@@ -102,7 +102,8 @@ function capitals(text: string): { letters: number; upper: number } {
 }
 
 /** "HELP", "help!", "..., help" at the end, "help!" at the start: a cry for help rather than a question. */
-const CRY_FOR_HELP = /\bHELP\b|\bhelp\s*!|(?:^|[.,;:!\u2014-]\s*)help\W*$/iu;
+const CRY_FOR_HELP = /\bhelp\s*!|(?:^|[.,;:!\u2014-]\s*)help\W*$/iu;
+const SHOUTED_HELP = /\bHELP\b/u;
 const SHOUTED_DISTRESS = /!|\b(help|now|please|hurry|quick)\b/i;
 
 /** Words that open a question or a request. */
@@ -129,6 +130,7 @@ export class ConversationReader {
     const shouting = letters >= 10 && upper / letters >= 0.7;
     const urgent =
       this.cues.urgent.has(words) ||
+      SHOUTED_HELP.test(raw) ||
       (CRY_FOR_HELP.test(raw) && !/\b(you|u|anyone|someone|somebody|can|could)\s+help\W*$/i.test(raw)) ||
       (shouting && SHOUTED_DISTRESS.test(raw));
     const c = this.cues;

@@ -31,7 +31,7 @@ export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   answerAt: 0.9,
   askAt: 0.5,
   maxChoices: 3,
-  choiceGap: 0.6,
+  choiceGap: 1.5,
 };
 
 /** What the bot should do with one message; never throws. */
@@ -50,7 +50,8 @@ export function decide(
   if (!best) return { outcome: 'handoff', reason: 'unsure', match };
   if (reading.complaint && !aboutProblems(best.id)) return { outcome: 'handoff', reason: 'complaint', match };
   if (match.confidence >= settings.answerAt) return { outcome: 'answer', entryId: best.id, match };
-  if (match.inScope >= settings.askAt) {
+  // The right entry is among the choices at least as often as it is the top one.
+  if (Math.max(match.inScope, match.confidence) >= settings.askAt) {
     return { outcome: 'ask', choices: choicesOf(match.candidates, settings), match };
   }
   return { outcome: 'handoff', reason: 'unsure', match };
