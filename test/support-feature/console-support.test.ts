@@ -199,7 +199,7 @@ describe.each(TEST_DATABASES)('support through the console ($name)', (kind) => {
       '/hearth faq add "Do you sell gift cards?" "Yes, from 10 to 200 in the shop."',
     );
     expect(added.replies[0]?.text).toMatch(/Added FAQ/);
-    const answer = await ask('eve', 'are gift cards available?');
+    const answer = await ask('eve', 'do you sell gift cards');
     expect(answer.replies[0]?.text).toContain('from 10 to 200');
     const entry = await database.prisma.faqEntry.findFirstOrThrow({
       where: { question: 'Do you sell gift cards?' },

@@ -111,4 +111,70 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
     expect(closed.status).toBe('resolved');
     expect(closed.firstAnsweredAt).toBeInstanceOf(Date);
   });
+
+  it('flags urgent handoffs in Slack, and an owner click in Slack turns a customer pick into a phrasing', async () => {
+    await app.post('/console/api/messages', {
+      platform: 'telegram',
+      userId: 'uma',
+      name: 'Uma',
+      text: 'HELP the shop door is blocked and my order is inside!!!',
+    });
+    const urgent = await until(
+      () => fake.messages(OWNERS).find((m) => m.text.includes('the shop door is blocked')),
+      'the urgent handoff in Slack',
+      WAIT_MS,
+    );
+    expect(urgent.text.startsWith('🚨 URGENT')).toBe(true);
+    expect((await database.prisma.handoff.findFirstOrThrow({ where: { urgent: true } })).reason).toBe(
+      'urgent',
+    );
+
+    const asked = await app.post('/console/api/messages', {
+      platform: 'telegram',
+      userId: 'vic',
+      name: 'Vic',
+      text: 'cash ok?',
+    });
+    const buttons = (asked.body as { replies: { buttons?: { label: string; value?: string }[][] }[] })
+      .replies[0]?.buttons;
+    const choice = buttons?.flat().find((b) => b.label === 'How can I pay?');
+    expect(choice).toBeDefined();
+    await app.post('/console/api/actions', {
+      platform: 'telegram',
+      userId: 'vic',
+      actionId: 'support:pick',
+      value: choice?.value ?? '',
+    });
+    const note = await until(
+      () => fake.messages(OWNERS).find((m) => m.text.includes('A customer picked')),
+      'the phrasing suggestion in Slack',
+      WAIT_MS,
+    );
+    expect(note.buttonLabels).toEqual(['➕ Add phrasing', '✖ Dismiss']);
+    const candidate = await database.prisma.faqPhrasingCandidate.findFirstOrThrow({
+      where: { text: 'cash ok?' },
+    });
+    const press = await signer.buttonPress({
+      userId: OWNER,
+      channelId: OWNERS,
+      actionId: 'support:phrasing-add#0',
+      value: candidate.id,
+      messageTs: note.ts,
+    });
+    expect(press.status).toBe(200);
+    const entry = await until(
+      async () => {
+        const row = await database.prisma.faqEntry.findFirstOrThrow({
+          where: { question: 'How can I pay?' },
+        });
+        return row.alternatives.includes('cash ok?') ? row : undefined;
+      },
+      'the phrasing added after the owner click',
+      WAIT_MS,
+    );
+    expect(entry.alternatives).toContain('cash ok?');
+    expect(
+      (await database.prisma.faqPhrasingCandidate.findUniqueOrThrow({ where: { id: candidate.id } })).status,
+    ).toBe('added');
+  });
 });
