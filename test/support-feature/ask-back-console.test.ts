@@ -82,20 +82,20 @@ describe.each(TEST_DATABASES)(
       database.prisma.faqEntry.findFirstOrThrow({ where: { question: 'How can I pay?' } });
 
     it('numbers the choices where the platform has no buttons, and a number picks', async () => {
-      const [asked] = await ask('xena', 'where r u', 'twitter');
+      const [asked] = await ask('xena', 'where r u', 'x');
       expect(asked?.buttons).toBeUndefined();
       expect(asked?.text).toMatch(/^Did you mean…\n1\. Where are you located\?\n/);
       expect(asked?.text).toMatch(/\d\. Something else - ask a person\nReply with the number\.$/);
-      const [answer] = await ask('xena', '1', 'twitter');
+      const [answer] = await ask('xena', '1', 'x');
       expect(answer?.text).toContain('12 Market Street');
       expect(
         await database.prisma.askBack.count({ where: { question: 'where r u', status: 'picked' } }),
       ).toBe(1);
 
-      const [second] = await ask('xena', 'open on new years day?', 'twitter');
+      const [second] = await ask('xena', 'open on new years day?', 'x');
       expect(second?.text).toMatch(/^Did you mean…\n1\. What are your opening hours\?\n2\. /);
       const none = (second?.text.match(/(\d)\. Something else/) ?? [])[1] ?? '';
-      const [handed] = await ask('xena', none, 'twitter');
+      const [handed] = await ask('xena', none, 'x');
       expect(handed?.text).toMatch(/passed your question to the team/);
       const handoff = await database.prisma.handoff.findFirstOrThrow({
         where: { question: 'open on new years day?' },
