@@ -150,7 +150,7 @@ describe.each(TEST_DATABASES)(
       expect(refused[0]?.text).toMatch(/Only the owners/);
       const stats = await ownerSays('/hearth stats day');
       expect(stats.map((r) => r.text).join('\n')).toMatch(
-        /Customer wordings waiting for your click \(2\):\n[^]*“cash ok\?” → How can I pay\? \(1×\)/,
+        /Customer wordings waiting for your click \(2\):\n[\s\S]*“cash ok\?” → How can I pay\? \(1×\)/,
       );
       const pending = await ownerSays('/hearth faq pending');
       expect(pending[0]?.text).toContain('“cash ok?” → “How can I pay?”');

@@ -17,7 +17,7 @@ export type SupportDecision =
   | { outcome: 'reply'; kind: ConversationKind };
 
 export interface DecisionSettings {
-  /** Answer when the matcher's confidence (probability the top entry is right) reaches this. */
+  /** Answer when the probability that the top entry is right (answerProbability) reaches this. */
   answerAt: number;
   /** Ask back when the probability that the right entry is among the candidates reaches this. */
   askAt: number;
@@ -49,9 +49,9 @@ export function decide(
   const best = match.candidates[0];
   if (!best) return { outcome: 'handoff', reason: 'unsure', match };
   if (reading.complaint && !aboutProblems(best.id)) return { outcome: 'handoff', reason: 'complaint', match };
-  if (match.confidence >= settings.answerAt) return { outcome: 'answer', entryId: best.id, match };
+  if (match.answerProbability >= settings.answerAt) return { outcome: 'answer', entryId: best.id, match };
   // The right entry is among the choices at least as often as it is the top one.
-  if (Math.max(match.inScope, match.confidence) >= settings.askAt) {
+  if (Math.max(match.inScope, match.answerProbability) >= settings.askAt) {
     return { outcome: 'ask', choices: choicesOf(match.candidates, settings), match };
   }
   return { outcome: 'handoff', reason: 'unsure', match };

@@ -13,6 +13,8 @@ export interface PreparedQuery {
   terms: QueryTerm[];
   /** The question's content words (corrected), for the semantic features. */
   words: string[];
+  /** The matcher term of each of `words`. */
+  stems: string[];
   bigrams: Set<string>;
   grams: Map<string, number>;
   gramNorm: number;
@@ -194,4 +196,13 @@ function gramCosine(query: PreparedQuery, phrasing: Phrasing): number {
   let dot = 0;
   for (const [gram, count] of query.grams) dot += count * (phrasing.grams.get(gram) ?? 0);
   return dot / norms;
+}
+
+/** Strength in [0, 1] with which an entry (phrasings or answer) matches a question term lexically. */
+export function lexicalStrength(entry: IndexedEntry, term: QueryTerm | undefined): number {
+  let strength = 0;
+  for (const [faqTerm, match] of term?.matches ?? []) {
+    if (match > strength && (entry.share.has(faqTerm) || entry.answerTerms.has(faqTerm))) strength = match;
+  }
+  return strength;
 }

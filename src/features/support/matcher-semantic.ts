@@ -297,3 +297,39 @@ export function semanticFeatures(
   }
   return [queryMass > 0 ? toEntry / queryMass : 0, entryMass > 0 ? fromEntryTotal / entryMass : 0, bestF1];
 }
+
+/** General-English rarity of a word in [0, 1]: SIF with a small `a`; words without a vector count as rare. */
+const RARITY_A = 1e-4;
+export function rarity(word: string, words = wordVectors()): number {
+  const rank = words?.rows.get(word);
+  if (rank === undefined) return 1;
+  const probability = 1 / ((rank + 1) * ZIPF_NORM);
+  return RARITY_A / (RARITY_A + probability);
+}
+
+/**
+ * For each question word, how well an entry explains it through word vectors: the best sharpened
+ * similarity to any word of its phrasings or answer (0 without vectors).
+ */
+export function vectorExplanations(
+  questionWords: readonly string[],
+  entry: SemanticEntry | null | undefined,
+  answer: SemanticText | null | undefined,
+  words = wordVectors(),
+): number[] {
+  const explained = questionWords.map(() => 0);
+  if (!words) return explained;
+  const rows = [...(entry?.words.rows ?? []), ...(answer?.rows ?? [])];
+  questionWords.forEach((word, i) => {
+    const row = words.rows.get(word);
+    if (row === undefined) return;
+    let best = 0;
+    for (const other of rows) {
+      const similarity =
+        other === row ? 1 : sharpen(dotRows(words.vectors, row * DIMENSIONS, other * DIMENSIONS));
+      if (similarity > best) best = similarity;
+    }
+    explained[i] = best;
+  });
+  return explained;
+}

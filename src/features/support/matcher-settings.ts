@@ -21,8 +21,12 @@ export interface MatcherSettings {
   /** Abstain model: weights then bias; answers when sigmoid ≥ minConfidence. */
   abstainWeights: readonly number[];
   minConfidence: number;
-  /** In-scope model over the same features: the right entry is among the reported candidates. */
-  inScopeWeights: readonly number[];
+  /**
+   * Small-business decision models over DECISION_FEATURES (weights then bias): the best entry is
+   * right (answer), and the right entry is among the ask-back choices (ask back).
+   */
+  answerWeights: readonly number[];
+  choiceWeights: readonly number[];
 }
 
 export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
@@ -43,9 +47,10 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
     -4.5147, -5.2832,
   ],
   minConfidence: 0.28,
-  inScopeWeights: [
-    0.8877, 0.1006, 0.2307, -3.7909, -0.3598, 2.8233, 0.5716, 0.8096, 0.6258, 1.8845, 0.3387, -1.9349, 0.1525,
-    0.031, 0.1186, -1.2828, 3.9242, -0.4316, 0.985, 0.0909, 1.4119, 1.2758, -0.0952, 1.8894, -0.1052, -4.4122,
-    -5.3722,
+  answerWeights: [
+    0.8655, 0.6328, 1.8942, -0.9607, 1.8101, 0.6988, 2.8335, -2.3312, 0.4314, 0.189, -0.4628, -4.9772,
+  ],
+  choiceWeights: [
+    0.7328, 0.087, 1.5914, -0.1992, 1.7143, 1.0926, 2.7751, -1.2964, 0.9095, 1.0249, -0.7675, -5.2843,
   ],
 };

@@ -1,9 +1,10 @@
 import MiniSearch from 'minisearch';
+import { decisionFeaturesOf, dotProduct, sigmoid } from './matcher-decision.ts';
 import { wordVectors } from './matcher-embeddings.ts';
 import {
+  lexicalStrength,
   type PreparedQuery,
   type QueryTerm,
-  RANK_FEATURES,
   rankFeatures,
   unexplainedWeight,
 } from './matcher-features.ts';
@@ -22,42 +23,39 @@ import {
   semanticFeatures,
   semanticWords,
   softAlignment,
+  vectorExplanations,
 } from './matcher-semantic.ts';
 import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
+
+export { ABSTAIN_FEATURES, DECISION_FEATURES, RANKER_FEATURES } from './matcher-decision.ts';
+
 import { Speller } from './matcher-spelling.ts';
 import { charNgrams, contentTokens, isStopword, Lexicon, normaliseText, splitWords } from './matcher-text.ts';
 
-/**
- * Ranker features: the lexical ones, then the soft word-vector alignment question→entry and
- * entry→question, and question→answer.
- */
-export const RANKER_FEATURES = [
-  ...RANK_FEATURES,
-  'alignQuestion',
-  'alignEntry',
-  'alignPhrasingF1',
-  'alignAnswer',
-] as const;
 /** Rarest answer words that take part in the question→answer alignment. */
 const ALIGNED_ANSWER_WORDS = 24;
 
 /**
- * FAQ matcher for the support feature: finds the FAQ entry a customer's free-form question asks
- * about, or abstains so a person can take over.
+ * FAQ matcher for the support feature: finds the FAQ entries a customer's free-form question may be
+ * about, and how sure it is (decide.ts turns that into answer / ask back / hand over).
  *
- * 1. Normalise: contractions, curated domain phrases and word groups, slots for named banks, card
- *    brands and places, stopwords, Porter stems (matcher-text.ts, matcher-concepts.ts).
- * 2. Retrieve: MiniSearch (BM25+) over every phrasing of every entry (question and alternatives,
- *    never the answer), the question's terms expanded through WordNet/word-list relations and
- *    one-typo variants precomputed from the FAQ's own vocabulary (matcher-index.ts).
+ * 1. Normalise: contractions, text-speak and British spellings, general phrases and word groups
+ *    (data/english-words.json) plus the owners' own groups, stopwords, Porter stems; question words
+ *    that are neither in the FAQ nor English are corrected by edit distance (matcher-text.ts,
+ *    matcher-concepts.ts, matcher-spelling.ts).
+ * 2. Retrieve: MiniSearch (BM25+) over each entry's phrasings and, with less weight, its answer; the
+ *    question's terms reach FAQ words through WordNet/word-list relations precomputed from the
+ *    FAQ's own vocabulary (matcher-index.ts).
  * 3. Re-rank the best few entries with a fixed linear model over generic similarity features
- *    (IDF-weighted coverage both ways per phrasing and over the whole entry, term bigrams,
- *    character trigram cosine, BM25, naive Bayes) plus a soft alignment of the question's and the
- *    entry's words through pretrained GloVe vectors (matcher-semantic.ts, matcher-embeddings.ts).
- * 4. Abstain: a fixed logistic model over the top score, the margin to the runner-up, how much of
- *    the question the best entry explains and how much of it the FAQ knows at all.
- * The weights are constants fitted offline by bench/faq-fit.ts (cross-validated across the two
- * development sets); they are the same for every FAQ.
+ *    (IDF-weighted coverage both ways, of phrasings, the whole entry and the answer, term bigrams,
+ *    character trigram cosine, BM25, naive Bayes) plus soft alignments of the question's words with
+ *    the entry's and the answer's through pretrained GloVe vectors (matcher-semantic.ts).
+ * 4. Decide: a logistic model over the top score, the margin to the runner-up and how much of the
+ *    question the best entry explains (`confidence`, as before); and two small-business models over
+ *    FAQ-relative evidence (matcher-decision.ts): is the best entry right (`answerProbability`), is
+ *    the right entry among the ask-back choices (`inScope`).
+ * The weights are constants fitted offline on development data only (bench/faq-fit.ts,
+ * bench/faq-fit-decision.ts); they are the same for every FAQ.
  */
 
 export interface FaqDocument {
@@ -79,25 +77,14 @@ export interface FaqMatch {
   entryId: string | null;
   /** Probability in [0, 1] that the best candidate is the right answer. */
   confidence: number;
-  /** Probability in [0, 1] that the right answer is among the reported candidates (for asking back). */
+  /** Probability in [0, 1] that the best candidate is right, from the small-business decision model. */
+  answerProbability: number;
+  /** Probability in [0, 1] that the right answer is among the choices an ask-back offers. */
   inScope: number;
   abstained: boolean;
   /** Best candidates first, for the owners' view of what the bot considered. */
   candidates: MatchCandidate[];
 }
-
-/** Features of a whole match, as fed to the abstain model (order matches ABSTAIN_WEIGHTS). */
-export const ABSTAIN_FEATURES = [
-  'top',
-  'margin',
-  'noRunnerUp',
-  ...RANKER_FEATURES,
-  'unexplained',
-  'known',
-  'exactShare',
-  'shortQuery',
-  'smallFaq',
-] as const;
 
 export { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
 
@@ -115,23 +102,22 @@ export interface MatchExplanation {
   /** Features of the question alone. */
   queryFeatures: number[];
   abstainFeatures: number[];
+  /** Features of the answer / ask-back decision (DECISION_FEATURES). */
+  decisionFeatures?: number[];
   match: FaqMatch;
-}
-
-function sigmoid(value: number): number {
-  return 1 / (1 + Math.exp(-value));
-}
-
-function dotProduct(weights: readonly number[], features: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < features.length; i++) sum += (weights[i] ?? 0) * (features[i] ?? 0);
-  return sum;
 }
 
 /** Weight of the answer field relative to the phrasings in the retrieval pass. */
 const ANSWER_FIELD_BOOST = 0.5;
 
-const ABSTAINED: FaqMatch = { entryId: null, confidence: 0, inScope: 0, abstained: true, candidates: [] };
+const ABSTAINED: FaqMatch = {
+  entryId: null,
+  confidence: 0,
+  answerProbability: 0,
+  inScope: 0,
+  abstained: true,
+  candidates: [],
+};
 
 /** Matches customer questions to FAQ entries; see the file comment for the method. */
 export class FaqMatcher {
@@ -240,7 +226,6 @@ export class FaqMatcher {
   }
 
   private explainUnsafe(text: string): MatchExplanation {
-    const s = this.settings;
     const empty: MatchExplanation = {
       candidates: [],
       queryFeatures: [],
@@ -250,9 +235,63 @@ export class FaqMatcher {
     if (this.size === 0) return empty;
     const query = this.prepare(text);
     if (!query) return empty;
-    const pool = this.retrieve(query);
-    if (pool.length === 0) return empty;
+    const candidates = this.rankPrepared(query);
+    const best = candidates[0];
+    if (!best) return empty;
+    return this.decideOn(query, candidates, best);
+  }
 
+  private decideOn(
+    query: PreparedQuery,
+    candidates: ExplainedCandidate[],
+    best: ExplainedCandidate,
+  ): MatchExplanation {
+    const s = this.settings;
+    const abstainFeatures = [
+      best.score,
+      best.score - (candidates[1]?.score ?? 0),
+      candidates[1] ? 0 : 1,
+      ...best.features,
+      best.unexplained,
+      ...this.queryFeatures(query),
+    ];
+    const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
+    const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
+    const entry = this.entries.get(best.id);
+    const decisionFeatures = decisionFeaturesOf({
+      best,
+      second: candidates[1],
+      query,
+      known: abstainFeatures[abstainFeatures.length - 4] ?? 0,
+      lexical: (term) => (entry ? lexicalStrength(entry, term) : 0),
+      vectorSims: vectorExplanations(query.words, this.semantic.get(best.id), this.answers.get(best.id)),
+    });
+    const answerProbability = sigmoid(
+      dotProduct(s.answerWeights, decisionFeatures) + (s.answerWeights[decisionFeatures.length] ?? 0),
+    );
+    const inScope = sigmoid(
+      dotProduct(s.choiceWeights, decisionFeatures) + (s.choiceWeights[decisionFeatures.length] ?? 0),
+    );
+    const reported = candidates
+      .slice(0, s.reportedCandidates)
+      .map((candidate) => ({ id: candidate.id, score: Number(candidate.score.toFixed(4)) }));
+    const answered = confidence >= s.minConfidence;
+    const match: FaqMatch = {
+      entryId: answered ? best.id : null,
+      confidence: Number(confidence.toFixed(4)),
+      answerProbability: Number(answerProbability.toFixed(4)),
+      inScope: Number(inScope.toFixed(4)),
+      abstained: !answered,
+      candidates: reported,
+    };
+    return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, decisionFeatures, match };
+  }
+
+  /** Retrieves and re-ranks the entries for a prepared question, best first. */
+  private rankPrepared(query: PreparedQuery): ExplainedCandidate[] {
+    const s = this.settings;
+    const pool = this.retrieve(query);
+    if (pool.length === 0) return [];
     const queryVector = semanticWords(query.words);
     const vectors = wordVectors();
     const wordSimilarities = new Map<number, Float64Array>();
@@ -272,33 +311,7 @@ export class FaqMatcher {
       });
     }
     candidates.sort((a, b) => b.score - a.score);
-    const best = candidates[0];
-    if (!best) return empty;
-    const abstainFeatures = [
-      best.score,
-      best.score - (candidates[1]?.score ?? 0),
-      candidates[1] ? 0 : 1,
-      ...best.features,
-      best.unexplained,
-      ...this.queryFeatures(query),
-    ];
-    const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
-    const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
-    const inScope = sigmoid(
-      dotProduct(s.inScopeWeights, abstainFeatures) + (s.inScopeWeights[abstainFeatures.length] ?? 0),
-    );
-    const reported = candidates
-      .slice(0, s.reportedCandidates)
-      .map((candidate) => ({ id: candidate.id, score: Number(candidate.score.toFixed(4)) }));
-    const answered = confidence >= s.minConfidence;
-    const match: FaqMatch = {
-      entryId: answered ? best.id : null,
-      confidence: Number(confidence.toFixed(4)),
-      inScope: Number(inScope.toFixed(4)),
-      abstained: !answered,
-      candidates: reported,
-    };
-    return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, match };
+    return candidates;
   }
 
   /** Question terms, weights, matches and n-grams; null when nothing is searchable. */
@@ -334,6 +347,7 @@ export class FaqMatcher {
     return {
       terms,
       words: tokens.map((token) => token.word),
+      stems: tokens.map((token) => token.stem),
       bigrams: termBigrams(tokens.map((token) => token.stem)),
       grams,
       gramNorm: Math.sqrt(gramNorm),
