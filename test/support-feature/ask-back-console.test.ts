@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
@@ -19,6 +20,8 @@ interface FeedEntry {
 }
 
 const OWNERS = '#owners';
+/** The example FAQ plus two pairs of near-twin entries (cake sizes, breads): a question that fits a pair is asked back. */
+const BAKERY_FAQ = fileURLToPath(new URL('../fixtures/support-bakery-faq.json', import.meta.url));
 const WAIT_MS = 15_000;
 
 /**
@@ -34,7 +37,7 @@ describe.each(TEST_DATABASES)(
 
     beforeAll(async () => {
       database = await kind.open();
-      app = await startTestHearth({ database });
+      app = await startTestHearth({ database, env: { SUPPORT_FAQ_SEED: BAKERY_FAQ } });
     });
     afterAll(async () => {
       await app?.stop();
@@ -78,47 +81,53 @@ describe.each(TEST_DATABASES)(
       );
     }
 
-    const payment = () =>
-      database.prisma.faqEntry.findFirstOrThrow({ where: { question: 'How can I pay?' } });
+    const entryNamed = (question: string) =>
+      database.prisma.faqEntry.findFirstOrThrow({ where: { question } });
+    const LARGE = 'How much is a large birthday cake?';
+    const SMALL = 'How much is a small birthday cake?';
 
     it('numbers the choices where the platform has no buttons, and a number picks', async () => {
-      const [asked] = await ask('xena', 'where r u', 'x');
+      const [asked] = await ask('xena', 'how much is a birthday cake', 'x');
       expect(asked?.buttons).toBeUndefined();
-      expect(asked?.text).toMatch(/^Did you mean…\n1\. Where are you located\?\n/);
-      expect(asked?.text).toMatch(/\d\. Something else - ask a person\nReply with the number\.$/);
-      const [answer] = await ask('xena', '1', 'x');
-      expect(answer?.text).toContain('12 Market Street');
-      expect(
-        await database.prisma.askBack.count({ where: { question: 'where r u', status: 'picked' } }),
-      ).toBe(1);
+      expect(asked?.text).toMatch(/^Did you mean…\n1\. How much is a (small|large) birthday cake\?\n2\. /);
+      expect(asked?.text).toMatch(/\n\d\. Something else - ask a person\nReply with the number\.$/);
+      const small = (asked?.text.match(/(\d)\. How much is a small birthday cake/) ?? [])[1] ?? '';
+      expect((await ask('xena', '9', 'x'))[0]?.text).toMatch(/reply with a number from 1 to/);
+      const [answer] = await ask('xena', small, 'x');
+      expect(answer?.text).toContain('A small birthday cake (serves 8) is 25.');
+      const picked = await database.prisma.askBack.findFirstOrThrow({
+        where: { question: 'how much is a birthday cake' },
+      });
+      expect(picked).toMatchObject({ status: 'picked', pickedFaqId: (await entryNamed(SMALL)).id });
 
-      const [second] = await ask('xena', 'open on new years day?', 'x');
-      expect(second?.text).toMatch(/^Did you mean…\n1\. What are your opening hours\?\n2\. /);
+      const [second] = await ask('xena', 'do you bake bread for special diets', 'x');
+      expect(second?.text).toMatch(/^Did you mean…\n1\. Do you bake /);
       const none = (second?.text.match(/(\d)\. Something else/) ?? [])[1] ?? '';
       const [handed] = await ask('xena', none, 'x');
       expect(handed?.text).toMatch(/passed your question to the team/);
       const handoff = await database.prisma.handoff.findFirstOrThrow({
-        where: { question: 'open on new years day?' },
+        where: { question: 'do you bake bread for special diets' },
       });
-      expect(handoff).toMatchObject({ reason: 'picked_none', urgent: false });
       const root = await ownersFeed((e) => !e.threadId && e.text.includes('chose "Something else"'));
       expect(root.buttons?.flat().some((b) => b.actionId === 'support:link')).toBe(true);
     });
 
     it('asks back with buttons; the pick answers, is recorded, and waits for an owner click to be learned', async () => {
-      const [asked] = await ask('ann', 'cash ok?');
+      const [asked] = await ask('ann', 'birthday cake price?');
       expect(asked?.text).toBe('Did you mean…');
       const buttons = asked?.buttons?.flat() ?? [];
-      expect(buttons.map((b) => b.label)).toContain('How can I pay?');
+      expect(buttons.map((b) => b.label)).toEqual(expect.arrayContaining([LARGE, SMALL]));
       expect(buttons.at(-1)?.label).toBe('Something else → ask a person');
       expect(buttons.every((b) => b.actionId === 'support:pick')).toBe(true);
-      const choice = buttons.find((b) => b.label === 'How can I pay?');
+      const choice = buttons.find((b) => b.label === LARGE);
 
       const picksBefore = await database.prisma.metricEvent.count({ where: { type: 'ask_back_picked' } });
       const [answer] = await press('telegram', 'ann', 'support:pick', choice?.value ?? '');
-      expect(answer?.text).toContain('We take cash, all major cards');
-      const entry = await payment();
-      const askBack = await database.prisma.askBack.findFirstOrThrow({ where: { question: 'cash ok?' } });
+      expect(answer?.text).toContain('A large birthday cake (serves 20) is 45.');
+      const entry = await entryNamed(LARGE);
+      const askBack = await database.prisma.askBack.findFirstOrThrow({
+        where: { question: 'birthday cake price?' },
+      });
       expect(askBack).toMatchObject({ status: 'picked', pickedFaqId: entry.id });
       expect(await database.prisma.metricEvent.count({ where: { type: 'ask_back_picked' } })).toBe(
         picksBefore + 1,
@@ -127,12 +136,12 @@ describe.each(TEST_DATABASES)(
         where: { faqId: entry.id },
       });
       expect(candidate).toMatchObject({
-        text: 'cash ok?',
+        text: 'birthday cake price?',
         status: 'waiting',
         source: 'pick',
         confirmations: 1,
       });
-      expect(entry.alternatives).not.toContain('cash ok?');
+      expect(entry.alternatives).not.toContain('birthday cake price?');
 
       // A second press of the same (now closed) question does not answer twice.
       const [again] = await press('telegram', 'ann', 'support:pick', choice?.value ?? '');
@@ -142,7 +151,7 @@ describe.each(TEST_DATABASES)(
       expect(foreign?.text).toMatch(/already been answered/);
 
       const note = await ownersFeed(
-        (e) => e.text.includes('cash ok?') && e.text.includes('A customer picked'),
+        (e) => e.text.includes('birthday cake price?') && e.text.includes('A customer picked'),
       );
       const add = note.buttons?.flat().find((b) => b.actionId === 'support:phrasing-add');
       expect(add?.value).toBe(candidate.id);
@@ -150,16 +159,16 @@ describe.each(TEST_DATABASES)(
       expect(refused[0]?.text).toMatch(/Only the owners/);
       const stats = await ownerSays('/hearth stats day');
       expect(stats.map((r) => r.text).join('\n')).toMatch(
-        /Customer wordings waiting for your click \(2\):\n[\s\S]*“cash ok\?” → How can I pay\? \(1×\)/,
+        /Customer wordings waiting for your click \(2\):\n[\s\S]*“birthday cake price\?” → How much is a large birthday cake\? \(1×\)/,
       );
       const pending = await ownerSays('/hearth faq pending');
-      expect(pending[0]?.text).toContain('“cash ok?” → “How can I pay?”');
+      expect(pending[0]?.text).toContain(`“birthday cake price?” → “${LARGE}”`);
 
       const [added] = await press('slack', 'owner-1', 'support:phrasing-add', candidate.id, OWNERS);
-      expect(added?.text).toMatch(/Added “cash ok\?” as a phrasing/);
-      expect((await payment()).alternatives).toContain('cash ok?');
-      const [learned] = await ask('cy', 'cash ok?');
-      expect(learned?.text).toContain('We take cash, all major cards');
+      expect(added?.text).toMatch(/Added “birthday cake price\?” as a phrasing/);
+      expect((await entryNamed(LARGE)).alternatives).toContain('birthday cake price?');
+      const [learned] = await ask('cy', 'birthday cake price?');
+      expect(learned?.text).toContain('A large birthday cake (serves 20) is 45.');
     });
 
     it('answers thanks and greetings kindly, never with an FAQ entry or a handoff', async () => {
@@ -199,15 +208,15 @@ describe.each(TEST_DATABASES)(
 
     it('learns by itself after N confirmations when the owners set it', async () => {
       expect((await ownerSays('/hearth faq learn auto 2'))[0]?.text).toMatch(/confirmed 2 times/);
-      const question = 'can i pay with my phone';
+      const question = 'do you bake bread for special diets';
       for (const user of ['fin', 'gil']) {
         const [asked] = await ask(user, question);
-        const choice = asked?.buttons?.flat().find((b) => b.label === 'How can I pay?');
+        const choice = asked?.buttons?.flat().find((b) => b.label === 'Do you bake vegan bread?');
         expect(choice).toBeDefined();
         const [answer] = await press('telegram', user, 'support:pick', choice?.value ?? '');
-        expect(answer?.text).toContain('We take cash');
+        expect(answer?.text).toContain('all our sourdough loaves are vegan');
       }
-      expect((await payment()).alternatives).toContain(question);
+      expect((await entryNamed('Do you bake vegan bread?')).alternatives).toContain(question);
       const candidate = await database.prisma.faqPhrasingCandidate.findFirstOrThrow({
         where: { text: question },
       });

@@ -21,6 +21,11 @@ export interface DecisionSettings {
   answerAt: number;
   /** Ask back when the probability that the right entry is among the candidates reaches this. */
   askAt: number;
+  /**
+   * Never answer when the runner-up's ranking score is this close to the best: two entries the
+   * question fits about equally well are a question to ask back, however sure each looks.
+   */
+  answerMargin: number;
   /** Most entries offered when asking back. */
   maxChoices: number;
   /** Candidates whose ranking score is this far below the best are not offered. */
@@ -30,6 +35,7 @@ export interface DecisionSettings {
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   answerAt: 0.9,
   askAt: 0.5,
+  answerMargin: 0.5,
   maxChoices: 3,
   choiceGap: 1.5,
 };
@@ -49,7 +55,11 @@ export function decide(
   const best = match.candidates[0];
   if (!best) return { outcome: 'handoff', reason: 'unsure', match };
   if (reading.complaint && !aboutProblems(best.id)) return { outcome: 'handoff', reason: 'complaint', match };
-  if (match.answerProbability >= settings.answerAt) return { outcome: 'answer', entryId: best.id, match };
+  const runnerUp = match.candidates[1];
+  const clearWinner = !runnerUp || best.score - runnerUp.score >= settings.answerMargin;
+  if (clearWinner && match.answerProbability >= settings.answerAt) {
+    return { outcome: 'answer', entryId: best.id, match };
+  }
   // The right entry is among the choices at least as often as it is the top one.
   if (Math.max(match.inScope, match.answerProbability) >= settings.askAt) {
     return { outcome: 'ask', choices: choicesOf(match.candidates, settings), match };

@@ -17,6 +17,7 @@ import {
   Vocabulary,
 } from './matcher-index.ts';
 import {
+  rarity,
   type SemanticEntry,
   type SemanticText,
   semanticEntry,
@@ -30,7 +31,15 @@ import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settin
 export { ABSTAIN_FEATURES, DECISION_FEATURES, RANKER_FEATURES } from './matcher-decision.ts';
 
 import { Speller } from './matcher-spelling.ts';
-import { charNgrams, contentTokens, isStopword, Lexicon, normaliseText, splitWords } from './matcher-text.ts';
+import {
+  charNgrams,
+  contentTokens,
+  isStopword,
+  Lexicon,
+  normaliseText,
+  splitWords,
+  termOf,
+} from './matcher-text.ts';
 
 /** Rarest answer words that take part in the question→answer alignment. */
 const ALIGNED_ANSWER_WORDS = 24;
@@ -107,6 +116,16 @@ export interface MatchExplanation {
   match: FaqMatch;
 }
 
+/** Answer words the retrieval pass indexes: the rarest, which name the details customers ask about. */
+const INDEXED_ANSWER_WORDS = 16;
+
+/** The terms of the rarest content words of a text (general-English rarity), at most INDEXED_ANSWER_WORDS. */
+function rarestTerms(words: readonly string[]): string[] {
+  const content = [...new Set(words.filter((word) => !isStopword(word)))];
+  content.sort((a, b) => rarity(b) - rarity(a));
+  return [...new Set(content.slice(0, INDEXED_ANSWER_WORDS).map((word) => termOf(word)))];
+}
+
 /** Weight of the answer field relative to the phrasings in the retrieval pass. */
 const ANSWER_FIELD_BOOST = 0.5;
 
@@ -179,7 +198,7 @@ export class FaqMatcher {
     this.index.add({
       id: doc.id,
       text: entry.phrasings.map((phrasing) => phrasing.text).join(' '),
-      answer: [...entry.answerTerms].join(' '),
+      answer: rarestTerms(answerWords).join(' '),
     });
     this.entries.set(doc.id, entry);
     this.semantic.set(doc.id, semanticEntry(texts, MAX_PHRASING_CHARS));
