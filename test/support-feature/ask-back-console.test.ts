@@ -108,6 +108,7 @@ describe.each(TEST_DATABASES)(
       const handoff = await database.prisma.handoff.findFirstOrThrow({
         where: { question: 'do you bake bread for special diets' },
       });
+      expect(handoff).toMatchObject({ reason: 'picked_none', urgent: false });
       const root = await ownersFeed((e) => !e.threadId && e.text.includes('chose "Something else"'));
       expect(root.buttons?.flat().some((b) => b.actionId === 'support:link')).toBe(true);
     });

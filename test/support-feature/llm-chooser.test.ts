@@ -76,7 +76,7 @@ describe.each(TEST_DATABASES)(
         database: await kind.open(),
         env: {
           SUPPORT_FAQ_SEED: BAKERY_FAQ,
-        SUPPORT_LLM_URL: llm.url,
+          SUPPORT_LLM_URL: llm.url,
           SUPPORT_LLM_API_KEY: 'sk-test',
           SUPPORT_LLM_MODEL: 'tiny',
           SUPPORT_LLM_TIMEOUT_MS: '300',
