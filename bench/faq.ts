@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ConversationReader } from '../src/features/support/conversation.ts';
-import { decide, type SupportDecision } from '../src/features/support/decide.ts';
-import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { DEFAULT_DECISION_SETTINGS, decide, type SupportDecision } from '../src/features/support/decide.ts';
+import { type FaqDocument, FaqMatcher, type MatcherSettings } from '../src/features/support/matcher.ts';
 import { wordVectors } from '../src/features/support/matcher-embeddings.ts';
 import { scoreDecisions, type Tally } from './faq-score.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -41,7 +41,9 @@ const LATENCY_ROUNDS = 5;
 
 function fail(message: string): never {
   console.error(`bench:faq: ${message}`);
-  console.error('usage: npm run bench:faq -- <file.json> [--errors] [--learn]');
+  console.error(
+    'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask]',
+  );
   process.exit(1);
 }
 
@@ -164,6 +166,13 @@ function leadsToLink(decision: SupportDecision, expected: string): boolean {
   return true;
 }
 
+/** A reader that sees every message as a question (the --no-reader ablation). */
+class PlainReader extends ConversationReader {
+  override read(text: string) {
+    return { smallTalk: null, urgent: false, complaint: false, question: text };
+  }
+}
+
 function tallyLine(name: string, tally: Tally): string {
   return (
     `${name}: resolved in scope ${tally.resolvedInScope}, wrong ${tally.wrongRate}, out-of-scope handled ` +
@@ -171,67 +180,19 @@ function tallyLine(name: string, tally: Tally): string {
   );
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const path = args.find((arg) => !arg.startsWith('--'));
-  const showErrors = args.includes('--errors');
-  const learn = args.includes('--learn');
-  if (!path) fail('missing the bench file argument');
-  const { faq, queries, realAnswers } = loadBenchFile(path);
-
-  const matcher = new FaqMatcher();
-  matcher.replaceAll(faq);
-  const reader = new ConversationReader();
-  const byId = new Map(faq.map((entry) => [entry.id, entry]));
-  const aboutProblems = (id: string) => {
-    const entry = byId.get(id);
-    return entry ? reader.isAboutProblems(`${entry.question} ${entry.answer ?? ''}`) : false;
-  };
-
-  let correct = 0;
-  let inScope = 0;
-  let inScopeCorrect = 0;
-  let outOfScope = 0;
-  let abstained = 0;
-  let abstainedCorrectly = 0;
-  const decisions: { expected: string | null; decision: SupportDecision }[] = [];
-  for (const query of queries) {
-    const result = matcher.match(query.text);
-    const right = query.expected === null ? result.abstained : result.entryId === query.expected;
-    if (right) correct++;
-    if (query.expected === null) outOfScope++;
-    else {
-      inScope++;
-      if (right) inScopeCorrect++;
-    }
-    if (result.abstained) {
-      abstained++;
-      if (query.expected === null) abstainedCorrectly++;
-    }
-    const decision = decide(query.text, matcher, reader, aboutProblems);
-    decisions.push({ expected: query.expected, decision });
-    if (showErrors) printError(query, decision);
-  }
-  const tally = scoreDecisions(decisions);
-
-  let learned: Tally | undefined;
-  if (learn) {
-    const stream = new FaqMatcher();
-    const streamFaq = new Map(faq.map((entry) => [entry.id, { ...entry }]));
-    stream.replaceAll(faq);
-    const second: typeof decisions = [];
-    queries.forEach((query, i) => {
-      const decision = decide(query.text, stream, reader, aboutProblems);
-      if (i >= queries.length / 2) second.push({ expected: query.expected, decision });
-      if (query.expected !== null && leadsToLink(decision, query.expected)) {
-        learnPhrasing(stream, streamFaq, query.expected, query.text);
-      }
-    });
-    learned = scoreDecisions(second);
-  }
-
+/**
+ * Latency on a FAQ of SYNTHETIC_ENTRIES entries recombined from the file's: the median of the
+ * rounds' p99 (wall time), with CPU time per match alongside.
+ */
+function measureLatency(
+  faq: readonly FaqDocument[],
+  queries: readonly BenchQuery[],
+  reader: ConversationReader,
+  aboutProblems: (id: string) => boolean,
+  matcherSettings: Partial<MatcherSettings>,
+) {
   const synthetic = syntheticFaq(faq, SYNTHETIC_ENTRIES);
-  const largeMatcher = new FaqMatcher();
+  const largeMatcher = new FaqMatcher(matcherSettings);
   const buildStart = performance.now();
   largeMatcher.replaceAll(synthetic);
   const buildMs = performance.now() - buildStart;
@@ -259,6 +220,87 @@ function main(): void {
   const sortedRoundP99s = [...roundP99s].sort((a, b) => a - b);
   const medianRoundP99 = sortedRoundP99s[Math.floor(sortedRoundP99s.length / 2)] ?? 0;
 
+  return { medianRoundP99, latencies, cpuTimes, roundP99s, buildMs };
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const path = args.find((arg) => !arg.startsWith('--'));
+  const showErrors = args.includes('--errors');
+  const learn = args.includes('--learn');
+  if (!path) fail('missing the bench file argument');
+  const loaded = loadBenchFile(path);
+  const { queries } = loaded;
+  // Ablations, to see what each part contributes: without the answers, the spelling corrector,
+  // the conversation reader (small talk, urgent, complaints) or asking back.
+  const noAnswers = args.includes('--no-answers');
+  const faq: FaqDocument[] = noAnswers
+    ? loaded.faq.map((entry) => ({
+        id: entry.id,
+        question: entry.question,
+        alternatives: entry.alternatives,
+      }))
+    : loaded.faq;
+  const realAnswers = loaded.realAnswers && !noAnswers;
+  const matcherSettings = args.includes('--no-spelling') ? { correctSpelling: false } : {};
+  const decision = args.includes('--no-ask')
+    ? { ...DEFAULT_DECISION_SETTINGS, askAt: 2 }
+    : DEFAULT_DECISION_SETTINGS;
+
+  const matcher = new FaqMatcher(matcherSettings);
+  matcher.replaceAll(faq);
+  const reader = args.includes('--no-reader') ? new PlainReader() : new ConversationReader();
+  const byId = new Map(faq.map((entry) => [entry.id, entry]));
+  const aboutProblems = (id: string) => {
+    const entry = byId.get(id);
+    return entry ? reader.isAboutProblems(`${entry.question} ${entry.answer ?? ''}`) : false;
+  };
+
+  let correct = 0;
+  let inScope = 0;
+  let inScopeCorrect = 0;
+  let outOfScope = 0;
+  let abstained = 0;
+  let abstainedCorrectly = 0;
+  const decisions: { expected: string | null; decision: SupportDecision }[] = [];
+  for (const query of queries) {
+    const result = matcher.match(query.text);
+    const right = query.expected === null ? result.abstained : result.entryId === query.expected;
+    if (right) correct++;
+    if (query.expected === null) outOfScope++;
+    else {
+      inScope++;
+      if (right) inScopeCorrect++;
+    }
+    if (result.abstained) {
+      abstained++;
+      if (query.expected === null) abstainedCorrectly++;
+    }
+    const decided = decide(query.text, matcher, reader, aboutProblems, decision);
+    decisions.push({ expected: query.expected, decision: decided });
+    if (showErrors) printError(query, decided);
+  }
+  const tally = scoreDecisions(decisions);
+
+  let learned: Tally | undefined;
+  if (learn) {
+    const stream = new FaqMatcher(matcherSettings);
+    const streamFaq = new Map(faq.map((entry) => [entry.id, { ...entry }]));
+    stream.replaceAll(faq);
+    const second: typeof decisions = [];
+    queries.forEach((query, i) => {
+      const decided = decide(query.text, stream, reader, aboutProblems, decision);
+      if (i >= queries.length / 2) second.push({ expected: query.expected, decision: decided });
+      if (query.expected !== null && leadsToLink(decided, query.expected)) {
+        learnPhrasing(stream, streamFaq, query.expected, query.text);
+      }
+    });
+    learned = scoreDecisions(second);
+  }
+
+  const latency = args.includes('--no-latency')
+    ? null
+    : measureLatency(faq, queries, reader, aboutProblems, matcherSettings);
   const figures = {
     overall: round(correct / queries.length),
     resolvedInScope: tally.resolvedInScope,
@@ -279,7 +321,9 @@ function main(): void {
     inScopeTop1: round(inScope > 0 ? inScopeCorrect / inScope : 0),
     abstainPrecision: round(abstained > 0 ? abstainedCorrectly / abstained : 0),
     abstainRecall: round(outOfScope > 0 ? abstainedCorrectly / outOfScope : 0),
-    p99Ms: round(medianRoundP99, 3),
+    ...(latency
+      ? { p99Ms: round(latency.medianRoundP99, 3), cpuP99Ms: round(percentile(latency.cpuTimes, 0.99), 3) }
+      : {}),
     entries: faq.length,
     queries: queries.length,
     answersIndexed: realAnswers,
@@ -295,13 +339,16 @@ function main(): void {
   console.log(
     `abstained: ${abstained}; precision ${figures.abstainPrecision}, recall ${figures.abstainRecall}`,
   );
-  console.log(
-    `latency on ${SYNTHETIC_ENTRIES} synthetic entries (built in ${buildMs.toFixed(0)} ms), ${latencies.length} matches: ` +
-      `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 of all ${percentile(latencies, 0.99).toFixed(3)} ms, ` +
-      `p99 per round ${roundP99s.map((value) => value.toFixed(3)).join(' / ')} (median ${figures.p99Ms} ms), ` +
-      `max ${(latencies.at(-1) ?? 0).toFixed(3)} ms, load average ${loadavg()[0]?.toFixed(2)}; ` +
-      `CPU time per match p50 ${percentile(cpuTimes, 0.5).toFixed(3)} ms, p99 ${percentile(cpuTimes, 0.99).toFixed(3)} ms`,
-  );
+  if (latency) {
+    const { latencies, cpuTimes, roundP99s, buildMs } = latency;
+    console.log(
+      `latency on ${SYNTHETIC_ENTRIES} synthetic entries (built in ${buildMs.toFixed(0)} ms), ${latencies.length} matches: ` +
+        `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 of all ${percentile(latencies, 0.99).toFixed(3)} ms, ` +
+        `p99 per round ${roundP99s.map((value) => value.toFixed(3)).join(' / ')} (median ${latency.medianRoundP99.toFixed(3)} ms), ` +
+        `max ${(latencies.at(-1) ?? 0).toFixed(3)} ms, load average ${loadavg()[0]?.toFixed(2)}; ` +
+        `CPU time per match p50 ${percentile(cpuTimes, 0.5).toFixed(3)} ms, p99 ${percentile(cpuTimes, 0.99).toFixed(3)} ms`,
+    );
+  }
   const vectors = wordVectors();
   console.log(
     `word vectors: ${vectors ? `${vectors.rows.size} words loaded in ${vectors.loadMs.toFixed(0)} ms` : 'not loaded'}; ` +

@@ -15,6 +15,8 @@ export interface MatcherSettings {
   /** Budget of entries (summed over the sent terms) the BM25 pass may touch: caps the cost on large FAQs. */
   retrievalPostings: number;
   reportedCandidates: number;
+  /** Correct question words that are neither in the FAQ nor English (matcher-spelling.ts). */
+  correctSpelling: boolean;
   /** Weight of question words (how, when, ...) and numbers relative to other words. */
   lowInformationWeight: number;
   rankerWeights: readonly number[];
@@ -36,6 +38,7 @@ export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
   retrievalTerms: 6,
   retrievalPostings: 400,
   reportedCandidates: 3,
+  correctSpelling: true,
   lowInformationWeight: 0.3,
   rankerWeights: [
     -0.3509, -0.0823, 0.5223, 0.1213, 0.0922, 0.0059, 0.9176, 0.1513, -0.5176, 0.0851, 0.7515, 0.0516, 0.3862,

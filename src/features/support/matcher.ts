@@ -226,7 +226,7 @@ export class FaqMatcher {
   questionWords(text: string): string[] {
     return contentTokens(text, this.settings.maxQueryChars, this.settings.maxQueryTokens, {
       lexicon: this.lexicon,
-      correct: (word) => this.speller.correct(word),
+      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
     }).map((token) => token.word);
   }
 
@@ -338,7 +338,7 @@ export class FaqMatcher {
     const s = this.settings;
     const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens, {
       lexicon: this.lexicon,
-      correct: (word) => this.speller.correct(word),
+      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
     });
     if (tokens.length === 0) return null;
     const terms: QueryTerm[] = [];
