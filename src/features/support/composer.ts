@@ -153,7 +153,7 @@ export function supportComposer(parts: SupportParts) {
     if (decision.outcome === 'answer') {
       const entry = faq.get(decision.entryId);
       if (entry) {
-        await sendAnswer(ctx, entry, question, decision.match.confidence, 'matched');
+        await sendAnswer(ctx, entry, question, decision.match.answerProbability, 'matched');
         return;
       }
     }
@@ -171,7 +171,7 @@ export function supportComposer(parts: SupportParts) {
           type: 'question_asked_back',
           platform: address.platform,
           memberId: ctx.memberId,
-          value: decision.match.confidence,
+          value: decision.match.answerProbability,
           data: { askBackId: ask.id, choices: ask.choices },
         });
         return;
@@ -186,7 +186,7 @@ export function supportComposer(parts: SupportParts) {
       customerName: senderName(ctx),
       question,
       matchedFaqId: best?.id ?? null,
-      confidence: best && match ? match.confidence : null,
+      confidence: best && match ? match.answerProbability : null,
       candidateIds: match?.candidates.map((candidate) => candidate.id) ?? [],
       reason,
     });

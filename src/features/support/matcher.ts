@@ -27,6 +27,7 @@ import {
   vectorExplanations,
 } from './matcher-semantic.ts';
 import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
+import type { ExplainedCandidate, FaqDocument, FaqMatch, MatchExplanation } from './matcher-types.ts';
 
 export { ABSTAIN_FEATURES, DECISION_FEATURES, RANKER_FEATURES } from './matcher-decision.ts';
 
@@ -67,54 +68,14 @@ const ALIGNED_ANSWER_WORDS = 24;
  * bench/faq-fit-decision.ts); they are the same for every FAQ.
  */
 
-export interface FaqDocument {
-  id: string;
-  question: string;
-  alternatives: readonly string[];
-  /** The entry's answer: indexed too, since customers ask about details only the answer names. */
-  answer?: string;
-}
-
-export interface MatchCandidate {
-  id: string;
-  /** Ranking score (higher is better). */
-  score: number;
-}
-
-export interface FaqMatch {
-  /** The matched entry, or null when the matcher abstained. */
-  entryId: string | null;
-  /** Probability in [0, 1] that the best candidate is the right answer. */
-  confidence: number;
-  /** Probability in [0, 1] that the best candidate is right, from the small-business decision model. */
-  answerProbability: number;
-  /** Probability in [0, 1] that the right answer is among the choices an ask-back offers. */
-  inScope: number;
-  abstained: boolean;
-  /** Best candidates first, for the owners' view of what the bot considered. */
-  candidates: MatchCandidate[];
-}
-
 export { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
-
-/** A candidate with its features, for the ranker and for offline fitting. */
-export interface ExplainedCandidate {
-  id: string;
-  features: number[];
-  /** Weight of the heaviest question term this entry does not explain (an abstain feature). */
-  unexplained: number;
-  score: number;
-}
-
-export interface MatchExplanation {
-  candidates: ExplainedCandidate[];
-  /** Features of the question alone. */
-  queryFeatures: number[];
-  abstainFeatures: number[];
-  /** Features of the answer / ask-back decision (DECISION_FEATURES). */
-  decisionFeatures?: number[];
-  match: FaqMatch;
-}
+export type {
+  ExplainedCandidate,
+  FaqDocument,
+  FaqMatch,
+  MatchCandidate,
+  MatchExplanation,
+} from './matcher-types.ts';
 
 /** Answer words the retrieval pass indexes: the rarest, which name the details customers ask about. */
 const INDEXED_ANSWER_WORDS = 16;
