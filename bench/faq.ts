@@ -1,16 +1,23 @@
 /**
- * FAQ-matcher benchmark: `npm run bench:faq -- <file.json> [--errors]`.
+ * FAQ benchmark: `npm run bench:faq -- <file.json> [--errors] [--learn]`.
  *
- * Scores the default FaqMatcher (exactly what the bot uses) on a development set in the format of
- * shared/bench/faq (CLINC150-derived, CC BY 3.0: Larson et al., EMNLP-IJCNLP 2019), then measures
- * per-query latency on a 5,000-entry index made by recombining the file's phrasings under fresh ids.
+ * Scores what the bot does with each message (support/decide.ts: answer, ask back, hand over or
+ * reply kindly) on a file in the format of shared/bench/faq (CLINC150-derived, CC BY 3.0: Larson et
+ * al., EMNLP-IJCNLP 2019; synthetic answers, never indexed) or shared/bench/faq-smb (hand-written
+ * shops; answers indexed), then measures per-message latency on a 5,000-entry index made by
+ * recombining the file's phrasings under fresh ids. `--learn` replays the messages as a stream in
+ * which every handed-over in-scope message is linked by an owner to its entry, and every customer's
+ * pick is confirmed by an owner's click, and reports the figures over the second half.
  * Prints human-readable lines, then, last, one JSON line with the figures.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { ConversationReader } from '../src/features/support/conversation.ts';
+import { DEFAULT_DECISION_SETTINGS, decide, type SupportDecision } from '../src/features/support/decide.ts';
+import { type FaqDocument, FaqMatcher, type MatcherSettings } from '../src/features/support/matcher.ts';
 import { wordVectors } from '../src/features/support/matcher-embeddings.ts';
+import { scoreDecisions, type Tally } from './faq-score.ts';
 import { seededRandom } from './seeded-random.ts';
 
 interface BenchQuery {
@@ -21,6 +28,8 @@ interface BenchQuery {
 interface BenchFile {
   faq: FaqDocument[];
   queries: BenchQuery[];
+  /** False for CLINC-derived files, whose synthetic answers name the entry. */
+  realAnswers: boolean;
 }
 
 const SYNTHETIC_ENTRIES = 5000;
@@ -32,7 +41,9 @@ const LATENCY_ROUNDS = 5;
 
 function fail(message: string): never {
   console.error(`bench:faq: ${message}`);
-  console.error('usage: npm run bench:faq -- <file.json> [--errors]');
+  console.error(
+    'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask]',
+  );
   process.exit(1);
 }
 
@@ -57,6 +68,7 @@ function loadBenchFile(path: string): BenchFile {
   if (!isRecord(parsed) || !Array.isArray(parsed.faq) || !Array.isArray(parsed.queries)) {
     fail(`${path} must be an object with "faq" and "queries" arrays`);
   }
+  const realAnswers = !/synthetic/i.test(JSON.stringify(parsed.meta ?? {}));
   const faq: FaqDocument[] = parsed.faq.map((entry: unknown, i: number) => {
     if (
       !isRecord(entry) ||
@@ -67,8 +79,14 @@ function loadBenchFile(path: string): BenchFile {
     ) {
       fail(`faq[${i}] must have string "id", "question" and string[] "alternatives"`);
     }
-    // The answer is deliberately dropped: it names the entry and would leak the label.
-    return { id: entry.id, question: entry.question, alternatives: entry.alternatives as string[] };
+    // A synthetic answer names the entry and would leak the label: only real answers are indexed.
+    const answer = realAnswers && typeof entry.answer === 'string' ? { answer: entry.answer } : {};
+    return {
+      id: entry.id,
+      question: entry.question,
+      alternatives: entry.alternatives as string[],
+      ...answer,
+    };
   });
   const ids = new Set(faq.map((entry) => entry.id));
   const queries: BenchQuery[] = parsed.queries.map((query: unknown, i: number) => {
@@ -80,7 +98,7 @@ function loadBenchFile(path: string): BenchFile {
     return { text: query.text, expected };
   });
   if (faq.length === 0 || queries.length === 0) fail(`${path} has no faq entries or no queries`);
-  return { faq, queries };
+  return { faq, queries, realAnswers };
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {
@@ -101,14 +119,23 @@ function recombine(first: string, second: string, random: () => number): string 
   return words.join(' ');
 }
 
-/** A FAQ of `count` entries with fresh ids, made by recombining the file's phrasings. */
+/**
+ * A FAQ of `count` entries with fresh ids, made by recombining the file's phrasings; each gets an
+ * answer (recombined from the file's answers, or from four phrasings when the file has none), since
+ * the bot indexes answers too.
+ */
 function syntheticFaq(faq: readonly FaqDocument[], count: number): FaqDocument[] {
   const random = seededRandom(20_191_103);
   const phrasings = faq.flatMap((entry) => [entry.question, ...entry.alternatives]);
+  const answers = faq.flatMap((entry) => (entry.answer ? [entry.answer] : []));
   const entries: FaqDocument[] = [];
   for (let i = 0; i < count; i++) {
     const phrase = () => recombine(pick(phrasings, random), pick(phrasings, random), random);
-    entries.push({ id: `synthetic-${i}`, question: phrase(), alternatives: [phrase(), phrase()] });
+    const answer =
+      answers.length > 0
+        ? recombine(pick(answers, random), pick(answers, random), random)
+        : [phrase(), phrase(), phrase(), phrase()].join('. ');
+    entries.push({ id: `synthetic-${i}`, question: phrase(), alternatives: [phrase(), phrase()], answer });
   }
   return entries;
 }
@@ -123,48 +150,53 @@ function round(value: number, digits = 4): number {
   return Number(value.toFixed(digits));
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const path = args.find((arg) => !arg.startsWith('--'));
-  const showErrors = args.includes('--errors');
-  if (!path) fail('missing the bench file argument');
-  const { faq, queries } = loadBenchFile(path);
+/** Adds the message as a phrasing of its entry (what an owner's link or click does in the bot). */
+function learnPhrasing(matcher: FaqMatcher, faq: Map<string, FaqDocument>, id: string, text: string): void {
+  const entry = faq.get(id);
+  if (!entry) return;
+  const updated = { ...entry, alternatives: [...entry.alternatives, text] };
+  faq.set(id, updated);
+  matcher.upsert(updated);
+}
 
-  const matcher = new FaqMatcher();
-  matcher.replaceAll(faq);
+/** True when the bot's reaction to an in-scope message leads to it being linked to its entry. */
+function leadsToLink(decision: SupportDecision, expected: string): boolean {
+  if (decision.outcome === 'answer') return decision.entryId !== expected; // 👎, then handed over
+  if (decision.outcome === 'ask') return true; // picked (an owner clicks) or "something else" (linked)
+  return true;
+}
 
-  let correct = 0;
-  let inScope = 0;
-  let inScopeCorrect = 0;
-  let outOfScope = 0;
-  let abstained = 0;
-  let abstainedCorrectly = 0;
-  for (const query of queries) {
-    const result = matcher.match(query.text);
-    const right = query.expected === null ? result.abstained : result.entryId === query.expected;
-    if (right) correct++;
-    if (query.expected === null) outOfScope++;
-    else {
-      inScope++;
-      if (right) inScopeCorrect++;
-    }
-    if (result.abstained) {
-      abstained++;
-      if (query.expected === null) abstainedCorrectly++;
-    }
-    if (showErrors && !right) {
-      const top = result.candidates.map((candidate) => `${candidate.id}:${candidate.score}`).join(' ');
-      console.log(`  miss  expected=${query.expected ?? '(abstain)'}  got=${result.entryId ?? '(abstain)'}`);
-      console.log(`        "${query.text}"  [${top}]`);
-    }
+/** A reader that sees every message as a question (the --no-reader ablation). */
+class PlainReader extends ConversationReader {
+  override read(text: string) {
+    return { smallTalk: null, urgent: false, complaint: false, question: text };
   }
+}
 
+function tallyLine(name: string, tally: Tally): string {
+  return (
+    `${name}: resolved in scope ${tally.resolvedInScope}, wrong ${tally.wrongRate}, out-of-scope handled ` +
+    `${tally.oosHandled}, asked back ${tally.askBackRate}, answered ${tally.answerRate}`
+  );
+}
+
+/**
+ * Latency on a FAQ of SYNTHETIC_ENTRIES entries recombined from the file's: the median of the
+ * rounds' p99 (wall time), with CPU time per match alongside.
+ */
+function measureLatency(
+  faq: readonly FaqDocument[],
+  queries: readonly BenchQuery[],
+  reader: ConversationReader,
+  aboutProblems: (id: string) => boolean,
+  matcherSettings: Partial<MatcherSettings>,
+) {
   const synthetic = syntheticFaq(faq, SYNTHETIC_ENTRIES);
-  const largeMatcher = new FaqMatcher();
+  const largeMatcher = new FaqMatcher(matcherSettings);
   const buildStart = performance.now();
   largeMatcher.replaceAll(synthetic);
   const buildMs = performance.now() - buildStart;
-  for (const query of queries.slice(0, 50)) largeMatcher.match(query.text);
+  for (const query of queries.slice(0, 50)) decide(query.text, largeMatcher, reader, aboutProblems);
   const latencies: number[] = [];
   /** CPU time per match: unlike wall time, not inflated when other processes take the cores. */
   const cpuTimes: number[] = [];
@@ -174,7 +206,7 @@ function main(): void {
     for (const query of queries) {
       const start = performance.now();
       const cpuStart = process.cpuUsage();
-      largeMatcher.match(query.text);
+      decide(query.text, largeMatcher, reader, aboutProblems);
       roundLatencies.push(performance.now() - start);
       const cpu = process.cpuUsage(cpuStart);
       cpuTimes.push((cpu.user + cpu.system) / 1000);
@@ -188,37 +220,161 @@ function main(): void {
   const sortedRoundP99s = [...roundP99s].sort((a, b) => a - b);
   const medianRoundP99 = sortedRoundP99s[Math.floor(sortedRoundP99s.length / 2)] ?? 0;
 
+  return { medianRoundP99, latencies, cpuTimes, roundP99s, buildMs };
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const path = args.find((arg) => !arg.startsWith('--'));
+  const showErrors = args.includes('--errors');
+  const learn = args.includes('--learn');
+  if (!path) fail('missing the bench file argument');
+  const loaded = loadBenchFile(path);
+  const { queries } = loaded;
+  // Ablations, to see what each part contributes: without the answers, the spelling corrector,
+  // the conversation reader (small talk, urgent, complaints) or asking back.
+  const noAnswers = args.includes('--no-answers');
+  const faq: FaqDocument[] = noAnswers
+    ? loaded.faq.map((entry) => ({
+        id: entry.id,
+        question: entry.question,
+        alternatives: entry.alternatives,
+      }))
+    : loaded.faq;
+  const realAnswers = loaded.realAnswers && !noAnswers;
+  const matcherSettings = args.includes('--no-spelling') ? { correctSpelling: false } : {};
+  const decision = args.includes('--no-ask')
+    ? { ...DEFAULT_DECISION_SETTINGS, askAt: 2 }
+    : DEFAULT_DECISION_SETTINGS;
+
+  const matcher = new FaqMatcher(matcherSettings);
+  matcher.replaceAll(faq);
+  const reader = args.includes('--no-reader') ? new PlainReader() : new ConversationReader();
+  const byId = new Map(faq.map((entry) => [entry.id, entry]));
+  const aboutProblems = (id: string) => {
+    const entry = byId.get(id);
+    return entry ? reader.isAboutProblems(`${entry.question} ${entry.answer ?? ''}`) : false;
+  };
+
+  let correct = 0;
+  let inScope = 0;
+  let inScopeCorrect = 0;
+  let outOfScope = 0;
+  let abstained = 0;
+  let abstainedCorrectly = 0;
+  const decisions: { expected: string | null; decision: SupportDecision }[] = [];
+  for (const query of queries) {
+    const result = matcher.match(query.text);
+    const right = query.expected === null ? result.abstained : result.entryId === query.expected;
+    if (right) correct++;
+    if (query.expected === null) outOfScope++;
+    else {
+      inScope++;
+      if (right) inScopeCorrect++;
+    }
+    if (result.abstained) {
+      abstained++;
+      if (query.expected === null) abstainedCorrectly++;
+    }
+    const decided = decide(query.text, matcher, reader, aboutProblems, decision);
+    decisions.push({ expected: query.expected, decision: decided });
+    if (showErrors) printError(query, decided);
+  }
+  const tally = scoreDecisions(decisions);
+
+  let learned: Tally | undefined;
+  if (learn) {
+    const stream = new FaqMatcher(matcherSettings);
+    const streamFaq = new Map(faq.map((entry) => [entry.id, { ...entry }]));
+    stream.replaceAll(faq);
+    const second: typeof decisions = [];
+    queries.forEach((query, i) => {
+      const decided = decide(query.text, stream, reader, aboutProblems, decision);
+      if (i >= queries.length / 2) second.push({ expected: query.expected, decision: decided });
+      if (query.expected !== null && leadsToLink(decided, query.expected)) {
+        learnPhrasing(stream, streamFaq, query.expected, query.text);
+      }
+    });
+    learned = scoreDecisions(second);
+  }
+
+  const latency = args.includes('--no-latency')
+    ? null
+    : measureLatency(faq, queries, reader, aboutProblems, matcherSettings);
   const figures = {
     overall: round(correct / queries.length),
+    resolvedInScope: tally.resolvedInScope,
+    wrongRate: tally.wrongRate,
+    oosHandled: tally.oosHandled,
+    askBackRate: tally.askBackRate,
+    answerRate: tally.answerRate,
+    ...(learned
+      ? {
+          learnSecondHalf: {
+            resolvedInScope: learned.resolvedInScope,
+            wrongRate: learned.wrongRate,
+            oosHandled: learned.oosHandled,
+            askBackRate: learned.askBackRate,
+          },
+        }
+      : {}),
     inScopeTop1: round(inScope > 0 ? inScopeCorrect / inScope : 0),
     abstainPrecision: round(abstained > 0 ? abstainedCorrectly / abstained : 0),
     abstainRecall: round(outOfScope > 0 ? abstainedCorrectly / outOfScope : 0),
-    p99Ms: round(medianRoundP99, 3),
+    ...(latency
+      ? { p99Ms: round(latency.medianRoundP99, 3), cpuP99Ms: round(percentile(latency.cpuTimes, 0.99), 3) }
+      : {}),
     entries: faq.length,
     queries: queries.length,
+    answersIndexed: realAnswers,
   };
   console.log(`file: ${path}`);
   console.log(
     `entries: ${faq.length}, queries: ${queries.length} (${inScope} in scope, ${outOfScope} out of scope)`,
   );
-  console.log(`overall accuracy: ${figures.overall}`);
+  console.log(tallyLine('three outcomes', tally));
+  if (learned) console.log(tallyLine('--learn, second half', learned));
+  console.log(`overall accuracy (top entry answered or handed over, as before): ${figures.overall}`);
   console.log(`in-scope top-1: ${figures.inScopeTop1}`);
   console.log(
     `abstained: ${abstained}; precision ${figures.abstainPrecision}, recall ${figures.abstainRecall}`,
   );
-  console.log(
-    `latency on ${SYNTHETIC_ENTRIES} synthetic entries (built in ${buildMs.toFixed(0)} ms), ${latencies.length} matches: ` +
-      `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 of all ${percentile(latencies, 0.99).toFixed(3)} ms, ` +
-      `p99 per round ${roundP99s.map((value) => value.toFixed(3)).join(' / ')} (median ${figures.p99Ms} ms), ` +
-      `max ${(latencies.at(-1) ?? 0).toFixed(3)} ms, load average ${loadavg()[0]?.toFixed(2)}; ` +
-      `CPU time per match p50 ${percentile(cpuTimes, 0.5).toFixed(3)} ms, p99 ${percentile(cpuTimes, 0.99).toFixed(3)} ms`,
-  );
+  if (latency) {
+    const { latencies, cpuTimes, roundP99s, buildMs } = latency;
+    console.log(
+      `latency on ${SYNTHETIC_ENTRIES} synthetic entries (built in ${buildMs.toFixed(0)} ms), ${latencies.length} matches: ` +
+        `p50 ${percentile(latencies, 0.5).toFixed(3)} ms, p99 of all ${percentile(latencies, 0.99).toFixed(3)} ms, ` +
+        `p99 per round ${roundP99s.map((value) => value.toFixed(3)).join(' / ')} (median ${latency.medianRoundP99.toFixed(3)} ms), ` +
+        `max ${(latencies.at(-1) ?? 0).toFixed(3)} ms, load average ${loadavg()[0]?.toFixed(2)}; ` +
+        `CPU time per match p50 ${percentile(cpuTimes, 0.5).toFixed(3)} ms, p99 ${percentile(cpuTimes, 0.99).toFixed(3)} ms`,
+    );
+  }
   const vectors = wordVectors();
   console.log(
     `word vectors: ${vectors ? `${vectors.rows.size} words loaded in ${vectors.loadMs.toFixed(0)} ms` : 'not loaded'}; ` +
       `RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
   );
   console.log(JSON.stringify(figures));
+}
+
+function printError(query: BenchQuery, decision: SupportDecision): void {
+  const expected = query.expected ?? '(person)';
+  let got: string;
+  let ok: boolean;
+  if (decision.outcome === 'answer') {
+    got = `answer ${decision.entryId}`;
+    ok = decision.entryId === query.expected;
+  } else if (decision.outcome === 'ask') {
+    got = `ask ${decision.choices.join('/')}`;
+    ok = query.expected !== null && decision.choices.includes(query.expected);
+  } else if (decision.outcome === 'handoff') {
+    got = `handoff ${decision.reason} [${decision.match?.candidates.map((c) => c.id).join(' ') ?? ''}]`;
+    ok = query.expected === null;
+  } else {
+    got = `reply ${decision.kind}`;
+    ok = query.expected === null;
+  }
+  if (!ok) console.log(`  miss  expected=${expected}  got=${got}  "${query.text}"`);
 }
 
 main();

@@ -1,7 +1,7 @@
 /**
  * `npm run build`, step 2: the files the compiled code reads next to itself (tsc emits only .ts):
  * the console page, the PGlite thread's entry and its one-trip client, and the migrations with
- * schema.prisma.
+ * schema.prisma, and the support matcher's word lists.
  */
 import { cpSync } from 'node:fs';
 
@@ -11,5 +11,6 @@ const assets = [
   'src/db/pglite-one-trip.mjs',
   'prisma/schema.prisma',
   'prisma/migrations',
+  'src/features/support/data',
 ];
 for (const path of assets) cpSync(path, `dist/${path}`, { recursive: true });

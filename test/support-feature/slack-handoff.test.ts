@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import type { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
@@ -10,6 +11,8 @@ const SECRET = 'support-test-signing-secret';
 const OWNERS = 'COWNERS';
 const OWNER = 'UOWNER1';
 const WAIT_MS = 15_000;
+/** The example FAQ plus near-twin entries, so that "birthday cake price?" is asked back. */
+const BAKERY_FAQ = fileURLToPath(new URL('../fixtures/support-bakery-faq.json', import.meta.url));
 
 describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($name)', (kind) => {
   let fake: FakeSlackApi;
@@ -20,7 +23,11 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
 
   beforeAll(async () => {
     database = await kind.open();
-    slack = await startSlackHearth(database, { owners: OWNERS, secret: SECRET });
+    slack = await startSlackHearth(database, {
+      owners: OWNERS,
+      secret: SECRET,
+      env: { SUPPORT_FAQ_SEED: BAKERY_FAQ },
+    });
     ({ app, fake, signer } = slack);
   });
   afterAll(async () => {
@@ -110,5 +117,71 @@ describe.each(TEST_DATABASES)('support handoff through real Bolt + fake Slack ($
     const closed = await database.prisma.handoff.findUniqueOrThrow({ where: { id: handoff.id } });
     expect(closed.status).toBe('resolved');
     expect(closed.firstAnsweredAt).toBeInstanceOf(Date);
+  });
+
+  it('flags urgent handoffs in Slack, and an owner click in Slack turns a customer pick into a phrasing', async () => {
+    await app.post('/console/api/messages', {
+      platform: 'telegram',
+      userId: 'uma',
+      name: 'Uma',
+      text: 'HELP the shop door is blocked and my order is inside!!!',
+    });
+    const urgent = await until(
+      () => fake.messages(OWNERS).find((m) => m.text.includes('the shop door is blocked')),
+      'the urgent handoff in Slack',
+      WAIT_MS,
+    );
+    expect(urgent.text.startsWith('🚨 URGENT')).toBe(true);
+    expect((await database.prisma.handoff.findFirstOrThrow({ where: { urgent: true } })).reason).toBe(
+      'urgent',
+    );
+
+    const asked = await app.post('/console/api/messages', {
+      platform: 'telegram',
+      userId: 'vic',
+      name: 'Vic',
+      text: 'birthday cake price?',
+    });
+    const buttons = (asked.body as { replies: { buttons?: { label: string; value?: string }[][] }[] })
+      .replies[0]?.buttons;
+    const choice = buttons?.flat().find((b) => b.label === 'How much is a large birthday cake?');
+    expect(choice).toBeDefined();
+    await app.post('/console/api/actions', {
+      platform: 'telegram',
+      userId: 'vic',
+      actionId: 'support:pick',
+      value: choice?.value ?? '',
+    });
+    const note = await until(
+      () => fake.messages(OWNERS).find((m) => m.text.includes('A customer picked')),
+      'the phrasing suggestion in Slack',
+      WAIT_MS,
+    );
+    expect(note.buttonLabels).toEqual(['➕ Add phrasing', '✖ Dismiss']);
+    const candidate = await database.prisma.faqPhrasingCandidate.findFirstOrThrow({
+      where: { text: 'birthday cake price?' },
+    });
+    const press = await signer.buttonPress({
+      userId: OWNER,
+      channelId: OWNERS,
+      actionId: 'support:phrasing-add#0',
+      value: candidate.id,
+      messageTs: note.ts,
+    });
+    expect(press.status).toBe(200);
+    const entry = await until(
+      async () => {
+        const row = await database.prisma.faqEntry.findFirstOrThrow({
+          where: { question: 'How much is a large birthday cake?' },
+        });
+        return row.alternatives.includes('birthday cake price?') ? row : undefined;
+      },
+      'the phrasing added after the owner click',
+      WAIT_MS,
+    );
+    expect(entry.alternatives).toContain('birthday cake price?');
+    expect(
+      (await database.prisma.faqPhrasingCandidate.findUniqueOrThrow({ where: { id: candidate.id } })).status,
+    ).toBe('added');
   });
 });

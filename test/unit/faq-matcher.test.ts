@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseQuestionAnswer } from '../../src/features/support/commands.ts';
 import { stripMentions } from '../../src/features/support/composer.ts';
 import { type FaqDocument, FaqMatcher } from '../../src/features/support/matcher.ts';
+import { englishWords } from '../../src/features/support/matcher-concepts.ts';
 import { contentTokens, termOf } from '../../src/features/support/matcher-text.ts';
 
 const FAQ: FaqDocument[] = [
@@ -39,12 +40,23 @@ function matcher(): FaqMatcher {
 }
 
 describe('FaqMatcher', () => {
-  it('matches paraphrases, synonyms and typos to the right entry', () => {
+  it('ranks paraphrases, synonyms and typos to the right entry', () => {
     const m = matcher();
-    expect(m.match('when do you open tomorrow').entryId).toBe('hours');
-    expect(m.match('someone stole my visa card').entryId).toBe('card-lost');
-    expect(m.match('why was my credit card not accepted').entryId).toBe('card-declined');
-    expect(m.match('what is your retrun policy').entryId).toBe('refund');
+    expect(m.match('when do you open tomorrow').candidates[0]?.id).toBe('hours');
+    expect(m.match('someone stole my card').candidates[0]?.id).toBe('card-lost');
+    expect(m.match('why was my credit card refused').candidates[0]?.id).toBe('card-declined');
+    expect(m.match('what is your retrun policy').candidates[0]?.id).toBe('refund');
+    expect(m.match('do u delvier').candidates[0]?.id).toBe('delivery');
+  });
+
+  it('indexes answers: a detail only the answer names finds its entry', () => {
+    const m = new FaqMatcher();
+    m.replaceAll([
+      ...FAQ,
+      { id: 'cats', question: 'Do you groom cats?', alternatives: [], answer: 'Yes, a lion cut is $85.' },
+    ]);
+    expect(m.match('how much is a lion cut').candidates[0]?.id).toBe('cats');
+    expect(m.questionWords('how much is a lion cutt')).toContain('cut');
   });
 
   it('abstains on questions the FAQ does not cover, and reports what it considered', () => {
@@ -91,13 +103,50 @@ describe('FaqMatcher', () => {
 });
 
 describe('matcher text normalisation', () => {
-  it('folds contractions, curated groups and named banks into shared terms', () => {
+  it('folds contractions, text-speak, British spellings and word groups into shared terms', () => {
     expect(contentTokens("What's my cellphone's balance?", 100, 10).map((t) => t.stem)).toEqual([
       termOf('phone'),
       termOf('balance'),
     ]);
     expect(termOf('rejected')).toBe(termOf('declined'));
-    expect(contentTokens('my wells fargo account', 100, 10)[0]?.stem).toBe(termOf('chase'));
+    expect(contentTokens('r u open tmrw', 100, 10).map((t) => t.word)).toEqual(['open', 'tomorrow']);
+    expect(contentTokens('dont know the colour', 100, 10).map((t) => t.word)).toEqual(['not', 'color']);
+    expect(contentTokens('how much is it', 100, 10).map((t) => t.stem)).toEqual([termOf('price')]);
+  });
+
+  it('keeps only general English in the built-in word lists (no words of one benchmark file)', () => {
+    const words = englishWords();
+    const all = [
+      ...words.groups.flat(),
+      ...Object.keys(words.casual),
+      ...Object.keys(words.phrases),
+      ...Object.values(words.conversation ?? {}).flat(),
+    ];
+    for (const word of ['isreal', 'uruguay', 'kentucky', 'shredder', 'chase', 'citibank', 'mastercard']) {
+      expect(all).not.toContain(word);
+    }
+    expect(words.groups.length).toBeGreaterThan(20);
+  });
+});
+
+describe('owner word groups', () => {
+  it('read every word or phrase of a group as its first word, on both sides', () => {
+    const m = new FaqMatcher();
+    const faq = [
+      {
+        id: 'fringe',
+        question: 'How much is a fringe trim?',
+        alternatives: [],
+        answer: 'A fringe trim is $10.',
+      },
+      { id: 'colour', question: 'How much is hair colour?', alternatives: [], answer: 'From $75.' },
+    ];
+    m.replaceAll(faq);
+    const before = m.match('price for my bangs');
+    m.replaceAll(faq, [['fringe', 'bangs', 'bang trim']]);
+    const after = m.match('price for my bangs');
+    expect(after.candidates[0]?.id).toBe('fringe');
+    expect(after.confidence).toBeGreaterThan(before.confidence);
   });
 });
 

@@ -63,7 +63,19 @@ export function reportLines(report: MetricsReport): string[] {
     lines.push('Top unanswered questions:');
     for (const q of report.topUnanswered) lines.push(`  ${q.count}× ${q.question}`);
   }
+  if (report.phrasingsWaiting.count > 0) {
+    lines.push(`${waitingTitle(report)}:`);
+    for (const w of report.phrasingsWaiting.top) lines.push(`  ${waitingLine(w)}`);
+  }
   return lines;
+}
+
+function waitingTitle(report: MetricsReport): string {
+  return `Customer wordings waiting for your click (${report.phrasingsWaiting.count})`;
+}
+
+function waitingLine(w: { text: string; faqQuestion: string; confirmations: number }): string {
+  return `“${w.text.slice(0, 120)}” → ${w.faqQuestion.slice(0, 80)} (${w.confirmations}×)`;
 }
 
 function section(text: string): Block {
@@ -106,6 +118,10 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
   if (report.topUnanswered.length > 0) {
     const top = report.topUnanswered.map((q) => `• ${q.count}× ${q.question}`).join('\n');
     blocks.push(section(`*Top unanswered questions*\n${top}`));
+  }
+  if (report.phrasingsWaiting.count > 0) {
+    const waiting = report.phrasingsWaiting.top.map((w) => `• ${waitingLine(w)}`).join('\n');
+    blocks.push(section(`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
   }
   blocks.push({
     type: 'context',

@@ -46,6 +46,8 @@ export interface MetricsReport {
   /** Handoffs opened in the window still without a human answer. */
   unansweredHandoffs: number;
   topUnanswered: { question: string; count: number }[];
+  /** Customer wordings waiting for an owner's click to become FAQ phrasings (support learning). */
+  phrasingsWaiting: { count: number; top: { text: string; faqQuestion: string; confirmations: number }[] };
   /** Polls that got votes in the window. */
   pollsVotedIn: number;
   /** Subscriptions at the end of each day of the window (oldest first): the growth curve. */
@@ -158,6 +160,12 @@ export async function computeReport(db: Db, options: ReportOptions): Promise<Met
     WHERE "createdAt" >= ${from} AND "createdAt" < ${to} AND "firstAnsweredAt" IS NULL
     GROUP BY lower(btrim(question)) ORDER BY n DESC, 1 LIMIT ${options.topUnanswered ?? 5}`;
 
+  const waitingCount = await db.faqPhrasingCandidate.count({ where: { status: 'waiting' } });
+  const waitingTop = await db.$queryRaw<{ text: string; question: string; n: number }[]>`
+    SELECT c.text, f.question, c.confirmations::int AS n FROM faq_phrasing_candidate c
+    JOIN faq_entry f ON f.id = c."faqId" WHERE c.status = 'waiting'
+    ORDER BY c.confirmations DESC, c."createdAt" LIMIT 5`;
+
   stats.delete(exclude);
   const platforms = [...stats.values()].sort((a, b) => a.platform.localeCompare(b.platform));
   const totals = sumStats(platforms);
@@ -172,6 +180,10 @@ export async function computeReport(db: Db, options: ReportOptions): Promise<Met
     medianFirstHumanAnswerMs: median(waits),
     unansweredHandoffs: unanswered,
     topUnanswered: top.map((t) => ({ question: t.question, count: t.n })),
+    phrasingsWaiting: {
+      count: waitingCount,
+      top: waitingTop.map((w) => ({ text: w.text, faqQuestion: w.question, confirmations: w.n })),
+    },
     pollsVotedIn: polls?.n ?? 0,
     subscriberSeries: await subscriberSeries(db, from, to),
   };

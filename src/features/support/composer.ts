@@ -1,17 +1,27 @@
 import type { HearthContext } from '../../app/context.ts';
 import { Composer } from '../../core/composer.ts';
 import type { ActionEvent, MessageEvent } from '../../core/events.ts';
-import type { FaqStore } from './faq-store.ts';
+import type { AskBackRecord, AskBackStore } from './ask-backs.ts';
+import type { SupportDecision } from './decide.ts';
+import type { FaqRecord, FaqStore } from './faq-store.ts';
 import type { HandoffService } from './handoffs.ts';
-import type { AnswerPhraser } from './llm.ts';
+import type { PhrasingLearner } from './learning.ts';
+import type { AnswerChooser } from './llm.ts';
 import {
   ACTIONS,
+  ASK_BACK_EXPIRED_TEXT,
   answerMessage,
+  askBackMessage,
+  COMPLAINT_TEXT,
   EMPTY_QUESTION_TEXT,
   FOLLOW_UP_TEXT,
   HANDED_OFF_TEXT,
+  NONE_CHOICE,
   NOT_HELPFUL_TEXT,
+  PICKED_NONE_TEXT,
+  SMALL_TALK_TEXT,
   THANKS_TEXT,
+  URGENT_TEXT,
 } from './render.ts';
 
 /** Questions the bot answered recently, so a 👎 can hand off the customer's own words. */
@@ -51,16 +61,25 @@ function senderName(ctx: HearthContext): string {
 type MessageContext = HearthContext & { event: MessageEvent };
 type ActionContext = HearthContext & { event: ActionEvent };
 
+/** A message made of one number: a reply to a numbered "Did you mean…". */
+const NUMBERED_PICK = /^\s*(\d{1,2})\s*[.)]?\s*$/;
+
+/** What the support composer works with. */
+export interface SupportParts {
+  faq: FaqStore;
+  handoffs: HandoffService;
+  recent: RecentAnswers;
+  askBacks: AskBackStore;
+  learner: PhrasingLearner;
+  chooser?: AnswerChooser | undefined;
+}
+
 /**
- * Customers' questions (direct messages and group messages that mention the bot), owners' replies
- * in handoff threads, and the support buttons.
+ * Customers' questions (direct messages and group messages that mention the bot), their picks when
+ * asked back, owners' replies in handoff threads, and the support buttons.
  */
-export function supportComposer(
-  faq: FaqStore,
-  handoffs: HandoffService,
-  recent: RecentAnswers,
-  phraser?: AnswerPhraser,
-) {
+export function supportComposer(parts: SupportParts) {
+  const { faq, handoffs, recent, askBacks, learner, chooser } = parts;
   const composer = new Composer<HearthContext>();
 
   composer.on('message', async (ctx, next) => {
@@ -102,47 +121,156 @@ export function supportComposer(
       return;
     }
     const { address } = ctx.event;
+    const numbered = NUMBERED_PICK.exec(question);
+    if (numbered) {
+      const ask = await askBacks.latestOpen(ctx.memberId, address);
+      if (ask) {
+        await pickNumber(ctx, ask, Number(numbered[1]));
+        return;
+      }
+    }
     const open = await handoffs.openFor(ctx.memberId);
     if (open) {
-      await handoffs.followUp(open, question, senderName(ctx));
+      await handoffs.followUp(open, question, senderName(ctx), faq.read(question).urgent);
       await ctx.reply(FOLLOW_UP_TEXT);
+      return;
+    }
+    let decision = faq.decide(question);
+    if (decision.outcome === 'reply') {
+      await ctx.reply(SMALL_TALK_TEXT[decision.kind]);
       return;
     }
     const { metrics } = ctx.services;
     await metrics.record({ type: 'question_asked', platform: address.platform, memberId: ctx.memberId });
-    const match = faq.match(question);
-    const entry = match.entryId ? faq.get(match.entryId) : undefined;
-    let answer = entry?.answer;
-    if (entry && phraser) {
-      const context = [entry, ...match.candidates.slice(1, 3).flatMap((c) => faq.get(c.id) ?? [])];
-      const phrased = await phraser.phrase(question, context);
-      if (phrased.kind === 'answer') answer = phrased.text;
-      if (phrased.kind === 'abstain') answer = undefined;
+    if (chooser) decision = await chooser.refine(question, decision, (id) => faq.get(id));
+    await act(ctx, question, decision);
+  }
+
+  /** Carries out a decision for a customer's question. */
+  async function act(ctx: MessageContext, question: string, decision: SupportDecision): Promise<void> {
+    const { address } = ctx.event;
+    const { metrics } = ctx.services;
+    if (decision.outcome === 'answer') {
+      const entry = faq.get(decision.entryId);
+      if (entry) {
+        await sendAnswer(ctx, entry, question, decision.match.answerProbability, 'matched');
+        return;
+      }
     }
-    if (entry && answer !== undefined) {
-      await ctx.reply(answerMessage({ ...entry, answer }, ctx.capabilities?.buttons === true));
-      recent.remember(ctx.memberId, entry.id, question);
-      await metrics.record({
-        type: 'question_answered',
-        platform: address.platform,
-        memberId: ctx.memberId,
-        value: match.confidence,
-        data: { faqId: entry.id },
-      });
-      return;
+    if (decision.outcome === 'ask') {
+      const choices = decision.choices.flatMap((id) => faq.get(id) ?? []);
+      if (choices.length > 0) {
+        const ask = await askBacks.create({
+          memberId: ctx.memberId,
+          customer: address,
+          question,
+          choices: choices.map((entry) => entry.id),
+        });
+        await ctx.reply(askBackMessage(ask.id, choices, ctx.capabilities?.buttons === true));
+        await metrics.record({
+          type: 'question_asked_back',
+          platform: address.platform,
+          memberId: ctx.memberId,
+          value: decision.match.answerProbability,
+          data: { askBackId: ask.id, choices: ask.choices },
+        });
+        return;
+      }
     }
-    const best = match.candidates[0];
+    const reason = decision.outcome === 'handoff' ? decision.reason : 'unsure';
+    const match = decision.outcome === 'reply' ? null : decision.match;
+    const best = match?.candidates[0];
     await handoffs.open({
       memberId: ctx.memberId,
       customer: address,
       customerName: senderName(ctx),
       question,
       matchedFaqId: best?.id ?? null,
-      confidence: best ? match.confidence : null,
-      reason: 'unsure',
+      confidence: best && match ? match.answerProbability : null,
+      candidateIds: match?.candidates.map((candidate) => candidate.id) ?? [],
+      reason,
     });
-    await ctx.reply(HANDED_OFF_TEXT);
+    await ctx.reply(
+      reason === 'urgent' ? URGENT_TEXT : reason === 'complaint' ? COMPLAINT_TEXT : HANDED_OFF_TEXT,
+    );
   }
+
+  async function sendAnswer(
+    ctx: HearthContext,
+    entry: FaqRecord,
+    question: string,
+    confidence: number,
+    via: 'matched' | 'picked',
+  ): Promise<void> {
+    await ctx.reply(answerMessage(entry, ctx.capabilities?.buttons === true));
+    recent.remember(ctx.memberId, entry.id, question);
+    await ctx.services.metrics.record({
+      type: 'question_answered',
+      platform: ctx.event.address.platform,
+      memberId: ctx.memberId,
+      value: confidence,
+      data: { faqId: entry.id, via },
+    });
+  }
+
+  /** A numbered reply to "Did you mean…": 1..n picks an entry, n+1 is "something else". */
+  async function pickNumber(ctx: HearthContext, ask: AskBackRecord, number: number): Promise<void> {
+    if (number >= 1 && number <= ask.choices.length) {
+      await pick(ctx, ask, number - 1);
+    } else if (number === ask.choices.length + 1) {
+      await pick(ctx, ask, null);
+    } else {
+      await ctx.reply(`Please reply with a number from 1 to ${ask.choices.length + 1}.`);
+    }
+  }
+
+  /** The customer's pick: the entry's answer (and a confirmation to learn from), or a person. */
+  async function pick(ctx: HearthContext, ask: AskBackRecord, index: number | null): Promise<void> {
+    const faqId = index === null ? null : (ask.choices[index] ?? null);
+    const entry = faqId ? faq.get(faqId) : undefined;
+    if (!(await askBacks.close(ask, entry ? entry.id : null))) {
+      await ctx.reply(ASK_BACK_EXPIRED_TEXT);
+      return;
+    }
+    const { address } = ctx.event;
+    if (entry) {
+      await sendAnswer(ctx, entry, ask.question, 1, 'picked');
+      await ctx.services.metrics.record({
+        type: 'ask_back_picked',
+        platform: address.platform,
+        memberId: ctx.memberId,
+        data: { askBackId: ask.id, faqId: entry.id, position: (index ?? 0) + 1 },
+      });
+      await learner.confirm(entry.id, ask.question, 'pick');
+      return;
+    }
+    await handoffs.open({
+      memberId: ctx.memberId,
+      customer: address,
+      customerName: senderName(ctx),
+      question: ask.question,
+      matchedFaqId: ask.choices[0] ?? null,
+      confidence: null,
+      candidateIds: ask.choices,
+      reason: 'picked_none',
+    });
+    await ctx.reply(PICKED_NONE_TEXT);
+  }
+
+  composer.action(ACTIONS.pick, async (ctx) => {
+    const [askId = '', choice = ''] = (ctx.event.value ?? '').split(':');
+    const ask = await askBacks.find(askId);
+    if (!ask || ask.memberId !== ctx.memberId) {
+      await ctx.reply(ASK_BACK_EXPIRED_TEXT);
+      return;
+    }
+    const index = choice === NONE_CHOICE ? null : Number(choice);
+    if (index !== null && !(Number.isInteger(index) && index >= 0 && index < ask.choices.length)) {
+      await ctx.reply(ASK_BACK_EXPIRED_TEXT);
+      return;
+    }
+    await pick(ctx, ask, index);
+  });
 
   composer.action(ACTIONS.helpful, async (ctx) => {
     await ctx.reply(THANKS_TEXT);
@@ -166,6 +294,7 @@ export function supportComposer(
       question,
       matchedFaqId: entry ? entry.id : null,
       confidence: null,
+      candidateIds: entry ? [entry.id] : [],
       reason: 'not_helpful',
     });
     await ctx.reply(NOT_HELPFUL_TEXT);
@@ -212,6 +341,42 @@ export function supportComposer(
   };
   ownerAction(ACTIONS.saveAnswer, learn('entry'));
   ownerAction(ACTIONS.savePhrasing, learn('phrasing'));
+
+  /** An owner links a handed-over question to the entry it asks about: it becomes a phrasing. */
+  ownerAction(ACTIONS.link, async (ctx, value) => {
+    const [handoffId = '', faqId = ''] = value.split(':');
+    const handoff = await handoffs.find(handoffId);
+    const entry = faq.get(faqId);
+    if (!handoff || !entry) {
+      await ctx.reply('That handoff or FAQ entry no longer exists.');
+      return;
+    }
+    const result = await learner.confirm(entry.id, handoff.question, 'link');
+    const text =
+      result.kind === 'known'
+        ? `The FAQ “${entry.question}” already has that wording.`
+        : `➕ Added “${handoff.question.slice(0, 200)}” as a phrasing of FAQ “${entry.question}”. Press Resolve once they have their answer.`;
+    await ctx.send(handoffs.ownerAddress(handoff), text);
+  });
+
+  ownerAction(ACTIONS.addPhrasing, async (ctx, candidateId) => {
+    const candidate = await learner.find(candidateId);
+    const entry = await learner.accept(candidateId);
+    await ctx.reply(
+      entry && candidate
+        ? `➕ Added “${candidate.text.slice(0, 200)}” as a phrasing of FAQ “${entry.question}”.`
+        : 'That wording was already added or dismissed.',
+    );
+  });
+
+  ownerAction(ACTIONS.dismissPhrasing, async (ctx, candidateId) => {
+    const dismissed = await learner.dismiss(candidateId);
+    await ctx.reply(
+      dismissed
+        ? '✖ Dismissed; the bot will not suggest it again.'
+        : 'That wording was already added or dismissed.',
+    );
+  });
 
   return composer;
 }

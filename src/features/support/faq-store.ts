@@ -1,5 +1,8 @@
 import type { Db } from '../../db/database.ts';
+import { ConversationReader, type MessageReading } from './conversation.ts';
+import { type DecisionSettings, decide, type SupportDecision } from './decide.ts';
 import { type FaqMatch, FaqMatcher } from './matcher.ts';
+import { normaliseWords } from './matcher-text.ts';
 
 /** A FAQ entry as the support feature uses it. */
 export interface FaqRecord {
@@ -9,29 +12,112 @@ export interface FaqRecord {
   alternatives: string[];
 }
 
+/** Owners' words: a group of interchangeable words (the first names it), or an urgent phrase. */
+export interface OwnerWords {
+  id: string;
+  kind: 'group' | 'urgent';
+  words: string[];
+}
+
+/** Most owner word rows kept (groups and urgent phrases together). */
+export const MAX_OWNER_WORDS = 500;
+
 /** Longest question, answer or phrasing kept in a FAQ entry, in characters. */
 export const MAX_FAQ_TEXT = 4000;
 /** Most phrasings (besides the question) an entry keeps. */
 export const MAX_ALTERNATIVES = 50;
 
 /**
- * The FAQ table plus the in-memory matcher over it. Every change goes through here, so the matcher
- * always reflects the table; `reload` rebuilds it from the table (at start, or after outside edits).
+ * The FAQ table plus the in-memory matcher over it, and the owners' words. Every change goes through
+ * here, so the matcher always reflects the tables; `reload` rebuilds it from them (at start, or after
+ * outside edits).
  */
 export class FaqStore {
   readonly matcher = new FaqMatcher();
+  private reader = new ConversationReader();
   private readonly entries = new Map<string, FaqRecord>();
+  private readonly problemEntries = new Map<string, boolean>();
+  private ownerWords: OwnerWords[] = [];
   private signature = '';
 
   constructor(private readonly db: Db) {}
 
   async reload(): Promise<number> {
     const rows = await this.db.faqEntry.findMany({ orderBy: { createdAt: 'asc' } });
+    const words = await this.db.faqWord.findMany({ orderBy: { createdAt: 'asc' }, take: MAX_OWNER_WORDS });
     this.entries.clear();
+    this.problemEntries.clear();
     for (const row of rows) this.entries.set(row.id, toRecord(row));
-    this.matcher.replaceAll([...this.entries.values()]);
+    this.ownerWords = words.map((row) => ({
+      id: row.id,
+      kind: row.kind === 'urgent' ? 'urgent' : 'group',
+      words: [...row.words],
+    }));
+    this.rebuild();
     this.signature = await this.tableSignature();
     return rows.length;
+  }
+
+  /** Rebuilds the matcher and the conversation reader from the entries and the owners' words. */
+  private rebuild(): void {
+    const groups = this.ownerWords.filter((w) => w.kind === 'group').map((w) => w.words);
+    this.matcher.replaceAll([...this.entries.values()], groups);
+    this.reader = new ConversationReader(
+      this.ownerWords.filter((w) => w.kind === 'urgent').flatMap((w) => w.words),
+    );
+  }
+
+  /** What to do with a customer's message: answer, ask back, hand over or reply (see decide.ts). */
+  decide(question: string, settings?: DecisionSettings): SupportDecision {
+    return decide(question, this.matcher, this.reader, (id) => this.isAboutProblems(id), settings);
+  }
+
+  /** How the conversation reader reads a message (small talk, urgent, complaint). */
+  read(text: string): MessageReading {
+    return this.reader.read(text);
+  }
+
+  /** True when an entry is itself about problems (it may answer a complaint). */
+  private isAboutProblems(id: string): boolean {
+    let about = this.problemEntries.get(id);
+    if (about === undefined) {
+      const entry = this.entries.get(id);
+      about = entry ? this.reader.isAboutProblems(`${entry.question}\n${entry.answer}`) : false;
+      this.problemEntries.set(id, about);
+    }
+    return about;
+  }
+
+  /** The owners' word groups and urgent phrases, oldest first. */
+  words(): readonly OwnerWords[] {
+    return this.ownerWords;
+  }
+
+  /** Adds an owners' word group or urgent phrase(s); the matcher uses it at once. */
+  async addWords(kind: OwnerWords['kind'], words: readonly string[], createdBy: string): Promise<OwnerWords> {
+    const cleaned = [...new Set(words.map(normaliseWords).filter((word) => word.length > 0))];
+    if (cleaned.length === 0) throw new Error('no words given');
+    if (this.ownerWords.length >= MAX_OWNER_WORDS) throw new Error(`at most ${MAX_OWNER_WORDS} word entries`);
+    const row = await this.db.faqWord.create({
+      data: { kind, words: cleaned.map((word) => word.slice(0, 100)).slice(0, 50), createdBy },
+    });
+    const added: OwnerWords = { id: row.id, kind, words: [...row.words] };
+    this.ownerWords.push(added);
+    this.rebuild();
+    this.signature = await this.tableSignature();
+    return added;
+  }
+
+  /** Removes an owners' word entry by id or unique id prefix; null when there is none. */
+  async removeWords(idOrPrefix: string): Promise<OwnerWords | null> {
+    const matches = this.ownerWords.filter((w) => idOrPrefix.length >= 4 && w.id.startsWith(idOrPrefix));
+    const found = matches.length === 1 ? matches[0] : undefined;
+    if (!found) return null;
+    await this.db.faqWord.deleteMany({ where: { id: found.id } });
+    this.ownerWords = this.ownerWords.filter((w) => w.id !== found.id);
+    this.rebuild();
+    this.signature = await this.tableSignature();
+    return found;
   }
 
   /** Reloads when the table changed behind our back (another instance edited the FAQ). */
@@ -41,10 +127,16 @@ export class FaqStore {
     return true;
   }
 
-  /** Row count and latest change: enough to notice another instance's edits. */
+  /** Row counts and latest changes: enough to notice another instance's edits. */
   private async tableSignature(): Promise<string> {
     const stats = await this.db.faqEntry.aggregate({ _count: { _all: true }, _max: { updatedAt: true } });
-    return `${stats._count._all}:${stats._max.updatedAt?.toISOString() ?? ''}`;
+    const words = await this.db.faqWord.aggregate({ _count: { _all: true }, _max: { createdAt: true } });
+    return [
+      stats._count._all,
+      stats._max.updatedAt?.toISOString() ?? '',
+      words._count._all,
+      words._max.createdAt?.toISOString() ?? '',
+    ].join(':');
   }
 
   get size(): number {
@@ -106,6 +198,7 @@ export class FaqStore {
   async remove(id: string): Promise<boolean> {
     const { count } = await this.db.faqEntry.deleteMany({ where: { id } });
     this.entries.delete(id);
+    this.problemEntries.delete(id);
     this.matcher.remove(id);
     this.signature = await this.tableSignature();
     return count > 0;
@@ -113,6 +206,7 @@ export class FaqStore {
 
   private async remember(record: FaqRecord): Promise<FaqRecord> {
     this.entries.set(record.id, record);
+    this.problemEntries.delete(record.id);
     this.matcher.upsert(record);
     this.signature = await this.tableSignature();
     return record;

@@ -2,7 +2,7 @@ import type { Services } from '../../app/context.ts';
 import { type ChatAddress, isPlatform, type Platform } from '../../core/events.ts';
 import type { OutboundContent } from '../../core/outbound.ts';
 import type { FaqRecord, FaqStore } from './faq-store.ts';
-import { handoffRootMessage, ownerAnswerText } from './render.ts';
+import { type HandoffReasonKind, handoffRootMessage, ownerAnswerText } from './render.ts';
 
 /** A handed-off question, as stored. */
 export interface HandoffRecord {
@@ -14,6 +14,9 @@ export interface HandoffRecord {
   question: string;
   matchedFaqId: string | null;
   confidence: number | null;
+  candidateIds: string[];
+  reason: string;
+  urgent: boolean;
   status: string;
   ownerChannelId: string | null;
   ownerThreadId: string | null;
@@ -28,8 +31,10 @@ export interface OpenHandoffRequest {
   question: string;
   matchedFaqId: string | null;
   confidence: number | null;
-  /** Why the bot handed off: it was unsure, or the customer said its answer did not help. */
-  reason: 'unsure' | 'not_helpful';
+  /** Entries the bot considered, best first (owners may link the question to one of them). */
+  candidateIds?: readonly string[];
+  /** Why the bot handed off; `urgent` is flagged for the owners. */
+  reason: HandoffReasonKind;
 }
 
 /** Correlation id of the owners' thread root; onSent maps it back to the handoff. */
@@ -91,6 +96,9 @@ export class HandoffService {
         question,
         matchedFaqId: request.matchedFaqId,
         confidence: request.confidence,
+        candidateIds: [...(request.candidateIds ?? [])].slice(0, 3),
+        reason: request.reason,
+        urgent: request.reason === 'urgent',
         ownerChannelId: owners.channel.chatId,
         createdAt: at,
         messages: { create: { author: 'customer', authorId: request.memberId, text: question, at } },
@@ -98,12 +106,14 @@ export class HandoffService {
     });
     const handoff = toRecord(row);
     const matched = request.matchedFaqId ? this.faq.get(request.matchedFaqId) : undefined;
+    const candidates = handoff.candidateIds.flatMap((id) => this.faq.get(id) ?? []);
     await this.services.outbox.enqueue({
       to: owners.channel,
       content: handoffRootMessage({
         handoff,
         customerName: request.customerName,
         matched,
+        candidates,
         reason: request.reason,
       }),
       correlationId: `${ROOT_CORRELATION_PREFIX}${handoff.id}`,
@@ -114,7 +124,7 @@ export class HandoffService {
       platform: request.customer.platform,
       memberId: request.memberId,
       ...(request.confidence === null ? {} : { value: request.confidence }),
-      data: { handoffId: handoff.id, reason: request.reason },
+      data: { handoffId: handoff.id, reason: request.reason, urgent: handoff.urgent },
       at,
     });
     this.services.wakeDelivery();
@@ -135,14 +145,21 @@ export class HandoffService {
     return handoff.ownerThreadId ? { ...channel, threadId: handoff.ownerThreadId } : channel;
   }
 
-  /** A customer's follow-up while the handoff is open: stored and posted to the same thread. */
-  async followUp(handoff: HandoffRecord, text: string, customerName: string): Promise<void> {
+  /**
+   * A customer's follow-up while the handoff is open: stored and posted to the same thread; an
+   * urgent follow-up flags the handoff urgent.
+   */
+  async followUp(handoff: HandoffRecord, text: string, customerName: string, urgent = false): Promise<void> {
     const question = clipText(text);
     await this.db.handoffMessage.create({
       data: { handoffId: handoff.id, author: 'customer', authorId: handoff.memberId, text: question },
     });
+    if (urgent && !handoff.urgent) {
+      await this.db.handoff.update({ where: { id: handoff.id }, data: { urgent: true } });
+    }
     const prefix = handoff.ownerThreadId ? '' : `(handoff ${handoff.id.slice(0, 8)}) `;
-    await this.postToOwners(handoff, { text: `${prefix}${customerName} adds: “${question}”` });
+    const flag = urgent ? '🚨 URGENT - ' : '';
+    await this.postToOwners(handoff, { text: `${flag}${prefix}${customerName} adds: “${question}”` });
   }
 
   /** Posts to the handoff's owners' thread through the outbox. */
@@ -236,6 +253,9 @@ function toRecord(row: Omit<HandoffRecord, 'platform'> & { platform: string }): 
     question: row.question,
     matchedFaqId: row.matchedFaqId,
     confidence: row.confidence,
+    candidateIds: [...row.candidateIds],
+    reason: row.reason,
+    urgent: row.urgent,
     status: row.status,
     ownerChannelId: row.ownerChannelId,
     ownerThreadId: row.ownerThreadId,

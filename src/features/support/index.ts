@@ -1,15 +1,20 @@
 import type { FeatureFactory } from '../../app/feature.ts';
+import { AskBackStore } from './ask-backs.ts';
 import { supportOwnerCommands } from './commands.ts';
 import { RecentAnswers, supportComposer } from './composer.ts';
 import { FaqStore } from './faq-store.ts';
 import { HandoffService, ROOT_CORRELATION_PREFIX } from './handoffs.ts';
-import { AnswerPhraser } from './llm.ts';
+import { PhrasingLearner } from './learning.ts';
+import { AnswerChooser } from './llm.ts';
 import { seedFaq } from './seed.ts';
 
 /**
- * Support: customers' questions are answered from the FAQ when the matcher is confident; otherwise
- * they are handed to the owners in a thread of their channel, whose replies are relayed back. Owners
- * resolve handoffs and turn their answers into FAQ entries with one click.
+ * Support: customers' questions are answered from the FAQ when the matcher is confident, asked back
+ * ("Did you mean…", up to three entries) when it is unsure, and otherwise handed to the owners in a
+ * thread of their channel (urgent ones flagged), whose replies are relayed back; thanks and small
+ * talk get a friendly reply. Customers' picks and owners' links teach the FAQ new phrasings (after
+ * an owner's click, or after N confirmations). Owners resolve handoffs and turn their answers into
+ * FAQ entries with one click.
  */
 /** How often the FAQ table is checked for edits made by another instance. */
 const FAQ_REFRESH_MS = 30_000;
@@ -17,9 +22,10 @@ const FAQ_REFRESH_MS = 30_000;
 export const supportFeature: FeatureFactory = (services) => {
   const faq = new FaqStore(services.db);
   const handoffs = new HandoffService(services, faq);
+  const learner = new PhrasingLearner(services, faq);
   const { config } = services;
-  const phraser = config.SUPPORT_LLM_URL
-    ? new AnswerPhraser(
+  const chooser = config.SUPPORT_LLM_URL
+    ? new AnswerChooser(
         {
           url: config.SUPPORT_LLM_URL,
           ...(config.SUPPORT_LLM_API_KEY ? { apiKey: config.SUPPORT_LLM_API_KEY } : {}),
@@ -33,8 +39,15 @@ export const supportFeature: FeatureFactory = (services) => {
   let refreshTimer: NodeJS.Timeout | undefined;
   return {
     name: 'support',
-    composer: supportComposer(faq, handoffs, new RecentAnswers(), phraser),
-    ownerCommands: supportOwnerCommands(faq, handoffs),
+    composer: supportComposer({
+      faq,
+      handoffs,
+      recent: new RecentAnswers(),
+      askBacks: new AskBackStore(services),
+      learner,
+      chooser,
+    }),
+    ownerCommands: supportOwnerCommands(faq, handoffs, learner),
     async start() {
       await faq.reload();
       const seeded = await seedFaq(faq, services.config.SUPPORT_FAQ_SEED);

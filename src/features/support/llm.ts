@@ -1,11 +1,14 @@
 import type { Logger } from '../../core/log.ts';
+import type { SupportDecision } from './decide.ts';
 import type { FaqRecord } from './faq-store.ts';
 
 /**
- * Optional answer phrasing by an LLM behind an OpenAI-compatible `/chat/completions` endpoint (off
- * unless SUPPORT_LLM_URL is set). It only ever sees the FAQ entries the matcher chose and must answer
- * from them alone, or say ABSTAIN; any failure falls back to the FAQ's own answer. The built-in
- * matcher decides whether to answer at all.
+ * Optional stronger matching by an LLM behind an OpenAI-compatible `/chat/completions` endpoint (a
+ * hosted model or a local Ollama; off unless SUPPORT_LLM_URL is set). It sees only the question and
+ * the few entries the built-in matcher found, and names the one entry that answers it, or says NONE.
+ * The outcomes stay the same three: its pick is answered; NONE turns an answer into an ask-back and
+ * leaves an ask-back or handoff as it was. The customer always gets the owners' own answer text, and
+ * any failure or timeout keeps the built-in decision.
  */
 
 export interface LlmSettings {
@@ -17,23 +20,22 @@ export interface LlmSettings {
   businessName: string;
 }
 
-export type PhrasedAnswer = { kind: 'answer'; text: string } | { kind: 'abstain' } | { kind: 'error' };
+export type LlmChoice = { kind: 'entry'; id: string } | { kind: 'none' } | { kind: 'error' };
 
-const ABSTAIN = 'ABSTAIN';
-const MAX_ANSWER_CHARS = 2000;
+const NONE = 'NONE';
 
 function systemPrompt(businessName: string): string {
   return [
-    `You answer customers' questions for ${businessName}.`,
-    'Use ONLY the FAQ entries given; never add facts that are not in them.',
-    `If they do not answer the question, reply with exactly ${ABSTAIN}.`,
-    'Answer briefly and kindly, in the language of the question.',
+    `You route customers' messages for ${businessName} to its FAQ.`,
+    'You get a customer message and numbered FAQ entries.',
+    'Reply with only the number of the one entry whose answer answers the message.',
+    `If none of them does, or the message is not a question about them, reply with exactly ${NONE}.`,
   ].join(' ');
 }
 
 function userPrompt(question: string, entries: readonly FaqRecord[]): string {
   const faq = entries.map((entry, i) => `${i + 1}. Q: ${entry.question}\n   A: ${entry.answer}`).join('\n');
-  return `FAQ entries:\n${faq}\n\nCustomer question: ${question}`;
+  return `FAQ entries:\n${faq}\n\nCustomer message: ${question}`;
 }
 
 /** The first choice's message content of a chat-completions response, if well formed. */
@@ -45,13 +47,15 @@ function contentOf(body: unknown): string | undefined {
   return typeof message?.content === 'string' ? message.content : undefined;
 }
 
-export class AnswerPhraser {
+export class AnswerChooser {
   constructor(
     private readonly settings: LlmSettings,
     private readonly log: Logger,
   ) {}
 
-  async phrase(question: string, entries: readonly FaqRecord[]): Promise<PhrasedAnswer> {
+  /** Which of `entries` answers `question`: an entry, none, or an error (timeout, bad reply). */
+  async choose(question: string, entries: readonly FaqRecord[]): Promise<LlmChoice> {
+    if (entries.length === 0) return { kind: 'none' };
     const endpoint = `${this.settings.url.replace(/\/+$/, '')}/chat/completions`;
     try {
       const response = await fetch(endpoint, {
@@ -71,19 +75,43 @@ export class AnswerPhraser {
         signal: AbortSignal.timeout(this.settings.timeoutMs),
       });
       if (!response.ok) {
-        this.log.warn({ status: response.status }, 'LLM phrasing failed; using the FAQ answer');
+        this.log.warn({ status: response.status }, 'LLM choice failed; using the built-in matcher');
         return { kind: 'error' };
       }
-      const text = contentOf(await response.json())?.trim();
-      if (!text) {
-        this.log.warn('LLM phrasing returned no text; using the FAQ answer');
+      const text = contentOf(await response.json())?.trim() ?? '';
+      if (text.toUpperCase().startsWith(NONE)) return { kind: 'none' };
+      const number = Number(/^\D*(\d+)/.exec(text)?.[1]);
+      const entry = entries[number - 1];
+      if (!entry) {
+        this.log.warn({ reply: text.slice(0, 80) }, 'LLM choice unreadable; using the built-in matcher');
         return { kind: 'error' };
       }
-      if (text.toUpperCase().startsWith(ABSTAIN)) return { kind: 'abstain' };
-      return { kind: 'answer', text: text.slice(0, MAX_ANSWER_CHARS) };
+      return { kind: 'entry', id: entry.id };
     } catch (error) {
-      this.log.warn({ err: error }, 'LLM phrasing unreachable; using the FAQ answer');
+      this.log.warn({ err: error }, 'LLM choice unreachable or too slow; using the built-in matcher');
       return { kind: 'error' };
     }
+  }
+
+  /**
+   * The built-in decision, refined by the LLM's choice among its candidates. Small talk, urgent
+   * messages and complaints are never sent to the LLM.
+   */
+  async refine(
+    question: string,
+    decision: SupportDecision,
+    entryOf: (id: string) => FaqRecord | undefined,
+  ): Promise<SupportDecision> {
+    if (decision.outcome === 'reply') return decision;
+    if (decision.outcome === 'handoff' && decision.reason !== 'unsure') return decision;
+    const match = decision.match;
+    if (!match || match.candidates.length === 0) return decision;
+    const entries = match.candidates.flatMap((candidate) => entryOf(candidate.id) ?? []);
+    const choice = await this.choose(question, entries);
+    if (choice.kind === 'entry') return { outcome: 'answer', entryId: choice.id, match };
+    if (choice.kind === 'none' && decision.outcome === 'answer') {
+      return { outcome: 'ask', choices: entries.map((entry) => entry.id), match };
+    }
+    return decision;
   }
 }

@@ -11,6 +11,10 @@ export interface QueryTerm {
 
 export interface PreparedQuery {
   terms: QueryTerm[];
+  /** The question's content words (corrected), for the semantic features. */
+  words: string[];
+  /** The matcher term of each of `words`. */
+  stems: string[];
   bigrams: Set<string>;
   grams: Map<string, number>;
   gramNorm: number;
@@ -34,12 +38,13 @@ export const RANK_FEATURES = [
   'naiveBayes',
   'secondQueryCoverage',
   'phrasingBigrams',
+  'answerCoverage',
+  'fullCoverage',
 ] as const;
 
-/** How much question words, numbers and slots count relative to other words. */
+/** How much question words and numbers count relative to other words. */
 export interface TermWeights {
   lowInformationWeight: number;
-  slotWeight: number;
 }
 
 /**
@@ -81,8 +86,7 @@ export function rankFeatures(
     let phrasingMass = 0;
     let phrasingCovered = 0;
     for (const faqTerm of phrasing.terms) {
-      const weight =
-        vocabulary.idf(faqTerm) * vocabulary.termWeight(faqTerm, s.lowInformationWeight, s.slotWeight);
+      const weight = vocabulary.idf(faqTerm) * vocabulary.termWeight(faqTerm, s.lowInformationWeight);
       phrasingMass += weight;
       phrasingCovered += weight * (matched.get(faqTerm) ?? 0);
     }
@@ -122,11 +126,15 @@ export function rankFeatures(
   const alpha = 0.5;
   const smoothing = alpha * Math.max(1, vocabulary.entryFrequency.size);
   let naiveBayes = 0;
+  let answerCovered = 0;
+  let fullCovered = 0;
   for (const term of query.terms) {
     let strength = 0;
     let unionStrength = 0;
+    let answerStrength = 0;
     let count = 0;
     for (const [faqTerm, match] of term.matches) {
+      if (match > answerStrength && entry.answerTerms.has(faqTerm)) answerStrength = match;
       const share = entry.share.get(faqTerm);
       if (share === undefined) continue;
       count = Math.max(count, match * share * phrasingCount);
@@ -136,13 +144,14 @@ export function rankFeatures(
     }
     entryCovered += term.weight * strength;
     unionCovered += term.weight * unionStrength;
+    answerCovered += term.weight * answerStrength;
+    fullCovered += term.weight * Math.max(unionStrength, answerStrength);
     naiveBayes += Math.log((count + alpha) / alpha) - Math.log((entryLength + smoothing) / smoothing);
   }
   let entryMass = 0;
   let entryTermsCovered = 0;
   for (const [faqTerm, share] of entry.share) {
-    const weight =
-      share * vocabulary.idf(faqTerm) * vocabulary.termWeight(faqTerm, s.lowInformationWeight, s.slotWeight);
+    const weight = share * vocabulary.idf(faqTerm) * vocabulary.termWeight(faqTerm, s.lowInformationWeight);
     entryMass += weight;
     entryTermsCovered += weight * (entryMatched.get(faqTerm) ?? 0);
   }
@@ -162,6 +171,8 @@ export function rankFeatures(
     query.terms.length > 0 ? naiveBayes / query.terms.length : 0,
     secondQueryCoverage,
     bestPhrasingBigrams,
+    answerCovered / safeMass,
+    fullCovered / safeMass,
   ];
 }
 
@@ -172,7 +183,7 @@ export function unexplainedWeight(entry: IndexedEntry, query: PreparedQuery, voc
   for (const term of query.terms) {
     let strength = 0;
     for (const [faqTerm, match] of term.matches)
-      if (entry.share.has(faqTerm)) strength = Math.max(strength, match);
+      if (entry.share.has(faqTerm) || entry.answerTerms.has(faqTerm)) strength = Math.max(strength, match);
     worst = Math.max(worst, (term.weight / maxIdf) * (1 - strength));
   }
   return worst;
@@ -185,4 +196,13 @@ function gramCosine(query: PreparedQuery, phrasing: Phrasing): number {
   let dot = 0;
   for (const [gram, count] of query.grams) dot += count * (phrasing.grams.get(gram) ?? 0);
   return dot / norms;
+}
+
+/** Strength in [0, 1] with which an entry (phrasings or answer) matches a question term lexically. */
+export function lexicalStrength(entry: IndexedEntry, term: QueryTerm | undefined): number {
+  let strength = 0;
+  for (const [faqTerm, match] of term?.matches ?? []) {
+    if (match > strength && (entry.share.has(faqTerm) || entry.answerTerms.has(faqTerm))) strength = match;
+  }
+  return strength;
 }

@@ -1,5 +1,5 @@
 import { synonymsOf } from './matcher-synonyms.ts';
-import { charNgrams, contentTokens, isLowInformation, isSlotTerm, termOf } from './matcher-text.ts';
+import { charNgrams, contentTokens, isLowInformation, type Lexicon, termOf } from './matcher-text.ts';
 import { relatedWords, type WordRelation } from './matcher-wordnet.ts';
 
 /**
@@ -39,6 +39,8 @@ export interface Phrasing {
 export interface IndexedEntry {
   id: string;
   phrasings: Phrasing[];
+  /** Terms of the entry's answer (customers ask about details only the answer names). */
+  answerTerms: ReadonlySet<string>;
   /** Term to the share of the entry's phrasings that use it. */
   share: ReadonlyMap<string, number>;
   bigrams: ReadonlySet<string>;
@@ -64,11 +66,20 @@ export function deletionVariants(term: string): string[] {
   return variants;
 }
 
-/** Builds an entry's profile from its phrasings; null when nothing in it is searchable. */
-export function buildEntry(id: string, texts: readonly string[]): IndexedEntry | null {
+/** Most answer tokens indexed (answers are longer than questions). */
+export const MAX_ANSWER_TOKENS = 160;
+
+/** Builds an entry's profile from its phrasings and answer; null when no phrasing is searchable. */
+export function buildEntry(
+  id: string,
+  texts: readonly string[],
+  answer = '',
+  lexicon?: Lexicon,
+): IndexedEntry | null {
   const phrasings: Phrasing[] = [];
+  const options = lexicon ? { lexicon } : {};
   texts.forEach((text, position) => {
-    const tokens = contentTokens(text, MAX_PHRASING_CHARS, MAX_PHRASING_TOKENS);
+    const tokens = contentTokens(text, MAX_PHRASING_CHARS, MAX_PHRASING_TOKENS, options);
     if (tokens.length === 0) return;
     const sequence = tokens.map((token) => token.stem);
     const terms = new Set(sequence);
@@ -93,12 +104,20 @@ export function buildEntry(id: string, texts: readonly string[]): IndexedEntry |
     for (const term of phrasing.terms) share.set(term, (share.get(term) ?? 0) + 1 / phrasings.length);
     for (const pair of phrasing.bigrams) bigrams.add(pair);
   }
-  return { id, phrasings, share, bigrams };
+  const answerTerms = new Set(
+    contentTokens(answer, MAX_PHRASING_CHARS, MAX_ANSWER_TOKENS, options).map((token) => token.stem),
+  );
+  return { id, phrasings, answerTerms, share, bigrams };
+}
+
+/** Every term an entry uses, in its phrasings or its answer, once. */
+export function entryTerms(entry: IndexedEntry): Set<string> {
+  return new Set([...entry.share.keys(), ...entry.answerTerms]);
 }
 
 /** Vocabulary statistics and relation tables over all indexed entries. */
 export class Vocabulary {
-  /** Number of entries using each term. */
+  /** Number of entries using each term (in a phrasing or the answer). */
   readonly entryFrequency = new Map<string, number>();
   /** A term related to FAQ terms, to those FAQ terms and the relation's strength. */
   private readonly related = new Map<string, Map<string, number>>();
@@ -117,7 +136,7 @@ export class Vocabulary {
 
   add(entry: IndexedEntry, words: readonly string[]): void {
     this.entryCount++;
-    for (const term of entry.share.keys()) {
+    for (const term of entryTerms(entry)) {
       this.entryFrequency.set(term, (this.entryFrequency.get(term) ?? 0) + 1);
       if (term.length >= FUZZY_MIN_LENGTH && /^[a-z]+$/.test(term)) {
         for (const variant of deletionVariants(term)) this.link(this.deletions, variant, term);
@@ -128,7 +147,7 @@ export class Vocabulary {
 
   remove(entry: IndexedEntry): void {
     this.entryCount = Math.max(0, this.entryCount - 1);
-    for (const term of entry.share.keys()) {
+    for (const term of entryTerms(entry)) {
       const count = (this.entryFrequency.get(term) ?? 0) - 1;
       if (count > 0) this.entryFrequency.set(term, count);
       else this.entryFrequency.delete(term);
@@ -145,9 +164,8 @@ export class Vocabulary {
     return Math.log(1 + this.entryCount / frequency);
   }
 
-  /** Weight of a question or FAQ term: question words, numbers and slots count less. */
-  termWeight(term: string, lowInformationWeight: number, slotWeight: number): number {
-    if (isSlotTerm(term)) return slotWeight;
+  /** Weight of a question or FAQ term: question words and numbers count less. */
+  termWeight(term: string, lowInformationWeight: number): number {
     return isLowInformation(term) || /^\d+$/.test(term) ? lowInformationWeight : 1;
   }
 

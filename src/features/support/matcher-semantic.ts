@@ -37,9 +37,21 @@ export interface SemanticText {
 
 /** A text's words and unit SIF sentence vector; null when no word has a vector (or none are loaded). */
 export function semanticText(text: string, maxChars: number, words = wordVectors()): SemanticText | null {
-  if (!words) return null;
   const folded = (text.length > maxChars ? text.slice(0, maxChars) : text).normalize('NFKC').toLowerCase();
-  const all = folded.match(WORD_PATTERN)?.slice(0, MAX_WORDS) ?? [];
+  return semanticWords(folded.match(WORD_PATTERN) ?? [], ALIGNED_WORDS, words);
+}
+
+/**
+ * Like semanticText, over words already split (and corrected); `aligned` is how many of the rarest
+ * words take part in the alignment.
+ */
+export function semanticWords(
+  allWords: readonly string[],
+  aligned = ALIGNED_WORDS,
+  words = wordVectors(),
+): SemanticText | null {
+  if (!words) return null;
+  const all = allWords.slice(0, MAX_WORDS);
   const content = all.filter((word) => !isStopword(word));
   const rows: number[] = [];
   const stems: string[] = [];
@@ -57,12 +69,12 @@ export function semanticText(text: string, maxChars: number, words = wordVectors
   }
   const vector = rows.length > 0 ? normalise(sum) : null;
   if (!vector) return null;
-  if (rows.length <= ALIGNED_WORDS) return { rows, stems, weights, vector };
+  if (rows.length <= aligned) return { rows, stems, weights, vector };
   // Long texts align by their rarest words only, which bounds the cost per question.
   const kept = rows
     .map((_, i) => i)
     .sort((a, b) => (weights[b] ?? 0) - (weights[a] ?? 0))
-    .slice(0, ALIGNED_WORDS)
+    .slice(0, aligned)
     .sort((a, b) => a - b);
   return {
     rows: kept.map((i) => rows[i] ?? 0),
@@ -98,7 +110,7 @@ export function softAlignment(
       let similarity = 1;
       if (entry.stems[j] !== stem) {
         const b = (entry.rows[j] ?? 0) * DIMENSIONS;
-        similarity = dotRows(vectors, a, b);
+        similarity = sharpen(dotRows(vectors, a, b));
       }
       if (similarity > best) best = similarity;
       if (similarity > (entryBest[j] ?? 0)) entryBest[j] = similarity;
@@ -115,6 +127,16 @@ export function softAlignment(
     entryMass += weight;
   }
   return [queryMass > 0 ? queryTotal / queryMass : 0, entryMass > 0 ? entryTotal / entryMass : 0];
+}
+
+/**
+ * Cosine of two word vectors with the similarity any two words share taken off: unrelated common
+ * words still score 0.2-0.4, which lets a long answer "match" everything; below SIMILARITY_FLOOR a
+ * pair counts as unrelated, above it the scale is stretched back to 1.
+ */
+export const SIMILARITY_FLOOR = 0.3;
+function sharpen(similarity: number): number {
+  return similarity <= SIMILARITY_FLOOR ? 0 : (similarity - SIMILARITY_FLOOR) / (1 - SIMILARITY_FLOOR);
 }
 
 /** Dot product of two rows of the vector matrix (by offset), unrolled by four. */
@@ -222,7 +244,7 @@ export function semanticFeatures(
           continue;
         }
         const a = (query.rows[i] ?? 0) * DIMENSIONS;
-        const similarity = dotRows(vectors, a, b);
+        const similarity = sharpen(dotRows(vectors, a, b));
         column[i] = similarity;
       }
       cache.set(row, column);
@@ -274,4 +296,40 @@ export function semanticFeatures(
     if (sum > 0) bestF1 = Math.max(bestF1, (2 * toPhrasing * fromPhrasing) / sum);
   }
   return [queryMass > 0 ? toEntry / queryMass : 0, entryMass > 0 ? fromEntryTotal / entryMass : 0, bestF1];
+}
+
+/** General-English rarity of a word in [0, 1]: SIF with a small `a`; words without a vector count as rare. */
+const RARITY_A = 1e-4;
+export function rarity(word: string, words = wordVectors()): number {
+  const rank = words?.rows.get(word);
+  if (rank === undefined) return 1;
+  const probability = 1 / ((rank + 1) * ZIPF_NORM);
+  return RARITY_A / (RARITY_A + probability);
+}
+
+/**
+ * For each question word, how well an entry explains it through word vectors: the best sharpened
+ * similarity to any word of its phrasings or answer (0 without vectors).
+ */
+export function vectorExplanations(
+  questionWords: readonly string[],
+  entry: SemanticEntry | null | undefined,
+  answer: SemanticText | null | undefined,
+  words = wordVectors(),
+): number[] {
+  const explained = questionWords.map(() => 0);
+  if (!words) return explained;
+  const rows = [...(entry?.words.rows ?? []), ...(answer?.rows ?? [])];
+  questionWords.forEach((word, i) => {
+    const row = words.rows.get(word);
+    if (row === undefined) return;
+    let best = 0;
+    for (const other of rows) {
+      const similarity =
+        other === row ? 1 : sharpen(dotRows(words.vectors, row * DIMENSIONS, other * DIMENSIONS));
+      if (similarity > best) best = similarity;
+    }
+    explained[i] = best;
+  });
+  return explained;
 }

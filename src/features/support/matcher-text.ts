@@ -1,5 +1,5 @@
 import { stemmer } from 'stemmer';
-import { CONCEPT_GROUPS, PHRASE_REWRITES } from './matcher-concepts.ts';
+import { englishWords, wordRewrites } from './matcher-concepts.ts';
 
 /** Text normalisation for the FAQ matcher: contractions, tokens, stopwords, stems, char n-grams. */
 
@@ -45,11 +45,61 @@ const LOW_INFORMATION_WORDS: ReadonlySet<string> = new Set([
   'which',
 ]);
 
-/** Curated phrase rewrites as whole-word patterns. */
-const REWRITE_PATTERNS: readonly (readonly [RegExp, string])[] = PHRASE_REWRITES.map(([phrase, word]) => [
-  new RegExp(`(?<![\\p{L}\\p{N}])${phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`, 'gu'),
-  word,
-]);
+/** A whole-word, longest-first pattern over phrases; null when there are none. */
+function phrasePattern(phrases: Iterable<string>): RegExp | null {
+  const escaped = [...phrases]
+    .filter((phrase) => phrase.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .map((phrase) => phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  if (escaped.length === 0) return null;
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+}
+
+/**
+ * Rewrites applied to every text before it is split: owners' word groups (each word or phrase of a
+ * group read as the group's first word) on top of the built-in phrases. One per matcher.
+ */
+export class Lexicon {
+  private readonly phrases: ReadonlyMap<string, string>;
+  private readonly pattern: RegExp | null;
+
+  constructor(ownerGroups: readonly (readonly string[])[] = []) {
+    const phrases = new Map(Object.entries(englishWords().phrases));
+    for (const group of ownerGroups) {
+      const head = normaliseWords(group[0] ?? '');
+      if (!head) continue;
+      for (const member of group.slice(1)) {
+        const phrase = normaliseWords(member);
+        if (phrase && phrase !== head) phrases.set(phrase, head);
+      }
+    }
+    this.phrases = phrases;
+    this.pattern = phrasePattern(phrases.keys());
+  }
+
+  rewrite(text: string): string {
+    return this.pattern ? text.replace(this.pattern, (phrase) => this.phrases.get(phrase) ?? phrase) : text;
+  }
+}
+
+/** Lower-case words of a text joined by single spaces (how word groups are compared). */
+export function normaliseWords(text: string): string {
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  ).join(' ');
+}
+
+let defaultLexicon: Lexicon | undefined;
+let rewrites: ReadonlyMap<string, string> | undefined;
+
+/** The lexicon with the built-in phrases only. */
+export function builtInLexicon(): Lexicon {
+  defaultLexicon ??= new Lexicon();
+  return defaultLexicon;
+}
 
 /** A token of a normalised text: the surface word and its stem. */
 export interface TextToken {
@@ -57,16 +107,21 @@ export interface TextToken {
   stem: string;
 }
 
-/** Lower-case, NFKC-fold and spell out contractions; never throws. */
-export function normaliseText(text: string, maxChars: number): string {
+/**
+ * Lower-case, NFKC-fold, spell out contractions and casual spellings ("u" → "you", "dont" → "do not"),
+ * fold British spellings, then apply the lexicon's phrases; never throws.
+ */
+export function normaliseText(text: string, maxChars: number, lexicon = builtInLexicon()): string {
   let folded = text.length > maxChars ? text.slice(0, maxChars) : text;
   folded = folded
     .normalize('NFKC')
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc`´]/g, "'");
   for (const [pattern, replacement] of CONTRACTIONS) folded = folded.replace(pattern, replacement);
-  for (const [pattern, replacement] of REWRITE_PATTERNS) folded = folded.replace(pattern, replacement);
-  return folded;
+  rewrites ??= wordRewrites();
+  const table = rewrites;
+  folded = folded.replace(WORD_PATTERN, (word) => table.get(word) ?? word);
+  return lexicon.rewrite(folded);
 }
 
 const WORD_PATTERN = /[\p{L}\p{N}]+/gu;
@@ -113,7 +168,7 @@ let conceptTables: ConceptTables | undefined;
 function loadConceptTables(): ConceptTables {
   const byWord = new Map<string, string>();
   const byStem = new Map<string, string>();
-  for (const group of CONCEPT_GROUPS) {
+  for (const group of englishWords().groups) {
     const head = group[0];
     if (head === undefined) continue;
     const term = stemWord(head);
@@ -136,11 +191,6 @@ export function termOf(word: string): string {
   return conceptTables.byStem.get(stem) ?? stem;
 }
 
-/** True when a term is a slot (a named bank, card brand or place) rather than an intent word. */
-export function isSlotTerm(term: string): boolean {
-  return term === 'banknam' || term === 'cardbrand' || term === 'placenam';
-}
-
 /** True for words that carry no intent at all. */
 export function isStopword(word: string): boolean {
   return STOPWORDS.has(word);
@@ -151,12 +201,25 @@ export function isLowInformation(word: string): boolean {
   return LOW_INFORMATION_WORDS.has(word);
 }
 
+export interface TokenOptions {
+  lexicon?: Lexicon;
+  /** Spelling correction of a single word (questions only; FAQ text is taken as written). */
+  correct?: (word: string) => string;
+}
+
 /**
  * Content tokens of a text: normalised, stopwords dropped, stemmed. If every word is a stopword the
  * stopwords are kept, so "who are you" still has something to match.
  */
-export function contentTokens(text: string, maxChars: number, maxTokens: number): TextToken[] {
-  const words = splitWords(normaliseText(text, maxChars), maxTokens);
+export function contentTokens(
+  text: string,
+  maxChars: number,
+  maxTokens: number,
+  options: TokenOptions = {},
+): TextToken[] {
+  let words = splitWords(normaliseText(text, maxChars, options.lexicon), maxTokens);
+  const correct = options.correct;
+  if (correct) words = words.map((word) => correct(word));
   const content = words.filter((word) => !isStopword(word));
   const kept = content.length > 0 ? content : words;
   return kept.map((word) => ({ word, stem: termOf(word) }));

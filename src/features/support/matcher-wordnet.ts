@@ -214,3 +214,12 @@ export function relatedWords(word: string, senseLimit = 3): readonly RelatedWord
   relatedCache.set(cacheKey, related);
   return related;
 }
+
+/** True when WordNet knows the word in some part of speech (inflections included); false without WordNet. */
+export function isEnglishWord(word: string): boolean {
+  if (!isPlainWord(word)) return false;
+  if (database === undefined) database = loadDatabase();
+  const db = database;
+  if (!db) return false;
+  return PARTS_OF_SPEECH.some((pos) => baseForms(db, word, pos).length > 0);
+}

@@ -1,8 +1,10 @@
 import MiniSearch from 'minisearch';
+import { decisionFeaturesOf, dotProduct, sigmoid } from './matcher-decision.ts';
+import { wordVectors } from './matcher-embeddings.ts';
 import {
+  lexicalStrength,
   type PreparedQuery,
   type QueryTerm,
-  RANK_FEATURES,
   rankFeatures,
   unexplainedWeight,
 } from './matcher-features.ts';
@@ -14,149 +16,109 @@ import {
   termBigrams,
   Vocabulary,
 } from './matcher-index.ts';
-import { type SemanticEntry, semanticEntry, semanticFeatures, semanticText } from './matcher-semantic.ts';
-import { charNgrams, contentTokens } from './matcher-text.ts';
+import {
+  rarity,
+  type SemanticEntry,
+  type SemanticText,
+  semanticEntry,
+  semanticFeatures,
+  semanticWords,
+  softAlignment,
+  vectorExplanations,
+} from './matcher-semantic.ts';
+import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
+import type { ExplainedCandidate, FaqDocument, FaqMatch, MatchExplanation } from './matcher-types.ts';
 
-/** Ranker features: the lexical ones, then the soft word-vector alignment question→entry and entry→question. */
-export const RANKER_FEATURES = [...RANK_FEATURES, 'alignQuestion', 'alignEntry', 'alignPhrasingF1'] as const;
+export { ABSTAIN_FEATURES, DECISION_FEATURES, RANKER_FEATURES } from './matcher-decision.ts';
+
+import { Speller } from './matcher-spelling.ts';
+import {
+  charNgrams,
+  contentTokens,
+  isStopword,
+  Lexicon,
+  normaliseText,
+  splitWords,
+  termOf,
+} from './matcher-text.ts';
+
+/** Rarest answer words that take part in the question→answer alignment. */
+const ALIGNED_ANSWER_WORDS = 24;
 
 /**
- * FAQ matcher for the support feature: finds the FAQ entry a customer's free-form question asks
- * about, or abstains so a person can take over.
+ * FAQ matcher for the support feature: finds the FAQ entries a customer's free-form question may be
+ * about, and how sure it is (decide.ts turns that into answer / ask back / hand over).
  *
- * 1. Normalise: contractions, curated domain phrases and word groups, slots for named banks, card
- *    brands and places, stopwords, Porter stems (matcher-text.ts, matcher-concepts.ts).
- * 2. Retrieve: MiniSearch (BM25+) over every phrasing of every entry (question and alternatives,
- *    never the answer), the question's terms expanded through WordNet/word-list relations and
- *    one-typo variants precomputed from the FAQ's own vocabulary (matcher-index.ts).
+ * 1. Normalise: contractions, text-speak and British spellings, general phrases and word groups
+ *    (data/english-words.json) plus the owners' own groups, stopwords, Porter stems; question words
+ *    that are neither in the FAQ nor English are corrected by edit distance (matcher-text.ts,
+ *    matcher-concepts.ts, matcher-spelling.ts).
+ * 2. Retrieve: MiniSearch (BM25+) over each entry's phrasings and, with less weight, its answer; the
+ *    question's terms reach FAQ words through WordNet/word-list relations precomputed from the
+ *    FAQ's own vocabulary (matcher-index.ts).
  * 3. Re-rank the best few entries with a fixed linear model over generic similarity features
- *    (IDF-weighted coverage both ways per phrasing and over the whole entry, term bigrams,
- *    character trigram cosine, BM25, naive Bayes) plus a soft alignment of the question's and the
- *    entry's words through pretrained GloVe vectors (matcher-semantic.ts, matcher-embeddings.ts).
- * 4. Abstain: a fixed logistic model over the top score, the margin to the runner-up, how much of
- *    the question the best entry explains and how much of it the FAQ knows at all.
- * The weights are constants fitted offline by bench/faq-fit.ts (cross-validated across the two
- * development sets); they are the same for every FAQ.
+ *    (IDF-weighted coverage both ways, of phrasings, the whole entry and the answer, term bigrams,
+ *    character trigram cosine, BM25, naive Bayes) plus soft alignments of the question's words with
+ *    the entry's and the answer's through pretrained GloVe vectors (matcher-semantic.ts).
+ * 4. Decide: a logistic model over the top score, the margin to the runner-up and how much of the
+ *    question the best entry explains (`confidence`, as before); and two small-business models over
+ *    FAQ-relative evidence (matcher-decision.ts): is the best entry right (`answerProbability`), is
+ *    the right entry among the ask-back choices (`inScope`).
+ * The weights are constants fitted offline on development data only (bench/faq-fit.ts,
+ * bench/faq-fit-decision.ts); they are the same for every FAQ.
  */
 
-export interface FaqDocument {
-  id: string;
-  question: string;
-  alternatives: readonly string[];
+export { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
+export type {
+  ExplainedCandidate,
+  FaqDocument,
+  FaqMatch,
+  MatchCandidate,
+  MatchExplanation,
+} from './matcher-types.ts';
+
+/** Answer words the retrieval pass indexes: the rarest, which name the details customers ask about. */
+const INDEXED_ANSWER_WORDS = 16;
+
+/** The terms of the rarest content words of a text (general-English rarity), at most INDEXED_ANSWER_WORDS. */
+function rarestTerms(words: readonly string[]): string[] {
+  const content = [...new Set(words.filter((word) => !isStopword(word)))];
+  content.sort((a, b) => rarity(b) - rarity(a));
+  return [...new Set(content.slice(0, INDEXED_ANSWER_WORDS).map((word) => termOf(word)))];
 }
 
-export interface MatchCandidate {
-  id: string;
-  /** Ranking score (higher is better). */
-  score: number;
-}
+/** Weight of the answer field relative to the phrasings in the retrieval pass. */
+const ANSWER_FIELD_BOOST = 0.5;
 
-export interface FaqMatch {
-  /** The matched entry, or null when the matcher abstained. */
-  entryId: string | null;
-  /** Probability in [0, 1] that the best candidate is the right answer. */
-  confidence: number;
-  abstained: boolean;
-  /** Best candidates first, for the owners' view of what the bot considered. */
-  candidates: MatchCandidate[];
-}
-
-/** Features of a whole match, as fed to the abstain model (order matches ABSTAIN_WEIGHTS). */
-export const ABSTAIN_FEATURES = [
-  'top',
-  'margin',
-  'noRunnerUp',
-  ...RANKER_FEATURES,
-  'unexplained',
-  'known',
-  'exactShare',
-  'shortQuery',
-  'smallFaq',
-] as const;
-
-export interface MatcherSettings {
-  maxQueryChars: number;
-  maxQueryTokens: number;
-  /** Entries from the BM25 pass that are re-ranked. */
-  rerankPool: number;
-  /** Most informative question terms (after expansion) sent to the BM25 pass. */
-  retrievalTerms: number;
-  /** Budget of entries (summed over the sent terms) the BM25 pass may touch: caps the cost on large FAQs. */
-  retrievalPostings: number;
-  reportedCandidates: number;
-  /** Weight of question words (how, when, ...) and numbers relative to other words. */
-  lowInformationWeight: number;
-  /** Weight of a slot (named bank, card brand, place) relative to other words. */
-  slotWeight: number;
-  rankerWeights: readonly number[];
-  /** Abstain model: weights then bias; answers when sigmoid ≥ minConfidence. */
-  abstainWeights: readonly number[];
-  minConfidence: number;
-}
-
-export const DEFAULT_MATCHER_SETTINGS: MatcherSettings = {
-  maxQueryChars: 1000,
-  maxQueryTokens: 32,
-  rerankPool: 10,
-  retrievalTerms: 6,
-  retrievalPostings: 400,
-  reportedCandidates: 3,
-  lowInformationWeight: 0.3,
-  slotWeight: 0.3,
-  rankerWeights: [
-    0.108, 0.153, 0.532, 0.616, 0.179, -0.076, 0.624, 0.094, 0.005, 0.257, 0.547, -0.018, 2.055, 0.02, 1.389,
-  ],
-  abstainWeights: [
-    0.154, 0.895, -1.742, -2.803, -0.293, 1.577, 1.534, 2.48, 0.29, 1.615, -0.036, 2.361, -0.492, 0.56, 0.983,
-    1.372, -0.56, 0.941, 1.322, -1.012, 1.671, -0.344, -5.719, -5.695,
-  ],
-  minConfidence: 0.24,
+const ABSTAINED: FaqMatch = {
+  entryId: null,
+  confidence: 0,
+  answerProbability: 0,
+  inScope: 0,
+  abstained: true,
+  candidates: [],
 };
-
-/** A candidate with its features, for the ranker and for offline fitting. */
-export interface ExplainedCandidate {
-  id: string;
-  features: number[];
-  /** Weight of the heaviest question term this entry does not explain (an abstain feature). */
-  unexplained: number;
-  score: number;
-}
-
-export interface MatchExplanation {
-  candidates: ExplainedCandidate[];
-  /** Features of the question alone. */
-  queryFeatures: number[];
-  abstainFeatures: number[];
-  match: FaqMatch;
-}
-
-function sigmoid(value: number): number {
-  return 1 / (1 + Math.exp(-value));
-}
-
-function dotProduct(weights: readonly number[], features: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < features.length; i++) sum += (weights[i] ?? 0) * (features[i] ?? 0);
-  return sum;
-}
-
-const ABSTAINED: FaqMatch = { entryId: null, confidence: 0, abstained: true, candidates: [] };
 
 /** Matches customer questions to FAQ entries; see the file comment for the method. */
 export class FaqMatcher {
   private readonly settings: MatcherSettings;
-  private readonly index: MiniSearch<{ id: string; text: string }>;
+  private readonly index: MiniSearch<{ id: string; text: string; answer: string }>;
   private readonly entries = new Map<string, IndexedEntry>();
   private readonly semantic = new Map<string, SemanticEntry | null>();
+  private readonly answers = new Map<string, SemanticText | null>();
+  /** Each entry's words, for the speller's bookkeeping on removal. */
+  private readonly words = new Map<string, string[]>();
   private readonly vocabulary = new Vocabulary();
+  private readonly speller = new Speller();
+  private lexicon = new Lexicon();
   /** Reused per candidate to keep allocations out of the hot path. */
   private readonly scratchMatched = new Map<string, number>();
 
   constructor(settings: Partial<MatcherSettings> = {}) {
     this.settings = { ...DEFAULT_MATCHER_SETTINGS, ...settings };
-    this.index = new MiniSearch<{ id: string; text: string }>({
+    this.index = new MiniSearch<{ id: string; text: string; answer: string }>({
       idField: 'id',
-      fields: ['text'],
+      fields: ['text', 'answer'],
       storeFields: [],
       tokenize: (text) => text.split(' ').filter((term) => term.length > 0),
       processTerm: (term) => term,
@@ -168,12 +130,19 @@ export class FaqMatcher {
     return this.entries.size;
   }
 
-  /** Replaces the whole FAQ. */
-  replaceAll(docs: readonly FaqDocument[]): void {
+  /**
+   * Replaces the whole FAQ; `wordGroups` are the owners' own groups of interchangeable words or
+   * phrases (the first names the group), applied to the FAQ and to every question.
+   */
+  replaceAll(docs: readonly FaqDocument[], wordGroups?: readonly (readonly string[])[]): void {
     this.index.removeAll();
     this.entries.clear();
     this.semantic.clear();
+    this.answers.clear();
+    this.words.clear();
     this.vocabulary.clear();
+    this.speller.clear();
+    if (wordGroups) this.lexicon = new Lexicon(wordGroups);
     for (const doc of docs) this.upsert(doc);
   }
 
@@ -181,13 +150,24 @@ export class FaqMatcher {
   upsert(doc: FaqDocument): void {
     this.remove(doc.id);
     const texts = [doc.question, ...doc.alternatives];
-    const entry = buildEntry(doc.id, texts);
+    const answer = doc.answer ?? '';
+    const entry = buildEntry(doc.id, texts, answer, this.lexicon);
     if (!entry) return;
-    const words = texts.flatMap((text) => contentTokens(text, 2000, 64).map((token) => token.word));
-    this.index.add({ id: doc.id, text: entry.phrasings.map((phrasing) => phrasing.text).join(' ') });
+    const options = { lexicon: this.lexicon };
+    const words = texts.flatMap((text) => contentTokens(text, 2000, 64, options).map((token) => token.word));
+    const answerWords = splitWords(normaliseText(answer, MAX_PHRASING_CHARS, this.lexicon), 200);
+    this.index.add({
+      id: doc.id,
+      text: entry.phrasings.map((phrasing) => phrasing.text).join(' '),
+      answer: rarestTerms(answerWords).join(' '),
+    });
     this.entries.set(doc.id, entry);
     this.semantic.set(doc.id, semanticEntry(texts, MAX_PHRASING_CHARS));
-    this.vocabulary.add(entry, words);
+    this.answers.set(doc.id, answer ? semanticWords(answerWords, ALIGNED_ANSWER_WORDS) : null);
+    this.vocabulary.add(entry, [...words, ...answerWords.filter((word) => !isStopword(word))]);
+    const all = [...words, ...answerWords];
+    this.words.set(doc.id, all);
+    this.speller.add(all);
   }
 
   /** Removes an entry; unknown ids are ignored. */
@@ -197,7 +177,18 @@ export class FaqMatcher {
     this.index.discard(id);
     this.entries.delete(id);
     this.semantic.delete(id);
+    this.answers.delete(id);
     this.vocabulary.remove(entry);
+    this.speller.remove(this.words.get(id) ?? []);
+    this.words.delete(id);
+  }
+
+  /** A question's words as the matcher reads them: normalised, casual spellings and typos corrected. */
+  questionWords(text: string): string[] {
+    return contentTokens(text, this.settings.maxQueryChars, this.settings.maxQueryTokens, {
+      lexicon: this.lexicon,
+      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
+    }).map((token) => token.word);
   }
 
   /** Finds the entry a question asks about, or abstains. Never throws. */
@@ -215,7 +206,6 @@ export class FaqMatcher {
   }
 
   private explainUnsafe(text: string): MatchExplanation {
-    const s = this.settings;
     const empty: MatchExplanation = {
       candidates: [],
       queryFeatures: [],
@@ -225,27 +215,18 @@ export class FaqMatcher {
     if (this.size === 0) return empty;
     const query = this.prepare(text);
     if (!query) return empty;
-    const pool = this.retrieve(query);
-    if (pool.length === 0) return empty;
-
-    const queryVector = semanticText(text, s.maxQueryChars);
-    const wordSimilarities = new Map<number, Float64Array>();
-    const candidates: ExplainedCandidate[] = [];
-    for (const [id, bm25] of pool) {
-      const entry = this.entries.get(id);
-      if (!entry) continue;
-      const features = rankFeatures(entry, query, bm25, this.vocabulary, s, this.scratchMatched);
-      features.push(...semanticFeatures(queryVector, this.semantic.get(id), wordSimilarities));
-      candidates.push({
-        id,
-        features,
-        unexplained: unexplainedWeight(entry, query, this.vocabulary),
-        score: dotProduct(s.rankerWeights, features),
-      });
-    }
-    candidates.sort((a, b) => b.score - a.score);
+    const candidates = this.rankPrepared(query);
     const best = candidates[0];
     if (!best) return empty;
+    return this.decideOn(query, candidates, best);
+  }
+
+  private decideOn(
+    query: PreparedQuery,
+    candidates: ExplainedCandidate[],
+    best: ExplainedCandidate,
+  ): MatchExplanation {
+    const s = this.settings;
     const abstainFeatures = [
       best.score,
       best.score - (candidates[1]?.score ?? 0),
@@ -256,6 +237,21 @@ export class FaqMatcher {
     ];
     const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
     const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
+    const entry = this.entries.get(best.id);
+    const decisionFeatures = decisionFeaturesOf({
+      best,
+      second: candidates[1],
+      query,
+      known: abstainFeatures[abstainFeatures.length - 4] ?? 0,
+      lexical: (term) => (entry ? lexicalStrength(entry, term) : 0),
+      vectorSims: vectorExplanations(query.words, this.semantic.get(best.id), this.answers.get(best.id)),
+    });
+    const answerProbability = sigmoid(
+      dotProduct(s.answerWeights, decisionFeatures) + (s.answerWeights[decisionFeatures.length] ?? 0),
+    );
+    const inScope = sigmoid(
+      dotProduct(s.choiceWeights, decisionFeatures) + (s.choiceWeights[decisionFeatures.length] ?? 0),
+    );
     const reported = candidates
       .slice(0, s.reportedCandidates)
       .map((candidate) => ({ id: candidate.id, score: Number(candidate.score.toFixed(4)) }));
@@ -263,16 +259,48 @@ export class FaqMatcher {
     const match: FaqMatch = {
       entryId: answered ? best.id : null,
       confidence: Number(confidence.toFixed(4)),
+      answerProbability: Number(answerProbability.toFixed(4)),
+      inScope: Number(inScope.toFixed(4)),
       abstained: !answered,
       candidates: reported,
     };
-    return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, match };
+    return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, decisionFeatures, match };
+  }
+
+  /** Retrieves and re-ranks the entries for a prepared question, best first. */
+  private rankPrepared(query: PreparedQuery): ExplainedCandidate[] {
+    const s = this.settings;
+    const pool = this.retrieve(query);
+    if (pool.length === 0) return [];
+    const queryVector = semanticWords(query.words);
+    const vectors = wordVectors();
+    const wordSimilarities = new Map<number, Float64Array>();
+    const candidates: ExplainedCandidate[] = [];
+    for (const [id, bm25] of pool) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      const features = rankFeatures(entry, query, bm25, this.vocabulary, s, this.scratchMatched);
+      features.push(...semanticFeatures(queryVector, this.semantic.get(id), wordSimilarities));
+      const answer = this.answers.get(id);
+      features.push(queryVector && answer && vectors ? softAlignment(queryVector, answer, vectors)[0] : 0);
+      candidates.push({
+        id,
+        features,
+        unexplained: unexplainedWeight(entry, query, this.vocabulary),
+        score: dotProduct(s.rankerWeights, features),
+      });
+    }
+    candidates.sort((a, b) => b.score - a.score);
+    return candidates;
   }
 
   /** Question terms, weights, matches and n-grams; null when nothing is searchable. */
   private prepare(text: string): PreparedQuery | null {
     const s = this.settings;
-    const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens);
+    const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens, {
+      lexicon: this.lexicon,
+      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
+    });
     if (tokens.length === 0) return null;
     const terms: QueryTerm[] = [];
     const seen = new Set<string>();
@@ -283,8 +311,7 @@ export class FaqMatcher {
       if (seen.has(token.stem)) continue;
       seen.add(token.stem);
       const weight =
-        this.vocabulary.idf(token.stem) *
-        this.vocabulary.termWeight(token.stem, s.lowInformationWeight, s.slotWeight);
+        this.vocabulary.idf(token.stem) * this.vocabulary.termWeight(token.stem, s.lowInformationWeight);
       const matches = this.vocabulary.matchesOf(token.stem);
       terms.push({ term: token.stem, weight, matches });
       mass += weight;
@@ -299,6 +326,8 @@ export class FaqMatcher {
     for (const count of grams.values()) gramNorm += count * count;
     return {
       terms,
+      words: tokens.map((token) => token.word),
+      stems: tokens.map((token) => token.stem),
       bigrams: termBigrams(tokens.map((token) => token.stem)),
       grams,
       gramNorm: Math.sqrt(gramNorm),
@@ -338,6 +367,7 @@ export class FaqMatcher {
     if (sent.length === 0) return [];
     const results = this.index.search(sent.join(' '), {
       combineWith: 'OR',
+      boost: { text: 1, answer: ANSWER_FIELD_BOOST },
       boostTerm: (term) => boosts.get(term) ?? 1,
       fuzzy: false,
       prefix: false,
