@@ -13,7 +13,7 @@ const HANDLED_MARK_LINGER_MS = 10;
 export class ProcessedEvents {
   /** Concurrent events (a long-polling batch) are recorded with one INSERT per tick. */
   private readonly inserts = new Batcher<InboundEvent, boolean>((events) => this.insertMany(events));
-  private readonly handled = new Batcher<InboundEvent, void>(
+  private readonly handled = new Batcher<InboundEvent, undefined>(
     (events) => this.markHandledMany(events),
     1000,
     HANDLED_MARK_LINGER_MS,
@@ -27,8 +27,8 @@ export class ProcessedEvents {
   }
 
   /** The event was handled (its replies are in the outbox): it will not be handled again. */
-  markHandled(event: InboundEvent): Promise<void> {
-    return this.handled.add(event);
+  async markHandled(event: InboundEvent): Promise<void> {
+    await this.handled.add(event);
   }
 
   /**
@@ -72,7 +72,7 @@ export class ProcessedEvents {
     return events.map((e) => inserted.delete(keyOf(e)));
   }
 
-  private async markHandledMany(events: InboundEvent[]): Promise<void[]> {
+  private async markHandledMany(events: InboundEvent[]): Promise<undefined[]> {
     await this.db.$executeRaw`
       UPDATE processed_event AS p SET "handledAt" = now(), event = NULL
       FROM unnest(${events.map((e) => e.address.platform)}::text[], ${events.map((e) => e.id)}::text[])
