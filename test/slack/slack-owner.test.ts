@@ -15,7 +15,7 @@ const SECRET = 'owner-test-signing-secret';
 const OWNERS = 'COWNERS';
 const OWNER = 'UOWNER1';
 
-/** Keeps every event that reaches the features, to check normalisation end to end. */
+/** Keeps every event that reaches the features, to check normalization end to end. */
 const seen: InboundEvent[] = [];
 const captureFeature: FeatureFactory = () => ({
   name: 'capture',

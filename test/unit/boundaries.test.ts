@@ -55,9 +55,62 @@ describe('src/ stays platform-neutral', () => {
     expect(offences).toEqual([]);
   });
 
+  it('src/app (the framework) never imports a feature', () => {
+    const app = join(SRC, 'app');
+    const offences = files
+      .filter((file) => file.startsWith(app))
+      .flatMap((file) =>
+        importsOf(readFileSync(file, 'utf8'))
+          .filter((s) => s.startsWith('.') && join(file, '..', s).startsWith(join(SRC, 'features')))
+          .map((s) => `${relative(ROOT, file)} imports ${s}`),
+      );
+    expect(offences).toEqual([]);
+  });
+
+  it('has no import cycles between its modules (type-only imports included)', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of files) {
+      const local = importsOf(readFileSync(file, 'utf8'))
+        .filter((s) => s.startsWith('.'))
+        .map((s) => join(file, '..', s))
+        .filter((target) => target.startsWith(SRC) && !target.includes('generated'));
+      graph.set(file, local);
+    }
+    expect(findCycles(graph).map((cycle) => cycle.map((f) => relative(SRC, f)).join(' → '))).toEqual([]);
+  });
+
+  it('the cycle finder finds a cycle', () => {
+    const graph = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
+    expect(findCycles(graph)).toEqual([['a', 'b', 'c', 'a']]);
+  });
+
   it('the checker catches an offending import', () => {
     expect(importsOf("import { Telegraf } from 'telegraf';\nconst s = await import('@slack/bolt');")).toEqual(
       ['telegraf', '@slack/bolt'],
     );
   });
 });
+
+/** Every cycle of a directed graph, each once (depth-first search, reported from where it closes). */
+function findCycles(graph: Map<string, string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, 'active' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, 'active');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === 'active') cycles.push([...path.slice(path.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  return cycles;
+}

@@ -102,7 +102,7 @@ describe('FaqMatcher', () => {
   });
 });
 
-describe('matcher text normalisation', () => {
+describe('matcher text normalization', () => {
   it('folds contractions, text-speak, British spellings and word groups into shared terms', () => {
     expect(contentTokens("What's my cellphone's balance?", 100, 10).map((t) => t.stem)).toEqual([
       termOf('phone'),

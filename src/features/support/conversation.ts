@@ -1,5 +1,5 @@
 import { englishWords } from './matcher-concepts.ts';
-import { normaliseText, normaliseWords } from './matcher-text.ts';
+import { normalizeText, normalizeWords } from './matcher-text.ts';
 
 /**
  * What kind of message a customer sent, before any FAQ matching: thanks, greetings, goodbyes and
@@ -31,18 +31,18 @@ interface Cues {
   urgent: PhraseSet;
 }
 
-/** Phrases (normalised words joined by spaces) found by whole words in a normalised text. */
+/** Phrases (normalized words joined by spaces) found by whole words in a normalized text. */
 class PhraseSet {
   private readonly pattern: RegExp | null;
 
   constructor(phrases: readonly string[]) {
-    const normalised = [...new Set(phrases.map(normaliseWords).filter((phrase) => phrase.length > 0))];
-    normalised.sort((a, b) => b.length - a.length);
+    const normalized = [...new Set(phrases.map(normalizeWords).filter((phrase) => phrase.length > 0))];
+    normalized.sort((a, b) => b.length - a.length);
     this.pattern =
-      normalised.length === 0
+      normalized.length === 0
         ? null
         : new RegExp(
-            `(?<![\\p{L}\\p{N}])(?:${normalised.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\p{L}\\p{N}])`,
+            `(?<![\\p{L}\\p{N}])(?:${normalized.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})(?![\\p{L}\\p{N}])`,
             'gu',
           );
   }
@@ -81,7 +81,7 @@ function buildCues(extraUrgent: readonly string[]): Cues {
     goodbyes: new PhraseSet(lists.goodbyes),
     acknowledgements: new PhraseSet(lists.acknowledgements),
     praise: new PhraseSet(lists.praise),
-    fillers: new Set(lists.fillers.map(normaliseWords)),
+    fillers: new Set(lists.fillers.map(normalizeWords)),
     complaints: new PhraseSet(lists.complaints),
     problemWords: new PhraseSet(lists.problemWords),
     urgent: new PhraseSet([...lists.urgent, ...extraUrgent]),
@@ -125,7 +125,7 @@ export class ConversationReader {
 
   read(text: string): MessageReading {
     const raw = typeof text === 'string' ? text.slice(0, 2000) : '';
-    const words = normaliseWords(normaliseText(raw, 2000));
+    const words = normalizeWords(normalizeText(raw, 2000));
     const { letters, upper } = capitals(raw);
     const shouting = letters >= 10 && upper / letters >= 0.7;
     const urgent =
@@ -166,7 +166,7 @@ export class ConversationReader {
 
   /** True when an FAQ entry's text is itself about problems (so it may answer a complaint). */
   isAboutProblems(text: string): boolean {
-    return this.cues.problemWords.has(normaliseWords(normaliseText(text, 4000)));
+    return this.cues.problemWords.has(normalizeWords(normalizeText(text, 4000)));
   }
 }
 

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.ts';
 import { ConversationReader, type MessageReading } from './conversation.ts';
 import { type DecisionSettings, decide, type SupportDecision } from './decide.ts';
 import { type FaqMatch, FaqMatcher } from './matcher.ts';
-import { normaliseWords } from './matcher-text.ts';
+import { normalizeWords } from './matcher-text.ts';
 
 /** A FAQ entry as the support feature uses it. */
 export interface FaqRecord {
@@ -95,7 +95,7 @@ export class FaqStore {
 
   /** Adds an owners' word group or urgent phrase(s); the matcher uses it at once. */
   async addWords(kind: OwnerWords['kind'], words: readonly string[], createdBy: string): Promise<OwnerWords> {
-    const cleaned = [...new Set(words.map(normaliseWords).filter((word) => word.length > 0))];
+    const cleaned = [...new Set(words.map(normalizeWords).filter((word) => word.length > 0))];
     if (cleaned.length === 0) throw new Error('no words given');
     if (this.ownerWords.length >= MAX_OWNER_WORDS) throw new Error(`at most ${MAX_OWNER_WORDS} word entries`);
     const row = await this.db.faqWord.create({

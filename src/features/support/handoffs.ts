@@ -1,28 +1,9 @@
 import type { Services } from '../../app/context.ts';
-import { type ChatAddress, isPlatform, type Platform } from '../../core/events.ts';
+import { type ChatAddress, isPlatform } from '../../core/events.ts';
 import type { OutboundContent } from '../../core/outbound.ts';
 import type { FaqRecord, FaqStore } from './faq-store.ts';
+import type { HandoffRecord } from './records.ts';
 import { type HandoffReasonKind, handoffRootMessage, ownerAnswerText } from './render.ts';
-
-/** A handed-off question, as stored. */
-export interface HandoffRecord {
-  id: string;
-  memberId: string;
-  platform: Platform;
-  chatId: string;
-  threadId: string | null;
-  question: string;
-  matchedFaqId: string | null;
-  confidence: number | null;
-  candidateIds: string[];
-  reason: string;
-  urgent: boolean;
-  status: string;
-  ownerChannelId: string | null;
-  ownerThreadId: string | null;
-  createdAt: Date;
-  firstAnsweredAt: Date | null;
-}
 
 export interface OpenHandoffRequest {
   memberId: string;

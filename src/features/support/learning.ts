@@ -1,6 +1,7 @@
 import type { Services } from '../../app/context.ts';
 import type { FaqRecord, FaqStore } from './faq-store.ts';
-import { normaliseWords } from './matcher-text.ts';
+import { normalizeWords } from './matcher-text.ts';
+import type { PhrasingCandidate } from './records.ts';
 import { phrasingSuggestionMessage } from './render.ts';
 
 /**
@@ -15,15 +16,6 @@ import { phrasingSuggestionMessage } from './render.ts';
 export const AUTO_LEARN_SETTING = 'learn.autoAfter';
 /** Longest wording kept as a phrasing. */
 const MAX_PHRASING_CHARS = 500;
-
-export interface PhrasingCandidate {
-  id: string;
-  faqId: string;
-  text: string;
-  source: string;
-  confirmations: number;
-  status: string;
-}
 
 export type ConfirmResult =
   | { kind: 'added'; entry: FaqRecord }
@@ -63,9 +55,9 @@ export class PhrasingLearner {
   async confirm(faqId: string, text: string, source: 'pick' | 'link'): Promise<ConfirmResult> {
     const entry = this.faq.get(faqId);
     const wording = text.trim().slice(0, MAX_PHRASING_CHARS);
-    const key = normaliseWords(wording);
+    const key = normalizeWords(wording);
     if (!entry || key.length === 0) return { kind: 'known' };
-    if ([entry.question, ...entry.alternatives].some((p) => normaliseWords(p) === key))
+    if ([entry.question, ...entry.alternatives].some((p) => normalizeWords(p) === key))
       return { kind: 'known' };
     const row = await this.db.faqPhrasingCandidate.upsert({
       where: { faqId_key: { faqId, key } },

@@ -12,7 +12,7 @@ import { isStopword, termOf } from './matcher-text.ts';
  */
 
 const SIF_A = 1e-3;
-/** Harmonic number of the embedding vocabulary (~400k words): normalises the Zipf frequencies. */
+/** Harmonic number of the embedding vocabulary (~400k words): normalizes the Zipf frequencies. */
 const ZIPF_NORM = Math.log(400_000) + 0.5772;
 const MAX_WORDS = 64;
 /** Most words of one text (the rarest) that take part in the alignment. */
@@ -67,7 +67,7 @@ export function semanticWords(
     stems.push(termOf(token));
     weights.push(weight);
   }
-  const vector = rows.length > 0 ? normalise(sum) : null;
+  const vector = rows.length > 0 ? normalize(sum) : null;
   if (!vector) return null;
   if (rows.length <= aligned) return { rows, stems, weights, vector };
   // Long texts align by their rarest words only, which bounds the cost per question.
@@ -155,7 +155,7 @@ function dotRows(vectors: Float32Array, a: number, b: number): number {
 }
 
 /** Scales a vector to unit length in place; null when it is zero. */
-export function normalise(vector: Float32Array): Float32Array | null {
+export function normalize(vector: Float32Array): Float32Array | null {
   let norm = 0;
   for (let d = 0; d < vector.length; d++) norm += (vector[d] ?? 0) ** 2;
   if (norm === 0) return null;
@@ -170,7 +170,7 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return dot;
 }
 
-/** An entry's semantic profile: its phrasings, their normalised centroid, and all their words. */
+/** An entry's semantic profile: its phrasings, their normalized centroid, and all their words. */
 export interface SemanticEntry {
   phrasings: SemanticText[];
   centroid: Float32Array;
@@ -206,7 +206,7 @@ export function semanticEntry(texts: readonly string[], maxChars: number): Seman
     });
     positions.push(position);
   }
-  const unit = normalise(centroid);
+  const unit = normalize(centroid);
   return unit
     ? { phrasings, centroid: unit, words: { rows, stems, weights, vector: unit }, positions }
     : null;

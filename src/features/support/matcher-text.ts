@@ -1,7 +1,7 @@
 import { stemmer } from 'stemmer';
 import { englishWords, wordRewrites } from './matcher-concepts.ts';
 
-/** Text normalisation for the FAQ matcher: contractions, tokens, stopwords, stems, char n-grams. */
+/** Text normalization for the FAQ matcher: contractions, tokens, stopwords, stems, char n-grams. */
 
 /** Contraction suffixes spelled out so "what's" and "what is" index the same. */
 const CONTRACTIONS: readonly (readonly [RegExp, string])[] = [
@@ -66,10 +66,10 @@ export class Lexicon {
   constructor(ownerGroups: readonly (readonly string[])[] = []) {
     const phrases = new Map(Object.entries(englishWords().phrases));
     for (const group of ownerGroups) {
-      const head = normaliseWords(group[0] ?? '');
+      const head = normalizeWords(group[0] ?? '');
       if (!head) continue;
       for (const member of group.slice(1)) {
-        const phrase = normaliseWords(member);
+        const phrase = normalizeWords(member);
         if (phrase && phrase !== head) phrases.set(phrase, head);
       }
     }
@@ -83,7 +83,7 @@ export class Lexicon {
 }
 
 /** Lower-case words of a text joined by single spaces (how word groups are compared). */
-export function normaliseWords(text: string): string {
+export function normalizeWords(text: string): string {
   return (
     text
       .normalize('NFKC')
@@ -101,7 +101,7 @@ export function builtInLexicon(): Lexicon {
   return defaultLexicon;
 }
 
-/** A token of a normalised text: the surface word and its stem. */
+/** A token of a normalized text: the surface word and its stem. */
 export interface TextToken {
   word: string;
   stem: string;
@@ -111,7 +111,7 @@ export interface TextToken {
  * Lower-case, NFKC-fold, spell out contractions and casual spellings ("u" → "you", "dont" → "do not"),
  * fold British spellings, then apply the lexicon's phrases; never throws.
  */
-export function normaliseText(text: string, maxChars: number, lexicon = builtInLexicon()): string {
+export function normalizeText(text: string, maxChars: number, lexicon = builtInLexicon()): string {
   let folded = text.length > maxChars ? text.slice(0, maxChars) : text;
   folded = folded
     .normalize('NFKC')
@@ -136,10 +136,10 @@ function splitCjkRun(run: string): string[] {
   return bigrams;
 }
 
-/** Raw words of a normalised text, at most `maxTokens` of them. */
-export function splitWords(normalised: string, maxTokens: number): string[] {
+/** Raw words of a normalized text, at most `maxTokens` of them. */
+export function splitWords(normalized: string, maxTokens: number): string[] {
   const words: string[] = [];
-  for (const match of normalised.matchAll(WORD_PATTERN)) {
+  for (const match of normalized.matchAll(WORD_PATTERN)) {
     const word = match[0];
     const parts = HAN_OR_KANA.test(word) ? splitCjkRun(word) : [word];
     for (const part of parts) {
@@ -208,7 +208,7 @@ export interface TokenOptions {
 }
 
 /**
- * Content tokens of a text: normalised, stopwords dropped, stemmed. If every word is a stopword the
+ * Content tokens of a text: normalized, stopwords dropped, stemmed. If every word is a stopword the
  * stopwords are kept, so "who are you" still has something to match.
  */
 export function contentTokens(
@@ -217,7 +217,7 @@ export function contentTokens(
   maxTokens: number,
   options: TokenOptions = {},
 ): TextToken[] {
-  let words = splitWords(normaliseText(text, maxChars, options.lexicon), maxTokens);
+  let words = splitWords(normalizeText(text, maxChars, options.lexicon), maxTokens);
   const correct = options.correct;
   if (correct) words = words.map((word) => correct(word));
   const content = words.filter((word) => !isStopword(word));

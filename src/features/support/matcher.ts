@@ -37,7 +37,7 @@ import {
   contentTokens,
   isStopword,
   Lexicon,
-  normaliseText,
+  normalizeText,
   splitWords,
   termOf,
 } from './matcher-text.ts';
@@ -49,7 +49,7 @@ const ALIGNED_ANSWER_WORDS = 24;
  * FAQ matcher for the support feature: finds the FAQ entries a customer's free-form question may be
  * about, and how sure it is (decide.ts turns that into answer / ask back / hand over).
  *
- * 1. Normalise: contractions, text-speak and British spellings, general phrases and word groups
+ * 1. Normalize: contractions, text-speak and British spellings, general phrases and word groups
  *    (data/english-words.json) plus the owners' own groups, stopwords, Porter stems; question words
  *    that are neither in the FAQ nor English are corrected by edit distance (matcher-text.ts,
  *    matcher-concepts.ts, matcher-spelling.ts).
@@ -155,7 +155,7 @@ export class FaqMatcher {
     if (!entry) return;
     const options = { lexicon: this.lexicon };
     const words = texts.flatMap((text) => contentTokens(text, 2000, 64, options).map((token) => token.word));
-    const answerWords = splitWords(normaliseText(answer, MAX_PHRASING_CHARS, this.lexicon), 200);
+    const answerWords = splitWords(normalizeText(answer, MAX_PHRASING_CHARS, this.lexicon), 200);
     this.index.add({
       id: doc.id,
       text: entry.phrasings.map((phrasing) => phrasing.text).join(' '),
@@ -183,7 +183,7 @@ export class FaqMatcher {
     this.words.delete(id);
   }
 
-  /** A question's words as the matcher reads them: normalised, casual spellings and typos corrected. */
+  /** A question's words as the matcher reads them: normalized, casual spellings and typos corrected. */
   questionWords(text: string): string[] {
     return contentTokens(text, this.settings.maxQueryChars, this.settings.maxQueryTokens, {
       lexicon: this.lexicon,

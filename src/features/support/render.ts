@@ -1,8 +1,7 @@
 import type { Button, OutboundContent } from '../../core/outbound.ts';
 import type { ConversationKind } from './conversation.ts';
 import type { FaqRecord, OwnerWords } from './faq-store.ts';
-import type { HandoffRecord } from './handoffs.ts';
-import type { PhrasingCandidate } from './learning.ts';
+import type { HandoffRecord, PhrasingCandidate } from './records.ts';
 
 /** Button action ids of the support feature. */
 export const ACTIONS = {
