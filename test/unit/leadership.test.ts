@@ -6,7 +6,7 @@ import { TEST_DATABASES } from '../support/databases.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { until } from '../support/until.ts';
 
-const TTL_MS = 600;
+const TTL_MS = 2000;
 
 /** Work that runs until its signal aborts, counting how many of them run at once. */
 function worker(state: { running: number; starts: string[] }, name: string) {
