@@ -122,6 +122,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     let duplicates = 0;
     for (const n of perChat.values()) duplicates += n - 1;
     const once = answeredOnce(fake, asked);
+    if (duplicates > 0) await explainDuplicates(server.url, fake, perChat, text, log);
     return {
       instances: options.instances,
       recipients: options.recipients,
@@ -200,5 +201,42 @@ async function until<T>(
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`bench:scale: no ${what} within ${timeoutMs / 1000} s`);
     await sleep(200);
+  }
+}
+
+/** For a few duplicated recipients: when the fake got each copy, and what the outbox says of the row. */
+async function explainDuplicates(
+  url: string,
+  fake: FakeTelegramApi,
+  perChat: Map<string, number>,
+  text: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const database = await openDatabase({ url, poolSize: 1 });
+  try {
+    const chats = [...perChat]
+      .filter(([, n]) => n > 1)
+      .slice(0, 5)
+      .map(([chat]) => chat);
+    for (const chat of chats) {
+      const times = fake.calls
+        .filter(
+          (c) =>
+            c.status === 200 &&
+            c.method === 'sendMessage' &&
+            String(c.body.chat_id) === chat &&
+            c.body.text === text,
+        )
+        .map((c) => c.at);
+      const rows = await database.prisma.outbox.findMany({
+        where: { chatId: chat, broadcastId: { not: null } },
+        select: { id: true, attempts: true, status: true, lastError: true, sentAt: true, lockedBy: true },
+      });
+      log(
+        `duplicate to ${chat}: sent at ${times.join(', ')}; rows ${JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+      );
+    }
+  } finally {
+    await database.close();
   }
 }

@@ -10,7 +10,7 @@ import type { EnqueueRequest } from './core/context.ts';
 import type { Platform } from './core/events.ts';
 import type { Logger } from './core/log.ts';
 import type { Database } from './db/database.ts';
-import { Outbox } from './delivery/outbox.ts';
+import { Outbox, SENT_MARK_LINGER_MS } from './delivery/outbox.ts';
 import { SendRateLimiter } from './delivery/rate-limiter.ts';
 import { SharedPace } from './delivery/shared-pace.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
@@ -69,7 +69,7 @@ export class Hearth {
     const { config, log, database } = options;
     const db = database.prisma;
     const now = options.now ?? (() => new Date());
-    this.outbox = new Outbox(db);
+    this.outbox = new Outbox(db, database.kind === 'postgres' ? 0 : SENT_MARK_LINGER_MS);
     // With PostgreSQL (several instances may share it) the platforms' paces are kept there.
     this.limiter = new SendRateLimiter(
       () => now().getTime(),

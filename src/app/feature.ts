@@ -1,5 +1,5 @@
 import type { Composer } from '../core/composer.ts';
-import type { DeliveryListener } from '../delivery/worker.ts';
+import type { DeliveryListener } from '../delivery/listeners.ts';
 import type { HttpMount } from '../http/routes.ts';
 import type { SystemJob } from '../scheduler/system-job.ts';
 import type { HearthContext, Services } from './context.ts';

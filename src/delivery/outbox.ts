@@ -5,8 +5,13 @@ import type { ChatAddress, Platform, ReplyHandle } from '../core/events.ts';
 import type { OutboundContent } from '../core/outbound.ts';
 import type { Db, Tx } from '../db/database.ts';
 
-/** Sends finish one by one; their marks gather this long into one UPDATE. */
-const SENT_MARK_LINGER_MS = 25;
+/**
+ * Sends finish one by one; on the embedded database their marks gather this long into one UPDATE
+ * (its one thread keeps up with a broadcast's thousands of sends a second only in large batches).
+ * With PostgreSQL a mark goes at once (batched only while the previous runs): a process killed
+ * between a send and its mark sends that row again, so that window is kept short.
+ */
+export const SENT_MARK_LINGER_MS = 25;
 
 /**
  * Most marks in one UPDATE. While a mark runs the next ones gather; under a broadcast's thousands of
@@ -35,6 +40,8 @@ export interface OutboxRow {
   broadcastId: string | null;
   /** When the row became due; claims hand rows out in (availableAt, id) order. */
   availableAt: Date;
+  /** Until when this worker's lease lasts (then another claim may take the row). */
+  lockedUntil: Date;
 }
 
 export function addressOf(row: Pick<OutboxRow, 'platform' | 'chatId' | 'threadId'>): ChatAddress {
@@ -110,15 +117,17 @@ export class Outbox {
   /** How long rows handed to the taker are leased to it. */
   private takerLeaseMs = 0;
   /** Sends recorded within a few milliseconds of each other: one UPDATE (rows stay leased meanwhile). */
-  private readonly sentMarks = new Batcher<SentMark, boolean>(
-    (marks) => this.markSentMany(marks),
-    SENT_MARK_BATCH,
-    SENT_MARK_LINGER_MS,
-  );
+  private readonly sentMarks: Batcher<SentMark, boolean>;
 
   private lastLeaseSweep = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly db: Db) {}
+  /** @param sentMarkLingerMs how long sent marks gather before their UPDATE (see SENT_MARK_LINGER_MS). */
+  constructor(
+    private readonly db: Db,
+    sentMarkLingerMs = SENT_MARK_LINGER_MS,
+  ) {
+    this.sentMarks = new Batcher((marks) => this.markSentMany(marks), SENT_MARK_BATCH, sentMarkLingerMs);
+  }
 
   /** Enqueues one message (inside `tx` when given); returns the row id once the row is stored. */
   async enqueue(request: EnqueueRequest, tx: Tx | Db = this.db): Promise<string> {
@@ -200,7 +209,7 @@ export class Outbox {
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING id, platform, "chatId", "threadId", payload, attempts, "correlationId", "replyHandle",
-        "memberId", "broadcastId", "availableAt"`;
+        "memberId", "broadcastId", "availableAt", "lockedUntil"`;
     // RETURNING has no order: put the batch back in queue order.
     return rows
       .map((row) => ({ ...row, platform: row.platform as Platform }))
@@ -224,6 +233,20 @@ export class Outbox {
    */
   markSent(row: OutboxRow, workerId: string, platformMessageId: string): Promise<boolean> {
     return this.sentMarks.add({ id: row.id, workerId, platformMessageId });
+  }
+
+  /**
+   * Extends this worker's lease on a row it still holds until `until`: false when the lease ran out
+   * and another claim took the row (then it must not be sent from here).
+   */
+  async renewLease(row: OutboxRow, workerId: string, until: Date): Promise<boolean> {
+    const result = await this.db.outbox.updateMany({
+      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      data: { lockedUntil: until },
+    });
+    if (result.count === 0) return false;
+    row.lockedUntil = until;
+    return true;
   }
 
   /** Puts a claimed row back to wait until `availableAt`; `countAttempt: false` for rate limits. */
@@ -330,6 +353,7 @@ export class Outbox {
         memberId: r.memberId ?? null,
         broadcastId: r.broadcastId ?? null,
         availableAt: availableAt[i] as Date,
+        lockedUntil: leaseUntil as Date,
       });
     });
     if (taker && handed.length > 0) taker.take(handed);

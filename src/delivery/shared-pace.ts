@@ -3,6 +3,12 @@ import { Batcher } from '../core/batcher.ts';
 import type { Platform } from '../core/events.ts';
 import type { Db } from '../db/database.ts';
 
+/** A send may leave this late for its slot (or one slot's length, if longer) before it takes another. */
+const MIN_LATE_MS = 5;
+
+/** Slots one send takes at most: a send late for its first slot takes one more, then leaves. */
+const MAX_SLOTS_PER_SEND = 2;
+
 /** One send asking for its slot. */
 interface SlotRequest {
   platform: Platform;
@@ -21,12 +27,19 @@ export class SharedPace {
 
   constructor(private readonly db: Db) {}
 
-  /** Takes the platform's next slot and resolves when it has come, with the slot's time (epoch ms). */
+  /**
+   * Takes the platform's next slot and resolves when it has come, with the slot's time (epoch ms).
+   * A send whose timer fired more than a slot late (a stalled process: many timers fire at once)
+   * takes a new slot once instead of leaving in a bunch with the sends of later slots.
+   */
   async depart(platform: Platform, intervalMs: number): Promise<number> {
-    const slotAt = await this.slots.add({ platform, intervalMs });
-    const waitMs = Math.ceil(slotAt - Date.now());
-    if (waitMs > 0) await sleep(waitMs);
-    return slotAt;
+    for (let attempt = 1; ; attempt++) {
+      const slotAt = await this.slots.add({ platform, intervalMs });
+      const waitMs = Math.ceil(slotAt - Date.now());
+      if (waitMs > 0) await sleep(waitMs);
+      const late = Date.now() - slotAt;
+      if (late <= Math.max(intervalMs, MIN_LATE_MS) || attempt >= MAX_SLOTS_PER_SEND) return slotAt;
+    }
   }
 
   /** A 429 for the whole platform: no instance sends before `ms` from now. */

@@ -1,22 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlatformAdapter } from '../core/adapter.ts';
-import { errorMessage, PermanentError, RateLimitedError } from '../core/errors.ts';
+import { RateLimitedError } from '../core/errors.ts';
 import type { Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import type { OutboundMessage, SendResult } from '../core/outbound.ts';
-import { backoffMs } from './backoff.ts';
 import { ClaimBudget } from './claim-budget.ts';
+import { type DeliveryListener, DeliveryListeners } from './listeners.ts';
 import { addressOf, chatGroups, chatKey, type DirectTaker, type Outbox, type OutboxRow } from './outbox.ts';
+import { SendOutcomes } from './outcomes.ts';
 import type { SendRateLimiter } from './rate-limiter.ts';
-
-/** Told about delivery outcomes (metrics, broadcasts' progress, unsubscribing unreachable members). */
-export interface DeliveryListener {
-  onSent?(row: OutboxRow, result: SendResult): Promise<void> | void;
-  onDead?(row: OutboxRow, error: unknown): Promise<void> | void;
-  /** The platform says this recipient is gone for good (blocked the bot, deactivated). */
-  onRecipientGone?(row: OutboxRow, error: PermanentError): Promise<void> | void;
-}
 
 export interface WorkerOptions {
   outbox: Outbox;
@@ -29,6 +22,9 @@ export interface WorkerOptions {
   leaseMs: number;
   now?: () => Date;
 }
+
+/** A row is sent only while at least this much (or a quarter) of its lease is left; else it is renewed first. */
+const LEASE_RENEW_MARGIN_MS = 500;
 
 /** Wait before retrying a row whose platform has no running adapter. */
 const NO_ADAPTER_RETRY_MS = 60_000;
@@ -63,7 +59,7 @@ const TRICKLE_CLAIM_MS = 20;
  */
 export class DeliveryWorker implements DirectTaker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
-  private readonly listeners: DeliveryListener[] = [];
+  private readonly listeners: DeliveryListeners;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -83,16 +79,26 @@ export class DeliveryWorker implements DirectTaker {
   private readonly chats = new Map<string, Promise<void>>();
   /** Chats whose row was put back to wait, and until when: their later rows wait as long. */
   private readonly deferredChats = new Map<string, number>();
-  private readonly recording = new Set<Promise<unknown>>();
+  private readonly outcomes: SendOutcomes;
   private readonly now: () => Date;
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? (() => new Date());
     this.budget = new ClaimBudget(options.limiter, options.batchSize);
+    this.listeners = new DeliveryListeners(options.log);
+    this.outcomes = new SendOutcomes({
+      workerId: this.id,
+      outbox: options.outbox,
+      limiter: options.limiter,
+      listeners: this.listeners,
+      log: options.log,
+      maxAttempts: options.maxAttempts,
+      now: this.now,
+    });
   }
 
   addListener(listener: DeliveryListener): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   start(): void {
@@ -138,7 +144,7 @@ export class DeliveryWorker implements DirectTaker {
     if (this.timer) clearTimeout(this.timer);
     await this.loop;
     await Promise.all([...this.chats.values()]);
-    await Promise.all([...this.recording]);
+    await this.outcomes.settled();
   }
 
   /** Runs passes until no row is due now; used by tests and benchmarks. */
@@ -150,7 +156,7 @@ export class DeliveryWorker implements DirectTaker {
   async runOnce(): Promise<number> {
     const { rows, deliveries } = await this.claimAndDispatch();
     await Promise.all(deliveries);
-    await Promise.all([...this.recording]);
+    await this.outcomes.settled();
     return rows;
   }
 
@@ -275,7 +281,11 @@ export class DeliveryWorker implements DirectTaker {
     const { outbox, limiter } = this.options;
     const adapter = this.options.adapterFor(row.platform);
     if (!adapter) {
-      return this.retryOrDie(row, new Error(`no running adapter for ${row.platform}`), NO_ADAPTER_RETRY_MS);
+      return this.outcomes.retryOrDie(
+        row,
+        new Error(`no running adapter for ${row.platform}`),
+        NO_ADAPTER_RETRY_MS,
+      );
     }
     const early = row.availableAt.getTime() - this.now().getTime();
     if (early > 0) await sleep(early);
@@ -289,6 +299,10 @@ export class DeliveryWorker implements DirectTaker {
         const at = new Date(this.now().getTime() + waitMs);
         await outbox.release(row, this.id, at, null, false);
         return at;
+      }
+      if (!(await this.stillOurs(row))) {
+        limiter.landed(row.platform, departure);
+        return undefined; // its lease ran out while it waited, and another worker took it
       }
       let result: SendResult;
       try {
@@ -305,15 +319,30 @@ export class DeliveryWorker implements DirectTaker {
           error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
           waits < MAX_WAITS_IN_MEMORY
         ) {
-          this.pauseFor(row, error);
+          this.outcomes.pauseFor(row, error);
           continue;
         }
-        return this.handleFailure(row, error);
+        return this.outcomes.failed(row, error);
       }
       limiter.landed(row.platform, departure);
-      this.record(row, result);
+      this.outcomes.sent(row, result);
       return undefined;
     }
+  }
+
+  /**
+   * Whether the row's lease still covers a send: one that waited long for its turn (a shared pace
+   * far ahead, a stall) near the end of its lease has it renewed first; one whose lease ran out and
+   * was claimed by another worker is not sent from here, so it is not sent twice.
+   */
+  private async stillOurs(row: OutboxRow): Promise<boolean> {
+    const { leaseMs, outbox, log } = this.options;
+    const now = this.now().getTime();
+    if (now < row.lockedUntil.getTime() - Math.max(LEASE_RENEW_MARGIN_MS, leaseMs / 4)) return true;
+    const renewed = await outbox.renewLease(row, this.id, new Date(now + leaseMs));
+    if (!renewed)
+      log.warn({ id: row.id.toString() }, 'lease ran out while waiting to send; another worker has the row');
+    return renewed;
   }
 
   /**
@@ -327,81 +356,6 @@ export class DeliveryWorker implements DirectTaker {
     const departure = await limiter.depart(row.platform);
     const waitMs = limiter.pausedWait(row.platform, row.chatId);
     return departure === undefined ? { waitMs } : { waitMs, departure };
-  }
-
-  /** A 429: holds back the platform (or the chat) for as long as it asked. */
-  private pauseFor(row: OutboxRow, error: RateLimitedError): void {
-    this.options.limiter.pause(row.platform, error.pausesPlatform ? null : row.chatId, error.retryAfterMs);
-    this.options.log.warn(
-      { id: row.id.toString(), platform: row.platform, retryAfterMs: error.retryAfterMs },
-      'rate limited',
-    );
-  }
-
-  /**
-   * Records a send (the outbox gathers marks into one UPDATE) and tells the listeners at once, not
-   * after the mark: an owner answering a just-posted Slack message must find it linked already.
-   */
-  private record(row: OutboxRow, result: SendResult): void {
-    const { outbox, log } = this.options;
-    const marked = outbox.markSent(row, this.id, result.messageId).then((recorded) => {
-      if (!recorded)
-        log.warn({ id: row.id.toString() }, 'sent, but the row was no longer ours (lease expired)');
-    });
-    const recording = Promise.all([marked, this.notify('onSent', (l) => l.onSent?.(row, result))]).catch(
-      (error: unknown) =>
-        log.error({ err: error }, 'recording a send failed; the row is sent again after its lease'),
-    );
-    this.recording.add(recording);
-    void recording.finally(() => this.recording.delete(recording));
-  }
-
-  private async handleFailure(row: OutboxRow, error: unknown): Promise<Date | undefined> {
-    const { outbox, log } = this.options;
-    if (error instanceof RateLimitedError) {
-      this.pauseFor(row, error);
-      const at = new Date(this.now().getTime() + error.retryAfterMs);
-      await outbox.release(row, this.id, at, errorMessage(error), false);
-      return at;
-    }
-    if (error instanceof PermanentError) {
-      await outbox.deadLetter(row, this.id, errorMessage(error));
-      log.warn({ id: row.id.toString(), platform: row.platform, err: errorMessage(error) }, 'dead-lettered');
-      if (error.recipientGone) await this.notify('onRecipientGone', (l) => l.onRecipientGone?.(row, error));
-      await this.notify('onDead', (l) => l.onDead?.(row, error));
-      return undefined;
-    }
-    return this.retryOrDie(row, error, backoffMs(row.attempts));
-  }
-
-  private async retryOrDie(row: OutboxRow, error: unknown, delayMs: number): Promise<Date | undefined> {
-    const { outbox, log, maxAttempts } = this.options;
-    if (row.attempts >= maxAttempts) {
-      await outbox.deadLetter(row, this.id, `gave up after ${row.attempts} attempts: ${errorMessage(error)}`);
-      log.warn({ id: row.id.toString(), err: errorMessage(error) }, 'dead-lettered after retries');
-      await this.notify('onDead', (l) => l.onDead?.(row, error));
-      return undefined;
-    }
-    const at = new Date(this.now().getTime() + delayMs);
-    await outbox.release(row, this.id, at, errorMessage(error), true);
-    log.info(
-      { id: row.id.toString(), attempt: row.attempts, delayMs, err: errorMessage(error) },
-      'send failed; will retry',
-    );
-    return at;
-  }
-
-  /** Tells every listener at once: they are independent features, and one slow one holds up no other. */
-  private async notify(what: string, call: (listener: DeliveryListener) => unknown): Promise<void> {
-    await Promise.all(
-      this.listeners.map(async (listener) => {
-        try {
-          await call(listener);
-        } catch (error) {
-          this.options.log.error({ err: error, hook: what }, 'delivery listener failed');
-        }
-      }),
-    );
   }
 }
 

@@ -5,7 +5,8 @@ import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { Database } from '../../src/db/database.ts';
 import { type DirectTaker, Outbox } from '../../src/delivery/outbox.ts';
 import { SendRateLimiter } from '../../src/delivery/rate-limiter.ts';
-import { type DeliveryListener, DeliveryWorker } from '../../src/delivery/worker.ts';
+import type { DeliveryListener } from '../../src/delivery/listeners.ts';
+import { DeliveryWorker } from '../../src/delivery/worker.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { until } from '../support/until.ts';
@@ -231,6 +232,32 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
     await first;
     expect(adapter.sent.map((m) => m.id)).toEqual([id]); // ...and sends it once
     expect((await rowOf(id)).status).toBe('sent');
+  });
+
+  it('a row that waited past its lease is not sent once another worker took it over', async () => {
+    const id = await enqueue('chat-waited');
+    const limiterA = new SendRateLimiter(() => clock);
+    limiterA.configure('telegram', CAPABILITIES.rateLimits);
+    const a = new DeliveryWorker({
+      outbox,
+      limiter: limiterA,
+      adapterFor: () => adapter,
+      log: new CapturingLogger(),
+      pollMs: 1000,
+      batchSize: 50,
+      maxAttempts: 3,
+      leaseMs: 1000,
+      now: () => new Date(clock),
+    });
+    limiterA.pause('telegram', 'chat-waited', 1500); // A claims the row, then must wait for its turn
+    const waiting = a.runOnce();
+    await until(async () => (await rowOf(id)).status === 'sending', 'A claimed the row');
+    clock += 1001; // A's lease runs out while it waits; B takes the row over and sends it
+    expect(await worker({ leaseMs: 1000 }).runOnce()).toBe(1);
+    expect(adapter.sent.map((m) => m.id)).toEqual([id]);
+    clock += 600; // A's wait ends: the row is no longer A's, so A does not send it
+    await waiting;
+    expect(adapter.sent.map((m) => m.id)).toEqual([id]);
   });
 
   it('claiming ahead never takes a row whose lease is still running', async () => {

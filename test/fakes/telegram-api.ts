@@ -13,7 +13,8 @@
  *   secret the bot set with setWebhook; `postUpdate(url, update, secret?)` posts anywhere.
  * - Failures: `failNext(failure, {method?, chatId?, skip?})` fails the next matching call once (429 with retry_after,
  *   403 blocked / deactivated, 400 chat not found, 5xx, or a slow answer); `setChatFailure(chatId, f)`
- *   fails every send to a chat; `setLatency(ms)` slows every answer; `setRateLimit({perSecond,
+ *   fails every send to a chat; `setLatency(ms)` slows every answer (a request whose client closed
+ *   meanwhile is dropped unseen); `setRateLimit({perSecond,
  *   perChatPerSecond?, retryAfterSeconds?})` answers 429 to sends over a sliding one-second window.
  * - `setChatMember(chatId, userId, status)` answers getChatMember (default status 'member').
  * - `stats()` counts sends, 429s and failures. `close()` ends held polls and closes the server.
@@ -210,7 +211,15 @@ export class FakeTelegramApi {
       call.status = status;
       reply(res, status, payload);
     };
-    if (this.latencyMs > 0) await sleep(this.latencyMs);
+    if (this.latencyMs > 0) {
+      let gone = false;
+      res.once('close', () => {
+        gone = !res.writableEnded;
+      });
+      await sleep(this.latencyMs);
+      // The client gave up (or died) before the request got through: Telegram never saw it.
+      if (gone || res.destroyed) return;
+    }
     const failure = this.takeFailure(method, body);
     if (failure?.kind === 'slow') await sleep(failure.ms);
     else if (failure) return this.fail(failure, answer, res, call);
