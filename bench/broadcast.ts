@@ -7,7 +7,7 @@
  *   npm run bench:broadcast                       embedded PGlite (a temporary data folder)
  *   npm run bench:broadcast -- --db postgres      TEST_DATABASE_URL (a fresh database on that server)
  *   options: --recipients N  --rate MSG_PER_S  --outbox-batch N (OUTBOX_BATCH_SIZE, default 500)
- *            --shared-buffers 128MB (PGLITE_SHARED_BUFFERS; default Hearth's, 32MB)
+ *            --shared-buffers 128MB (PGLITE_SHARED_BUFFERS; default Hearth's, 16MB)
  *            --features all (every feature, as `npm start` runs; default: subscriptions + broadcasts,
  *            so the memory figure is the broadcast path's, not the FAQ matcher's dictionaries)
  *

@@ -1,7 +1,8 @@
 /**
  * `npm run build`, step 2: the files the compiled code reads next to itself (tsc emits only .ts):
- * the console page, the PGlite thread's entry and its one-trip client, and the migrations with
- * schema.prisma, and the support matcher's word lists.
+ * the console page, the PGlite thread's entry and its one-trip client, the empty data folder new
+ * embedded databases are unpacked from, the migrations with schema.prisma, and the support
+ * matcher's word lists.
  */
 import { cpSync } from 'node:fs';
 
@@ -9,6 +10,8 @@ const assets = [
   'adapters/console/page.html',
   'src/db/pglite-thread-worker.mjs',
   'src/db/pglite-one-trip.mjs',
+  'src/db/pglite-template.tar.gz',
+  'src/db/pglite-template.json',
   'prisma/schema.prisma',
   'prisma/migrations',
   'src/features/support/data',

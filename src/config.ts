@@ -29,9 +29,12 @@ export const CORE_SETTINGS = {
   /** Topics created at first start; owners manage them later. */
   HEARTH_TOPICS: list.default(['news']),
   HEARTH_DATA_DIR: z.string().min(1).default('.hearth'),
-  /** Embedded database's page cache (Postgres shared_buffers; PGlite's own default is 128MB). */
+  /**
+   * Embedded database's page cache (Postgres shared_buffers; all of it becomes resident). 16MB keeps
+   * Hearth within a 512 MB plan; PGlite's own default is 128MB.
+   */
   PGLITE_SHARED_BUFFERS: z.preprocess(
-    (v) => (v === '' || v === undefined ? '32MB' : v),
+    (v) => (v === '' || v === undefined ? '16MB' : v),
     z.string().regex(/^\d+(kB|MB|GB)$/, 'a size such as 32MB or 128MB'),
   ),
   /** FAQ written at first start when the table is empty: `examples`, `none`, or a JSON file path. */

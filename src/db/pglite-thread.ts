@@ -11,6 +11,7 @@ import {
   type Transaction,
   type TransactionOptions,
 } from '@prisma/driver-adapter-utils';
+import { createFromTemplate } from './pglite-template.ts';
 
 /** Postgres settings for the embedded database (PGlite's own defaults, plus a smaller buffer cache). */
 const PGLITE_DEFAULT_PARAMS = [
@@ -59,14 +60,16 @@ export class PGliteThread implements SqlMigrationAwareDriverAdapterFactory {
   }
 
   /**
-   * Starts the thread and waits until PGlite is ready. A new data folder is first created by a
-   * thread of its own that then ends: PGlite's initdb leaves some 500 MB of WASM memory behind,
-   * which would otherwise stay resident for the life of the process.
+   * Starts the thread and waits until PGlite is ready. A new data folder is unpacked from the shipped
+   * template (pglite-template.ts). Without a usable template it is created by a thread of its own
+   * that then ends: PGlite's initdb peaks near 800 MB and leaves some 500 MB of WASM memory and
+   * buffers behind, which would otherwise stay resident for the life of the process.
    */
   static async open(options: PGliteThreadOptions): Promise<PGliteThread> {
     const fresh = !options.location.startsWith('memory://') && !options.dump;
     if (fresh && !existsSync(join(options.location, 'PG_VERSION'))) {
-      await (await PGliteThread.start(options)).close();
+      const unpacked = !existsSync(options.location) && (await createFromTemplate(options.location));
+      if (!unpacked) await (await PGliteThread.start(options)).close();
     }
     return PGliteThread.start(options);
   }

@@ -64,4 +64,22 @@ describe.each(TEST_DATABASES)('FAQ store and seed ($name)', (kind) => {
     expect(store.get(outside.id)).toBeUndefined();
     expect(await store.addPhrasing(outside.id, 'anything')).toBeNull();
   });
+
+  it('builds the matcher on the first question, not at load, and keeps it in step afterwards', async () => {
+    await database.prisma.faqEntry.deleteMany();
+    const store = new FaqStore(database.prisma);
+    await store.reload();
+    expect(await seedFaq(store, 'examples')).toBe(EXAMPLE_FAQ.length);
+    expect(store.matcherBuilt).toBe(false); // loading and seeding need no word vectors
+    const hours = store.list().find((entry) => entry.question === EXAMPLE_FAQ[0]?.question);
+    expect(store.match('when do you open').entryId).toBe(hours?.id);
+    expect(store.matcherBuilt).toBe(true);
+
+    const added = await store.add('Do you bake wedding cakes?', 'Yes, order two weeks ahead.');
+    expect(store.match('can you make a wedding cake').entryId).toBe(added.id);
+    await store.remove(added.id);
+    expect(store.match('can you make a wedding cake').entryId).not.toBe(added.id);
+    await store.reload();
+    expect(store.match('when do you open').entryId).toBe(hours?.id);
+  });
 });

@@ -5,6 +5,10 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import type { PlatformAdapter } from '../../src/core/adapter.ts';
 import { PLATFORMS } from '../../src/core/events.ts';
 import type { Database } from '../../src/db/database.ts';
+import { supportFeature } from '../../src/features/support/index.ts';
+import { wordVectors } from '../../src/features/support/matcher-embeddings.ts';
+import { synonymsOf } from '../../src/features/support/matcher-synonyms.ts';
+import { relatedWords } from '../../src/features/support/matcher-wordnet.ts';
 import { Hearth } from '../../src/hearth.ts';
 import { CapturingLogger } from './logger.ts';
 
@@ -66,6 +70,7 @@ export async function startTestHearth(options: TestHearthOptions): Promise<TestH
     http: options.http ?? true,
   });
   await hearth.start();
+  if (!options.features || options.features.includes(supportFeature)) warmFaqDictionaries();
   const baseUrl = `http://127.0.0.1:${hearth.port ?? 0}`;
   return {
     hearth,
@@ -84,4 +89,14 @@ export async function startTestHearth(options: TestHearthOptions): Promise<TestH
     },
     stop: () => hearth.stop(),
   };
+}
+
+/**
+ * Loads the FAQ matcher's word vectors and dictionaries now, while the suite is starting: Hearth loads
+ * them on the first question, and a test's own waits should not include that second or two.
+ */
+function warmFaqDictionaries(): void {
+  wordVectors();
+  relatedWords('warm');
+  synonymsOf('warm');
 }

@@ -30,10 +30,11 @@ export const MAX_ALTERNATIVES = 50;
 /**
  * The FAQ table plus the in-memory matcher over it, and the owners' words. Every change goes through
  * here, so the matcher always reflects the tables; `reload` rebuilds it from them (at start, or after
- * outside edits).
+ * outside edits). The matcher is built on the first question, not at start: building it loads the
+ * word vectors and dictionaries (tens of MB), which a Hearth nobody has asked anything yet does not need.
  */
 export class FaqStore {
-  readonly matcher = new FaqMatcher();
+  private built: FaqMatcher | undefined;
   private reader = new ConversationReader();
   private readonly entries = new Map<string, FaqRecord>();
   private readonly problemEntries = new Map<string, boolean>();
@@ -58,10 +59,27 @@ export class FaqStore {
     return rows.length;
   }
 
-  /** Rebuilds the matcher and the conversation reader from the entries and the owners' words. */
+  /** The matcher over the current entries and owners' word groups, built on first use. */
+  get matcher(): FaqMatcher {
+    if (!this.built) {
+      this.built = new FaqMatcher();
+      this.built.replaceAll([...this.entries.values()], this.wordGroups());
+    }
+    return this.built;
+  }
+
+  /** Whether the matcher has been built (the first question builds it). */
+  get matcherBuilt(): boolean {
+    return this.built !== undefined;
+  }
+
+  private wordGroups(): string[][] {
+    return this.ownerWords.filter((w) => w.kind === 'group').map((w) => w.words);
+  }
+
+  /** Rebuilds the matcher (once built) and the conversation reader from the entries and the owners' words. */
   private rebuild(): void {
-    const groups = this.ownerWords.filter((w) => w.kind === 'group').map((w) => w.words);
-    this.matcher.replaceAll([...this.entries.values()], groups);
+    this.built?.replaceAll([...this.entries.values()], this.wordGroups());
     this.reader = new ConversationReader(
       this.ownerWords.filter((w) => w.kind === 'urgent').flatMap((w) => w.words),
     );
@@ -199,7 +217,7 @@ export class FaqStore {
     const { count } = await this.db.faqEntry.deleteMany({ where: { id } });
     this.entries.delete(id);
     this.problemEntries.delete(id);
-    this.matcher.remove(id);
+    this.built?.remove(id);
     this.signature = await this.tableSignature();
     return count > 0;
   }
@@ -207,7 +225,7 @@ export class FaqStore {
   private async remember(record: FaqRecord): Promise<FaqRecord> {
     this.entries.set(record.id, record);
     this.problemEntries.delete(record.id);
-    this.matcher.upsert(record);
+    this.built?.upsert(record);
     this.signature = await this.tableSignature();
     return record;
   }

@@ -31,6 +31,8 @@ function loadSynonymTable(): ReadonlyMap<string, readonly string[]> {
   try {
     const require = createRequire(import.meta.url);
     const dictionary: unknown = require('synonyms/dictionary.js');
+    // The symmetric table below is what is kept: the module cache need not hold the raw list too.
+    delete require.cache[require.resolve('synonyms/dictionary.js')];
     if (typeof dictionary !== 'object' || dictionary === null) return new Map();
     for (const [word, lists] of Object.entries(dictionary as Record<string, PartOfSpeechLists>)) {
       if (!isUsableSynonym(word) || typeof lists !== 'object' || lists === null) continue;
