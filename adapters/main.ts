@@ -8,11 +8,13 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { Hearth } from '../src/hearth.ts';
+import { assertConsoleProtected } from '../src/http/exposure.ts';
 import { createLogger } from '../src/logger.ts';
 import { ADAPTER_SETTINGS, createAdapters } from './registry.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ADAPTER_SETTINGS);
+  assertConsoleProtected(config); // before anything starts: refuse an open console at once
   const log = createLogger(config.LOG_LEVEL);
   const adapters = await createAdapters(config, process.env, log);
   const database = await openDatabase({

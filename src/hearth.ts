@@ -15,8 +15,9 @@ import { SendRateLimiter } from './delivery/rate-limiter.ts';
 import { SharedPace } from './delivery/shared-pace.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { FEATURES } from './features/index.ts';
+import { assertConsoleProtected } from './http/exposure.ts';
 import { isHttpMountable } from './http/routes.ts';
-import { HttpServer } from './http/server.ts';
+import { type HttpLimits, HttpServer } from './http/server.ts';
 import { MemberDirectory } from './members/directory.ts';
 import { ProcessedEvents } from './members/processed-events.ts';
 import { MetricsRecorder } from './metrics/recorder.ts';
@@ -36,6 +37,8 @@ export interface HearthOptions {
   http?: boolean;
   /** Waits between attempts to record an inbound event while the database is down. */
   recordRetriesMs?: readonly number[];
+  /** Body size and slow-client limits of the HTTP server (defaults in src/http/server.ts). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface HealthStatus {
@@ -171,6 +174,7 @@ export class Hearth {
     this.http = new HttpServer(log.child({ part: 'http' }), {
       bearerToken: config.CONSOLE_TOKEN,
       protectedPrefixes: ['/console'],
+      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
     });
   }
 
@@ -190,7 +194,10 @@ export class Hearth {
     for (const adapter of this.adapters.all()) {
       if (isHttpMountable(adapter)) adapter.mount(this.http);
     }
-    if (this.options.http !== false) this.port = await this.http.listen(config.PORT, config.HOST);
+    if (this.options.http !== false) {
+      assertConsoleProtected(config);
+      this.port = await this.http.listen(config.PORT, config.HOST);
+    }
     await this.adapters.startAll((event, progress) => this.bot.dispatch(event, progress));
     const started = this.adapters.startedPlatforms();
     log.info(

@@ -51,7 +51,15 @@ export class RunningAdapters {
   readonly leadership: Leadership;
 
   constructor(private readonly options: RunningAdaptersOptions) {
-    for (const adapter of options.adapters) this.adapters.set(adapter.platform, adapter);
+    for (const adapter of options.adapters) {
+      // One adapter per platform: the console must never stand in for a platform a real adapter serves.
+      if (this.adapters.has(adapter.platform)) {
+        throw new Error(
+          `two adapters for ${adapter.platform}: a platform has one adapter, real or simulated`,
+        );
+      }
+      this.adapters.set(adapter.platform, adapter);
+    }
     this.leadership = new Leadership({
       store: new LeaseStore(options.db),
       holder: options.instanceId,

@@ -2,28 +2,67 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { type FastifyInstance } from 'fastify';
 import { errorMessage, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { hostOfHeader, isLoopbackHost, tokenMatches } from './exposure.ts';
 import type { HttpMount, JsonHandler } from './routes.ts';
 
 type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What one request may cost the server; every public endpoint is behind these. */
+export interface HttpLimits {
+  /** Largest request body, in bytes (JSON routes and webhooks). */
+  bodyBytes: number;
+  /** A client must send its headers within this (slow-header clients are cut with a 408). */
+  headersTimeoutMs: number;
+  /** A client must send its whole request (headers and body) within this (408 after). */
+  requestTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  bodyBytes: 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
+
+export interface HttpServerOptions {
+  /** Routes under `protectedPrefixes` require `Authorization: Bearer <bearerToken>`. */
+  bearerToken?: string | undefined;
+  /**
+   * Path prefixes of owner-only routes (the console). Without a bearer token they answer only
+   * requests addressed to a loopback host name (no DNS-rebinding page can reach them).
+   */
+  protectedPrefixes?: string[];
+  limits?: Partial<HttpLimits>;
+}
 
 /** Hearth's HTTP server: JSON routes on Fastify, raw routes (webhooks) before it touches the body. */
 export class HttpServer implements HttpMount {
   private readonly rawRoutes = new Map<string, RawHandler>();
   private readonly app: FastifyInstance;
+  readonly limits: HttpLimits;
 
   constructor(
     private readonly log: Logger,
-    options: { bearerToken?: string; protectedPrefixes?: string[] } = {},
+    options: HttpServerOptions = {},
   ) {
+    const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+    this.limits = limits;
     this.app = Fastify({
       logger: false,
-      bodyLimit: 1024 * 1024,
+      bodyLimit: limits.bodyBytes,
       serverFactory: (handler) =>
-        createServer((req, res) => {
-          const raw = this.rawRoutes.get(`${req.method} ${(req.url ?? '').split('?')[0]}`);
-          if (raw) return raw(req, res);
-          handler(req, res);
-        }),
+        createServer(
+          {
+            headersTimeout: limits.headersTimeoutMs,
+            requestTimeout: limits.requestTimeoutMs,
+            // How often Node checks those two timeouts (its default, 30 s, would let them overrun).
+            connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+          },
+          (req, res) => {
+            const raw = this.rawRoutes.get(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+            if (raw) return this.serveRaw(raw, req, res);
+            handler(req, res);
+          },
+        ),
     });
     this.app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
@@ -34,13 +73,38 @@ export class HttpServer implements HttpMount {
       void reply.status(404).send({ error: `no route ${request.method} ${request.url}` });
     });
     const { bearerToken, protectedPrefixes = [] } = options;
-    if (bearerToken) {
-      this.app.addHook('onRequest', async (request, reply) => {
-        if (!protectedPrefixes.some((prefix) => request.url.startsWith(prefix))) return;
-        if (request.headers.authorization !== `Bearer ${bearerToken}`) {
+    this.app.addHook('onRequest', async (request, reply) => {
+      // The route that matched, not the URL as sent: `/%63onsole/...` routes to `/console/...` too.
+      const route = request.routeOptions.url ?? request.url;
+      if (!protectedPrefixes.some((prefix) => route.startsWith(prefix))) return;
+      if (bearerToken) {
+        const header = request.headers.authorization;
+        const given = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+        if (!tokenMatches(given, bearerToken)) {
           await reply.status(401).send({ error: 'missing or wrong Authorization: Bearer token' });
         }
-      });
+      } else if (!isLoopbackHost(hostOfHeader(request.headers.host))) {
+        await reply
+          .status(403)
+          .send({ error: 'without CONSOLE_TOKEN the console answers only on localhost / 127.0.0.1' });
+      }
+    });
+  }
+
+  /** A raw route: a declared oversize body is refused before the handler; a handler bug is a 500, never a crash. */
+  private serveRaw(raw: RawHandler, req: IncomingMessage, res: ServerResponse): void {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.limits.bodyBytes) {
+      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('body too large');
+      req.resume();
+      return;
+    }
+    try {
+      raw(req, res);
+    } catch (error) {
+      this.log.error({ err: error, url: req.url }, 'HTTP raw handler failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
     }
   }
 

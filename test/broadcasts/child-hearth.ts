@@ -29,6 +29,24 @@ export class ChildHearth {
     child.stderr?.on('data', keep);
   }
 
+  /** Runs Hearth with `env` expecting it to exit by itself (a refused start); its exit code and output. */
+  static async runToExit(
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+  ): Promise<{ code: number | null; output: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/main.ts'], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    clearTimeout(timer);
+    return { code, output: output.join('') };
+  }
+
   /**
    * Starts Hearth with `env` and waits until /health answers. `entry` is what node runs (default the
    * TypeScript source through tsx; benchmarks run the compiled `dist/adapters/main.js`).
