@@ -15,6 +15,7 @@ import type { InboundReceiver } from '../../src/core/receiver.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { isChannelUnreachable, toCoreError } from './errors.ts';
+import { slackText } from './escape.ts';
 import { SLACK_CAPABILITIES, SLACK_CONSOLE_OWNERS_CHANNEL } from './module.ts';
 import {
   normalizeBlockActions,
@@ -291,7 +292,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
         filename: message.file.name,
         title: message.file.name,
         file: Buffer.from(message.file.contentBase64, 'base64'),
-        ...(message.text ? { initial_comment: message.text.slice(0, SLACK_TEXT_LIMIT) } : {}),
+        ...(message.text ? { initial_comment: slackText(message.text.slice(0, SLACK_TEXT_LIMIT)) } : {}),
       };
       const result = await this.client.filesUploadV2(
         threadTs ? { ...file, channel_id: channel, thread_ts: threadTs } : { ...file, channel_id: channel },

@@ -1,5 +1,6 @@
 /** Slack payloads → Hearth's InboundEvents. Pure functions: no SDK calls, easy to test. */
 import type { ActionEvent, CommandEvent, MessageEvent } from '../../src/core/events.ts';
+import { plainFromSlack } from './escape.ts';
 
 /** The fields of a slash command Hearth uses (Bolt's `SlashCommand`). */
 export interface SlackSlashCommand {
@@ -54,7 +55,7 @@ export function normalizeSlashCommand(
   ownersChannel?: string,
 ): CommandEvent & { redirected: boolean } {
   const name = command.command.replace(/^\//, '').toLowerCase();
-  const args = (command.text ?? '').trim();
+  const args = plainFromSlack(command.text ?? '').trim();
   const direct = isDirectChannel(command.channel_id, command.channel_name);
   const redirected = !direct && command.channel_id !== ownersChannel;
   return {
@@ -91,7 +92,8 @@ export function normalizeMessage(
     message.subtype === 'thread_broadcast' ||
     message.subtype === 'file_share';
   if (!allowed || !message.user) return null;
-  const text = message.text ?? '';
+  const typed = message.text ?? '';
+  const text = plainFromSlack(typed);
   return {
     kind: 'message',
     id: `evt:${eventId}`,
@@ -104,7 +106,7 @@ export function normalizeMessage(
     sender: { userId: message.user, isBot: Boolean(message.bot_id) || message.user === botUserId },
     isDirect: isDirectChannel(message.channel, message.channel_type),
     text,
-    mentionsBot: text.includes(`<@${botUserId}>`),
+    mentionsBot: typed.includes(`<@${botUserId}>`),
     raw: message,
   };
 }

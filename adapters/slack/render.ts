@@ -1,7 +1,11 @@
-/** Hearth's OutboundMessage → Slack Web API arguments (Block Kit for buttons). */
+/**
+ * Hearth's OutboundMessage → Slack Web API arguments (Block Kit for buttons). A message's `text` is
+ * plain text: it is escaped here (escape.ts) wherever it lands, as `text` or in a section block.
+ */
 
 import type { Button, OutboundMessage } from '../../src/core/outbound.ts';
 import { splitText } from '../../src/core/split-text.ts';
+import { slackText } from './escape.ts';
 
 /** Slack truncates `text` past 40,000 characters and section blocks hold 3,000; 4,000 keeps messages readable. */
 export const SLACK_TEXT_LIMIT = 4000;
@@ -59,13 +63,16 @@ export function renderPosts(message: OutboundMessage): PostArgs[] {
   const rows = [...(message.buttons ?? []), ...pollButtons(message)];
   const given = (message.blocks ?? []) as Record<string, unknown>[];
   const text = message.poll && !message.text ? message.poll.question : message.text;
+  // Split first, then escape: an entity is never cut in two (escaping may lengthen a piece a little,
+  // well within Slack's own 40,000 characters).
   if (given.length === 0 && rows.length === 0) {
-    return splitText(text || ' ', SLACK_TEXT_LIMIT).map((part) => ({ ...base, text: part }));
+    return splitText(text || ' ', SLACK_TEXT_LIMIT).map((part) => ({ ...base, text: slackText(part) }));
   }
   if (given.length > 0) {
-    return [{ ...base, text: text.slice(0, SLACK_TEXT_LIMIT), blocks: [...given, ...buttonBlocks(rows)] }];
+    const fallback = slackText(splitText(text || ' ', SLACK_TEXT_LIMIT)[0] ?? ' ');
+    return [{ ...base, text: fallback, blocks: [...given, ...buttonBlocks(rows)] }];
   }
-  const pieces = splitText(text || ' ', SECTION_TEXT_LIMIT);
+  const pieces = splitText(text || ' ', SECTION_TEXT_LIMIT).map(slackText);
   const last = pieces.at(-1) ?? ' ';
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: last } }, ...buttonBlocks(rows)];
   return [...pieces.slice(0, -1).map((part) => ({ ...base, text: part })), { ...base, text: last, blocks }];

@@ -1,3 +1,4 @@
+import type { Block } from './blocks.ts';
 import type { ChatAddress, ReplyHandle } from './events.ts';
 
 /** A button under a message; pressing it produces an ActionEvent with this actionId and value. */
@@ -25,6 +26,12 @@ export interface PollContent {
  * numbered replies, polls natively where possible, long text split at the platform's limit).
  */
 export interface OutboundContent {
+  /**
+   * Plain text on every platform: never markup, a mention or a link label. Adapters of platforms
+   * that parse markup make it inert: Slack escapes `&`, `<`, `>` (adapters/slack/escape.ts);
+   * Telegram sends no parse_mode; Discord (to come) must send with `allowed_mentions: { parse: [] }`
+   * (a mention only when an owner's broadcast asks for one) and escape its markdown.
+   */
   text: string;
   /** Rows of buttons. */
   buttons?: Button[][];
@@ -33,8 +40,11 @@ export interface OutboundContent {
   stopPoll?: { messageId: string };
   /** Edit a message previously sent instead of sending a new one. */
   editMessageId?: string;
-  /** Slack Block Kit or similar rich layout; adapters that do not understand it use `text`. */
-  blocks?: unknown[];
+  /**
+   * Block Kit layout (built with src/core/blocks.ts, which escapes what features interpolate);
+   * adapters that do not understand it use `text`. `text` itself is plain text everywhere.
+   */
+  blocks?: Block[];
   /** A file to attach (e.g. a JSON export, a chart image), base64 encoded. */
   file?: { name: string; contentBase64: string; mimeType: string };
 }

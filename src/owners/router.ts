@@ -1,5 +1,6 @@
 import type { HearthContext } from '../app/context.ts';
 import type { OwnerCommand } from '../app/feature.ts';
+import { header, Mrkdwn, mrkdwn, section } from '../core/blocks.ts';
 import { Composer } from '../core/composer.ts';
 import { UserFacingError } from '../core/errors.ts';
 
@@ -9,12 +10,10 @@ export const OWNER_COMMAND = 'hearth';
 /** Block Kit for a help listing, with a plain-text fallback. */
 function helpReply(commands: readonly OwnerCommand[]) {
   const lines = commands.map((c) => `\`/hearth ${c.usage}\` - ${c.summary}`);
+  const marked = commands.map((c) => mrkdwn`\`/hearth ${c.usage}\` - ${c.summary}`);
   return {
     text: `Hearth owner commands:\n${lines.join('\n')}`,
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'Hearth owner commands' } },
-      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
-    ],
+    blocks: [header('Hearth owner commands'), section(Mrkdwn.join(marked))],
   };
 }
 

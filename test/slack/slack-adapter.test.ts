@@ -52,7 +52,7 @@ describe('Slack adapter sends', () => {
   });
 
   it('sends Block Kit as given, with text as the fallback, and files with files.uploadV2', async () => {
-    const blocks = [{ type: 'header', text: { type: 'plain_text', text: 'Stats' } }];
+    const blocks = [{ type: 'header' as const, text: { type: 'plain_text' as const, text: 'Stats' } }];
     await adapter.send({ id: '3', to: { platform: 'slack', chatId: 'C2' }, text: 'Stats fallback', blocks });
     expect(fake.messages('C2')[0]).toMatchObject({ text: 'Stats fallback', blocks });
     const file = {

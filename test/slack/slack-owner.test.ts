@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { plainFromSlack } from '../../adapters/slack/escape.ts';
 import { REDIRECT_NOTE } from '../../adapters/slack/index.ts';
 import type { HearthContext } from '../../src/app/context.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
@@ -67,7 +68,8 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
       'topic add|remove <name>',
       'member <platform:id> [export|forget]',
     ]) {
-      expect(reply.text).toContain(`/hearth ${usage}`);
+      // Slack text is escaped (`<name>` is sent as `&lt;name&gt;`): compare what the owner sees.
+      expect(plainFromSlack(reply.text)).toContain(`/hearth ${usage}`);
     }
     const processed = await app.hearth.services.db.processedEvent.findUnique({
       where: { platform_eventId: { platform: 'slack', eventId: 'cmd:trig-help' } },
@@ -112,7 +114,9 @@ describe.each(TEST_DATABASES)('Slack control room through real Bolt ($name)', (k
     expect(await app.hearth.services.db.topic.count({ where: { name: 'promo' } })).toBe(0);
     const after = await owner('subscribers');
     expect(after.text).toMatch(/Recent opt-outs\n.*telegram promo \(owner: topic removed\)/);
-    expect((await owner('topic rename x')).text).toContain('Usage: /hearth topic add|remove <name>');
+    const usage = await owner('topic rename x');
+    expect(usage.text).toContain('Usage: /hearth topic add|remove &lt;name&gt;');
+    expect(plainFromSlack(usage.text)).toContain('Usage: /hearth topic add|remove <name>');
   });
 
   it('shows, exports (JSON file in Slack) and erases a member after a confirming button', async () => {

@@ -1,8 +1,6 @@
+import { type Block, context, divider, fields, header, Mrkdwn, mrkdwn, section } from '../../core/blocks.ts';
 import type { Button, OutboundContent } from '../../core/outbound.ts';
 import type { MetricsReport, Period, PlatformStats } from './report.ts';
-
-/** Block Kit blocks are plain JSON here: src/ never imports the Slack SDK. */
-type Block = Record<string, unknown>;
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -37,13 +35,13 @@ const PERIOD_LABEL: Record<Period, string> = {
   month: 'last 30 days',
 };
 
-function platformLine(s: PlatformStats): string {
-  return (
-    `*${s.platform}*: ${s.members} members (${signed(s.newMembers)} new), ${s.subscribers} subscribers ` +
+function platformLine(s: PlatformStats): Mrkdwn {
+  const figures =
+    `${s.members} members (${signed(s.newMembers)} new), ${s.subscribers} subscribers ` +
     `(${signed(s.netGrowth)} net: +${s.subscribed} / -${s.unsubscribed}), ${s.questionsAsked} questions ` +
     `(${s.answeredAutomatically} answered automatically, ${s.handedOff} handed off), broadcasts ` +
-    `${s.broadcastDelivered} delivered / ${s.broadcastFailed} failed, ${s.pollVotes} poll votes`
-  );
+    `${s.broadcastDelivered} delivered / ${s.broadcastFailed} failed, ${s.pollVotes} poll votes`;
+  return mrkdwn`*${s.platform}*: ${figures}`;
 }
 
 /** The report as plain lines: the `text` fallback of the Block Kit message, and the console's view. */
@@ -78,10 +76,6 @@ function waitingLine(w: { text: string; faqQuestion: string; confirmations: numb
   return `“${w.text.slice(0, 120)}” → ${w.faqQuestion.slice(0, 80)} (${w.confirmations}×)`;
 }
 
-function section(text: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
-}
-
 export interface RenderOptions {
   title?: string;
   /** Add Day / Week / Month buttons that switch the period (action `hearth.stats`). */
@@ -95,7 +89,7 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
   const title = options.title ?? `Hearth stats, ${PERIOD_LABEL[report.period]}`;
   const lines = reportLines(report);
   const t = report.totals;
-  const fields = [
+  const figures = [
     ['Members', `${t.members} (${signed(t.newMembers)} new)`],
     ['Subscribers', `${t.subscribers} (net ${signed(t.netGrowth)})`],
     ['Questions', `${t.questionsAsked} asked`],
@@ -104,29 +98,28 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
     ['Broadcasts delivered / failed', `${t.broadcastDelivered} / ${t.broadcastFailed}`],
     ['Poll votes / voters', `${t.pollVotes} / ${t.pollVoters}`],
     ['Polls voted in', String(report.pollsVotedIn)],
-  ].map(([label, value]) => ({ type: 'mrkdwn', text: `*${label}*\n${value}` }));
+  ].map(([label = '', value = '']) => mrkdwn`*${label}*\n${value}`);
   const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-    { type: 'section', fields },
+    header(title),
+    fields(figures),
     section(
-      `*Subscriber growth* ${sparkline(report.subscriberSeries)}  (${report.subscriberSeries.join(' → ')})`,
+      mrkdwn`*Subscriber growth* ${sparkline(report.subscriberSeries)}  (${report.subscriberSeries.join(' → ')})`,
     ),
   ];
   if (report.platforms.length > 0) {
-    blocks.push({ type: 'divider' }, section(report.platforms.map(platformLine).join('\n')));
+    blocks.push(divider(), section(Mrkdwn.join(report.platforms.map(platformLine))));
   }
   if (report.topUnanswered.length > 0) {
-    const top = report.topUnanswered.map((q) => `• ${q.count}× ${q.question}`).join('\n');
-    blocks.push(section(`*Top unanswered questions*\n${top}`));
+    // Customers' own words: interpolated, so escaped (never a mention or a link in the owners' channel).
+    const top = Mrkdwn.join(report.topUnanswered.map((q) => mrkdwn`• ${q.count}× ${q.question}`));
+    blocks.push(section(mrkdwn`*Top unanswered questions*\n${top}`));
   }
   if (report.phrasingsWaiting.count > 0) {
-    const waiting = report.phrasingsWaiting.top.map((w) => `• ${waitingLine(w)}`).join('\n');
-    blocks.push(section(`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
+    // Customers' wordings: interpolated, so escaped.
+    const waiting = Mrkdwn.join(report.phrasingsWaiting.top.map((w) => mrkdwn`• ${waitingLine(w)}`));
+    blocks.push(section(mrkdwn`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
   }
-  blocks.push({
-    type: 'context',
-    elements: [{ type: 'mrkdwn', text: `${report.from.toISOString()} – ${report.to.toISOString()}` }],
-  });
+  blocks.push(context(mrkdwn`${report.from.toISOString()} – ${report.to.toISOString()}`));
   const buttons: Button[][] | undefined = options.periodButtons
     ? [(['day', 'week', 'month'] as const).map((p) => ({ actionId: STATS_ACTION, label: p, value: p }))]
     : undefined;

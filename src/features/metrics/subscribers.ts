@@ -1,10 +1,10 @@
 import type { Services } from '../../app/context.ts';
+import { header, mrkdwn, section } from '../../core/blocks.ts';
 import type { OutboundContent } from '../../core/outbound.ts';
 
 const WEEK_MS = 7 * 86_400_000;
 const RECENT_OPT_OUTS = 10;
 
-const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } });
 const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
 
 /** Subscribers per platform and topic, the last 7 days' growth and the latest opt-outs. */
@@ -52,17 +52,14 @@ export async function subscribersReply(services: Services, topic?: string): Prom
       `${o.at.toISOString().slice(0, 16).replace('T', ' ')} ${o.platform} ${o.topic} (${o.source}${o.reason ? `: ${o.reason}` : ''})`,
   );
   const title = topic ? `Subscribers to "${topic}": ${total}` : `Subscriptions: ${total}`;
-  const parts = [
-    `*By topic and platform*\n${topicLines.join('\n') || 'none yet'}`,
-    `*Growth, last 7 days*\n${growthLines.join('\n') || 'no change'}`,
-    `*Recent opt-outs*\n${optOutLines.join('\n') || 'none'}`,
+  const parts: [string, string][] = [
+    ['By topic and platform', topicLines.join('\n') || 'none yet'],
+    ['Growth, last 7 days', growthLines.join('\n') || 'no change'],
+    ['Recent opt-outs', optOutLines.join('\n') || 'none'],
   ];
   return {
-    text: [title, ...parts.map((p) => p.replaceAll('*', ''))].join('\n'),
-    blocks: [
-      { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-      ...parts.map(section),
-    ],
+    text: [title, ...parts.map(([label, body]) => `${label}\n${body}`)].join('\n'),
+    blocks: [header(title), ...parts.map(([label, body]) => section(mrkdwn`*${label}*\n${body}`))],
   };
 }
 
@@ -78,6 +75,6 @@ export async function topicsReply(services: Services): Promise<OutboundContent> 
   );
   return {
     text: `Topics:\n${lines.join('\n')}`,
-    blocks: [section(`*Topics*\n${lines.join('\n')}`)],
+    blocks: [section(mrkdwn`*Topics*\n${lines.join('\n')}`)],
   };
 }

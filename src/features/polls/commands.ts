@@ -1,5 +1,6 @@
 import type { HearthContext } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
+import { header, mrkdwn, section } from '../../core/blocks.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import { resolveAudience } from './audience.ts';
 import { parsePollRequest } from './parse.ts';
@@ -52,7 +53,7 @@ async function createPoll(ctx: HearthContext, service: PollService, args: string
     });
     services.scheduler.changed();
     const text = `Poll "${request.question}" scheduled ${describeAt(request.at)} (schedule \`${schedule.id.slice(0, 8)}\`; cancel it with /hearth cancel ${schedule.id.slice(0, 8)}).`;
-    await ctx.reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    await ctx.reply({ text, blocks: [section(mrkdwn`${text}`)] });
     return;
   }
   const { poll, posted } = await service.create(request, ctx.event.sender.userId);
@@ -70,7 +71,7 @@ async function createPoll(ctx: HearthContext, service: PollService, args: string
     total === 0
       ? `Poll \`${id}\` created, but its audience has nobody to send it to yet. ${closing}`
       : `Poll \`${id}\` "${poll.question}" posted to ${total} ${total === 1 ? 'chat' : 'chats'} (${how.join(', ')}). ${closing}`;
-  await ctx.reply({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+  await ctx.reply({ text, blocks: [section(mrkdwn`${text}`)] });
 }
 
 async function findOne(service: PollService, ref: string): Promise<PollRecord> {
@@ -126,16 +127,14 @@ async function listPolls(ctx: HearthContext, service: PollService): Promise<void
   };
   const open = polls.filter((p) => p.status === 'open').map(line);
   const closed = polls.filter((p) => p.status === 'closed').map(line);
-  const sections = [
-    open.length ? `*Open*\n${open.join('\n')}` : '*Open*\nnone',
-    closed.length ? `*Closed*\n${closed.join('\n')}` : '',
-  ].filter(Boolean);
-  const text = `Polls (newest first):\n${sections.join('\n')}`;
+  const sections: [string, string[]][] = [['Open', open.length ? open : ['none']]];
+  if (closed.length) sections.push(['Closed', closed]);
+  const text = `Polls (newest first):\n${sections.map(([label, lines]) => `*${label}*\n${lines.join('\n')}`).join('\n')}`;
   await ctx.reply({
     text,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: 'Polls' } },
-      ...sections.map((s) => ({ type: 'section', text: { type: 'mrkdwn', text: s } })),
+      header('Polls'),
+      ...sections.map(([label, lines]) => section(mrkdwn`*${label}*\n${lines.join('\n')}`)),
     ],
   });
 }

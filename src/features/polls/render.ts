@@ -1,3 +1,4 @@
+import { context, header, mrkdwn, section } from '../../core/blocks.ts';
 import type { Button, OutboundContent } from '../../core/outbound.ts';
 import type { PollRecord, PostRendering, Tally } from './store.ts';
 
@@ -120,12 +121,9 @@ export function resultsContent(poll: PollRecord, tally: Tally, final: boolean): 
   return {
     text,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-      { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`\n${lines.join('\n')}\n\`\`\`` } },
-      {
-        type: 'context',
-        elements: [{ type: 'mrkdwn', text: `${voters} Poll \`${shortId(poll.id)}\`` }],
-      },
+      header(title),
+      section(mrkdwn`\`\`\`\n${lines.join('\n')}\n\`\`\``),
+      context(mrkdwn`${voters} Poll \`${shortId(poll.id)}\``),
     ],
   };
 }
