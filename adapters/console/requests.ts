@@ -2,11 +2,22 @@ import { z } from 'zod';
 import { ValidationError } from '../../src/core/errors.ts';
 import { PLATFORMS } from '../../src/core/events.ts';
 
-const id = z.string().trim().min(1).max(200);
+/** Ids are keys: short, and no control characters (a NUL could not be stored). */
+const id = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]*$/u, { error: 'must not contain control characters' });
+/**
+ * Texts have no length limit of their own (the body limit bounds them): like every platform's
+ * texts they are cleaned and, when too long, cut with a mark where events enter the core.
+ */
+const text = z.string();
 const base = {
   platform: z.enum(PLATFORMS),
   userId: id,
-  name: z.string().trim().max(200).optional(),
+  name: text.trim().optional(),
   /** A community chat id; omitted for a direct chat with the bot. */
   chatId: id.optional(),
   threadId: id.optional(),
@@ -16,11 +27,11 @@ const base = {
   isChatAdmin: z.boolean().optional(),
 };
 
-export const messageRequest = z.object({ ...base, text: z.string().max(20_000) });
+export const messageRequest = z.object({ ...base, text });
 export const actionRequest = z.object({
   ...base,
   actionId: id,
-  value: z.string().max(2000).optional(),
+  value: text.optional(),
   messageId: id.optional(),
 });
 export const voteRequest = z.object({

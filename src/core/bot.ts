@@ -1,4 +1,5 @@
 import type { DispatchOutcome, DispatchProgress } from './adapter.ts';
+import { cleanEvent } from './clean-text.ts';
 import { compose, type Middleware } from './composer.ts';
 import type { Context } from './context.ts';
 import { errorMessage, UserFacingError } from './errors.ts';
@@ -30,9 +31,11 @@ export class Bot<C extends Context> {
    * Handles one event. Handler errors are caught and answered (one bad event never takes the process
    * down); it throws only when the event could not be recorded (database down), so the adapter can
    * let the platform redeliver it. `progress.recorded` is called once the event id is stored.
+   * Every text and id is cleaned first (clean-text.ts), whichever adapter it came from.
    */
-  async dispatch(event: InboundEvent, progress?: DispatchProgress): Promise<DispatchOutcome> {
+  async dispatch(inbound: InboundEvent, progress?: DispatchProgress): Promise<DispatchOutcome> {
     const log = this.options.log;
+    const event = cleanEvent(inbound);
     if (event.sender.isBot) {
       log.debug({ platform: event.address.platform, id: event.id }, 'ignored event from a bot');
       progress?.recorded();
