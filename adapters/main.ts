@@ -3,26 +3,33 @@
  * It lives in adapters/ because it is the one place that knows every platform adapter; src/ stays
  * platform-neutral (src/hearth.ts assembles everything else).
  */
+import { inspect } from 'node:util';
 import { shutdownHandler } from '../src/app/shutdown.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
+import { Secrets } from '../src/core/secrets.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { Hearth } from '../src/hearth.ts';
 import { assertConsoleProtected } from '../src/http/exposure.ts';
 import { createLogger } from '../src/logger.ts';
+import { secretsOf } from '../src/secrets.ts';
 import { ADAPTER_SETTINGS, createAdapters } from './registry.ts';
+
+/** Secrets of the configuration, once it is read: redacted from logs and from a failed start's report. */
+let secrets = new Secrets();
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, ADAPTER_SETTINGS);
   assertConsoleProtected(config); // before anything starts: refuse an open console at once
-  const log = createLogger(config.LOG_LEVEL);
+  secrets = secretsOf(process.env, ADAPTER_SETTINGS);
+  const log = createLogger(config.LOG_LEVEL, secrets);
   const adapters = await createAdapters(config, process.env, log);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.HEARTH_DATA_DIR,
     sharedBuffers: config.PGLITE_SHARED_BUFFERS,
   });
-  const hearth = new Hearth({ config, log, database, adapters });
+  const hearth = new Hearth({ config, log, database, adapters, secrets });
   const shutdown = shutdownHandler({
     stop: () => hearth.stop(),
     log,
@@ -53,9 +60,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof DataDirLockedError) {
-    console.error(`hearth: ${error.message}`);
+    console.error(`hearth: ${secrets.redact(error.message)}`);
   } else {
-    console.error('hearth: failed to start:', error);
+    console.error(`hearth: failed to start: ${secrets.redact(inspect(error))}`);
   }
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_NAME } from './core/secrets.ts';
 import { bool, commaList, int, isTimezone, list, optionalString, url } from './settings.ts';
 
 /** `platform=rate,...` → { platform: rate }. */
@@ -122,7 +123,12 @@ export function loadConfig(
   const lines = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.');
     const got = env[name];
-    return `${name}: ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`;
+    // A secret's value is never echoed (this message is printed; the log redaction is not set up yet).
+    const shown =
+      got === undefined || SECRET_NAME.test(name) || name === 'DATABASE_URL'
+        ? ''
+        : ` (got ${JSON.stringify(got)})`;
+    return `${name}: ${issue.message}${shown}`;
   });
   throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
 }

@@ -9,6 +9,7 @@ import { Bot } from './core/bot.ts';
 import type { EnqueueRequest } from './core/context.ts';
 import type { Platform } from './core/events.ts';
 import type { Logger } from './core/log.ts';
+import { Secrets } from './core/secrets.ts';
 import type { Database } from './db/database.ts';
 import { Outbox, SENT_MARK_LINGER_MS } from './delivery/outbox.ts';
 import { SendRateLimiter } from './delivery/rate-limiter.ts';
@@ -39,6 +40,8 @@ export interface HearthOptions {
   recordRetriesMs?: readonly number[];
   /** Body size and slow-client limits of the HTTP server (defaults in src/http/server.ts). */
   httpLimits?: Partial<HttpLimits>;
+  /** Secret values never shown in /health (an adapter's start error may quote a URL with a token). */
+  secrets?: Secrets;
 }
 
 export interface HealthStatus {
@@ -88,6 +91,7 @@ export class Hearth {
       ...(options.recordRetriesMs ? { recordRetriesMs: options.recordRetriesMs } : {}),
       instanceId: this.instanceId,
       leaseMs: config.LEADER_LEASE_MS,
+      secrets: options.secrets ?? new Secrets(),
     });
     this.worker = new DeliveryWorker({
       outbox: this.outbox,

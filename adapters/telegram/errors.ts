@@ -1,6 +1,15 @@
 import { TelegramError } from 'telegraf';
 import { PermanentError, RateLimitedError, TransientError } from '../../src/core/errors.ts';
 
+/**
+ * The bot token is part of every Bot API URL (`/bot<token>/sendMessage`), and network errors quote
+ * the URL: it is cut out of every message that leaves the adapter (logs, the outbox's lastError,
+ * failure reports to owners).
+ */
+export function withoutToken(message: string): string {
+  return message.replace(/\/bot[^/\s"']+/g, '/bot<token>');
+}
+
 /** Telegram's description of an error, lower case ('' when the error is not from the Bot API). */
 export function telegramDescription(error: unknown): string {
   return error instanceof TelegramError ? String(error.description ?? '').toLowerCase() : '';
@@ -41,5 +50,5 @@ export function toCoreError(error: unknown): Error {
   }
   // node-fetch FetchError (ECONNREFUSED, ECONNRESET, timeouts) and anything unexpected: try again later.
   const message = error instanceof Error ? error.message : String(error);
-  return new TransientError(`telegram: ${message}`);
+  return new TransientError(`telegram: ${withoutToken(message)}`);
 }

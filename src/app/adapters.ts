@@ -8,6 +8,7 @@ import type {
 import type { ChatAddress, Platform } from '../core/events.ts';
 import type { Logger } from '../core/log.ts';
 import { InboundReceiver } from '../core/receiver.ts';
+import type { Secrets } from '../core/secrets.ts';
 import { AdapterStateStore } from '../db/adapter-state-store.ts';
 import type { Db } from '../db/database.ts';
 import { LeaseStore } from '../db/lease-store.ts';
@@ -37,6 +38,8 @@ export interface RunningAdaptersOptions {
   instanceId: string;
   /** Lease of a singleton role (LEADER_LEASE_MS): how soon another instance takes over a dead one's. */
   leaseMs: number;
+  /** Secret values kept out of the statuses. */
+  secrets: Secrets;
 }
 
 /**
@@ -139,7 +142,8 @@ export class RunningAdapters {
       await adapter.start(context);
       this.status.set(platform, { platform, started: true });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // The status is public (/health): an SDK's error may quote a URL with a token in it.
+      const message = this.options.secrets.redact(error instanceof Error ? error.message : String(error));
       this.status.set(platform, { platform, started: false, error: message });
       log.error({ err: error, platform }, `${platform} adapter failed to start: ${message}`);
     }

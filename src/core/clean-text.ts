@@ -5,7 +5,7 @@
  * visible mark; ids (keys in unique indexes) keep their uniqueness when cut.
  */
 import { createHash } from 'node:crypto';
-import type { ChatAddress, InboundEvent, Sender } from './events.ts';
+import type { ChatAddress, InboundEvent, Sender, VoteChoice } from './events.ts';
 
 /** Longest kept, in UTF-16 code units. */
 export const INBOUND_LIMITS = {
@@ -73,6 +73,13 @@ function cleanAddress(address: ChatAddress): ChatAddress {
   };
 }
 
+/** A whole choice keeps only whole option indexes from 0 (adding or removing one is left as it is). */
+function cleanChoice(choice: VoteChoice): VoteChoice {
+  if (!('set' in choice)) return choice;
+  const set = Array.isArray(choice.set) ? choice.set : [];
+  return { set: set.filter((n) => Number.isSafeInteger(n) && n >= 0) };
+}
+
 /** The event with every text and id cleaned; the same shape otherwise. */
 export function cleanEvent(event: InboundEvent): InboundEvent {
   const { chat } = event;
@@ -104,14 +111,7 @@ export function cleanEvent(event: InboundEvent): InboundEvent {
         ...(event.messageId === undefined ? {} : { messageId: cleanId(event.messageId) }),
       };
     case 'vote':
-      return {
-        ...event,
-        ...base,
-        pollRef: cleanId(event.pollRef),
-        optionIds: Array.isArray(event.optionIds)
-          ? event.optionIds.filter((n) => Number.isSafeInteger(n) && n >= 0)
-          : [],
-      };
+      return { ...event, ...base, pollRef: cleanId(event.pollRef), choice: cleanChoice(event.choice) };
     case 'member':
       return { ...event, ...base };
   }

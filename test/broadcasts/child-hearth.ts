@@ -15,6 +15,8 @@ export async function freePort(): Promise<number> {
 export class ChildHearth {
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly output: string[] = [];
+  /** Everything the process wrote (stdout and stderr), unlike `output` which keeps the last 200 chunks. */
+  readonly everything: string[] = [];
 
   private constructor(
     private readonly child: ChildProcess,
@@ -22,6 +24,7 @@ export class ChildHearth {
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     const keep = (chunk: Buffer) => {
+      this.everything.push(chunk.toString());
       this.output.push(chunk.toString());
       if (this.output.length > 200) this.output.shift();
     };

@@ -41,7 +41,7 @@ describe('cleaning inbound text', () => {
       id: 'e\u0000',
       at: new Date(0),
       address: { platform: 'console', chatId: 'c\u0000', threadId: 't' },
-      sender: { userId: 'u', name: 'N\u0000a', username: '\u0000', isBot: false, isAdmin: true },
+      sender: { userId: 'u', name: 'N\u0000a', username: '\u0000', isBot: false, isChatAdmin: true },
       isDirect: true,
       chat: { kind: 'group', title: 'T\u0000' },
       name: 'hearth',
@@ -52,7 +52,7 @@ describe('cleaning inbound text', () => {
       ...event,
       id: 'e\uFFFD',
       address: { platform: 'console', chatId: 'c\uFFFD', threadId: 't' },
-      sender: { userId: 'u', name: 'Na', isBot: false, isAdmin: true },
+      sender: { userId: 'u', name: 'Na', isBot: false, isChatAdmin: true },
       chat: { kind: 'group', title: 'T' },
       args: 'xy',
       text: '/hearth xy',
@@ -73,7 +73,7 @@ describe.each(TEST_DATABASES)('text PostgreSQL cannot store, from every platform
   });
 
   const ask = (body: Record<string, unknown>) =>
-    telegram.app.post('/console/api/messages', { platform: 'twitter', ...body });
+    telegram.app.post('/console/api/messages', { platform: 'x', ...body });
   const repliesOf = (response: { body: unknown }) =>
     ((response.body as { replies?: { text: string }[] }).replies ?? []).map((r) => r.text).join('\n');
 
