@@ -161,10 +161,10 @@ async function main(): Promise<void> {
       json: (...args) => http.json(...args),
       page: (...args) => http.page(...args),
       raw: (method, path, handler) =>
-        http.raw(method, path, (req, res) => {
+        http.raw(method, path, (req, res, body) => {
           const t = performance.now();
           res.on('finish', () => serverAckMs.push(performance.now() - t));
-          handler(req, res);
+          handler(req, res, body);
         }),
     });
   const hearth = new Hearth({ config, log, database, adapters: [adapter] });

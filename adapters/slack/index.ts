@@ -16,6 +16,7 @@ import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { isChannelUnreachable, toCoreError } from './errors.ts';
 import { slackText } from './escape.ts';
+import { answerUnprocessable, slackBodyProblem } from './http-body.ts';
 import { SLACK_CAPABILITIES, SLACK_CONSOLE_OWNERS_CHANNEL } from './module.ts';
 import {
   normalizeBlockActions,
@@ -108,10 +109,15 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   /** HTTP mode: Slack's Request URL is `<public url>/slack/events` on Hearth's server. */
   mount(http: HttpMount): void {
     if (this.mode !== 'http') return;
-    http.raw('POST', this.path, (req: IncomingMessage, res: ServerResponse) => {
+    http.raw('POST', this.path, (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
       const receiver = this.receiver;
       if (!receiver || !this.inbound) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end('slack adapter not started');
+        return;
+      }
+      const problem = slackBodyProblem(req.headers['content-type'], body);
+      if (problem) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(problem);
         return;
       }
       res.on('finish', () => {
@@ -149,6 +155,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
         endpoints: [this.path],
         logger,
         processBeforeResponse: false,
+        processEventErrorHandler: answerUnprocessable,
       });
       this.app = new App({ ...common, receiver: this.receiver });
     }

@@ -17,13 +17,16 @@ export interface HttpMount {
   json(method: 'GET' | 'POST' | 'DELETE', path: string, handler: JsonHandler): void;
   /** A static page (HTML, JS, CSS). */
   page(path: string, contentType: string, body: string): void;
-  /** A raw Node handler that reads the body itself (webhooks that check signatures over raw bytes). */
-  raw(
-    method: 'GET' | 'POST',
-    path: string,
-    handler: (req: IncomingMessage, res: ServerResponse) => void,
-  ): void;
+  /** A raw route (webhooks that check signatures over the raw bytes): see RawHandler. */
+  raw(method: 'GET' | 'POST', path: string, handler: RawHandler): void;
 }
+
+/**
+ * A raw route's handler. The server has read the body already, within its size limit and its
+ * slow-client deadline (413 and 408 are answered before the handler runs); `body` is the bytes as
+ * sent, also set as `req.rawBody` (where Bolt's receiver looks for an already-read body).
+ */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
 
 /** Adapters or features that serve HTTP implement this. */
 export interface HttpMountable {

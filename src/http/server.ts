@@ -3,9 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { errorMessage, ValidationError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { hostOfHeader, isLoopbackHost, tokenMatches } from './exposure.ts';
-import type { HttpMount, JsonHandler } from './routes.ts';
-
-type RawHandler = (req: IncomingMessage, res: ServerResponse) => void;
+import type { HttpMount, JsonHandler, RawHandler } from './routes.ts';
 
 /** What one request may cost the server; every public endpoint is behind these. */
 export interface HttpLimits {
@@ -64,6 +62,8 @@ export class HttpServer implements HttpMount {
           },
         ),
     });
+    // JSON routes take JSON only: no text/plain parser, so a cross-site form cannot post to them.
+    this.app.removeContentTypeParser('text/plain');
     this.app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
       const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
       if (status >= 500) this.log.error({ err: error }, 'HTTP handler failed');
@@ -91,21 +91,44 @@ export class HttpServer implements HttpMount {
     });
   }
 
-  /** A raw route: a declared oversize body is refused before the handler; a handler bug is a 500, never a crash. */
+  /**
+   * A raw route: its body is read here, under the same limits as every route. An oversized body is
+   * refused with a 413 as soon as it is known to be too big (declared or counted); a body that does
+   * not arrive in time is cut by Node's request timeout (408). A handler bug is a 500, never a crash.
+   */
   private serveRaw(raw: RawHandler, req: IncomingMessage, res: ServerResponse): void {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.limits.bodyBytes) {
-      res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('body too large');
+    const limit = this.limits.bodyBytes;
+    const tooLarge = () => {
+      if (!res.headersSent) {
+        res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('body too large');
+      }
+      req.removeAllListeners('data');
       req.resume();
+    };
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      tooLarge();
       return;
     }
-    try {
-      raw(req, res);
-    } catch (error) {
-      this.log.error({ err: error, url: req.url }, 'HTTP raw handler failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('internal error');
-    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge();
+      else chunks.push(chunk);
+    });
+    req.on('error', (error) => this.log.debug({ err: error, url: req.url }, 'HTTP request aborted'));
+    req.on('end', () => {
+      if (size > limit || res.headersSent) return;
+      const body = Buffer.concat(chunks);
+      Object.assign(req, { rawBody: body });
+      try {
+        raw(req, res, body);
+      } catch (error) {
+        this.log.error({ err: error, url: req.url }, 'HTTP raw handler failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+      }
+    });
   }
 
   json(method: 'GET' | 'POST' | 'DELETE', path: string, handler: JsonHandler): void {

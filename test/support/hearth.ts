@@ -10,6 +10,7 @@ import { wordVectors } from '../../src/features/support/matcher-embeddings.ts';
 import { synonymsOf } from '../../src/features/support/matcher-synonyms.ts';
 import { relatedWords } from '../../src/features/support/matcher-wordnet.ts';
 import { Hearth } from '../../src/hearth.ts';
+import type { HttpLimits } from '../../src/http/server.ts';
 import { CapturingLogger } from './logger.ts';
 
 export interface TestHearthOptions {
@@ -20,6 +21,8 @@ export interface TestHearthOptions {
   features?: FeatureFactory[];
   /** Serve HTTP on a free port (default true). */
   http?: boolean;
+  /** HTTP body size and slow-client limits (defaults: src/http/server.ts). */
+  httpLimits?: Partial<HttpLimits>;
   now?: () => Date;
   /** Waits between attempts to record an inbound event while the database is down. */
   recordRetriesMs?: readonly number[];
@@ -68,6 +71,7 @@ export async function startTestHearth(options: TestHearthOptions): Promise<TestH
     ...(options.now ? { now: options.now } : {}),
     ...(options.recordRetriesMs ? { recordRetriesMs: options.recordRetriesMs } : {}),
     http: options.http ?? true,
+    ...(options.httpLimits ? { httpLimits: options.httpLimits } : {}),
   });
   await hearth.start();
   if (!options.features || options.features.includes(supportFeature)) warmFaqDictionaries();
