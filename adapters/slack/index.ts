@@ -23,10 +23,7 @@ import {
   normalizeMessage,
   normalizeSlashCommand,
   normalizeViewSubmission,
-  type SlackBlockActions,
   type SlackMessage,
-  type SlackSlashCommand,
-  type SlackViewSubmission,
 } from './normalize.ts';
 import { renderPosts, SLACK_TEXT_LIMIT } from './render.ts';
 
@@ -178,11 +175,9 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   /** Ack first (Slack's 3-second window), then hand the normalized event to Hearth. */
   private listen(app: App): void {
     app.command(/.*/, async ({ command, ack }) => {
-      const { redirected, ...event } = normalizeSlashCommand(
-        command as SlackSlashCommand,
-        this.now(),
-        this.options.ownersChannel,
-      );
+      const normalized = normalizeSlashCommand(command, this.now(), this.options.ownersChannel);
+      if (!normalized) return void (await ack());
+      const { redirected, ...event } = normalized;
       // Shown only to the user who typed the command (a slash command's ack is ephemeral).
       await ack(redirected ? { response_type: 'ephemeral', text: REDIRECT_NOTE } : undefined);
       const handle = command.response_url ? this.replyHandle(command.response_url) : undefined;
@@ -191,20 +186,19 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     app.action(/.*/, async ({ body, ack }) => {
       await ack();
       if (body.type !== 'block_actions') return;
-      for (const event of normalizeBlockActions(body as unknown as SlackBlockActions, this.now())) {
+      for (const event of normalizeBlockActions(body, this.now())) {
         await this.deliver(await this.markOwner(event));
       }
     });
     app.view(/.*/, async ({ body, ack }) => {
       await ack();
       if (body.type !== 'view_submission') return;
-      await this.deliver(
-        await this.markOwner(normalizeViewSubmission(body as unknown as SlackViewSubmission, this.now())),
-      );
+      const event = normalizeViewSubmission(body, this.now());
+      if (event) await this.deliver(await this.markOwner(event));
     });
     app.event('message', async ({ event, body }) => {
       const eventId = (body as { event_id?: string }).event_id ?? `${(event as SlackMessage).ts}`;
-      const message = normalizeMessage(event as unknown as SlackMessage, eventId, this.botUserId, this.now());
+      const message = normalizeMessage(event, eventId, this.botUserId, this.now());
       if (message) await this.deliver(await this.markOwner(message));
     });
   }

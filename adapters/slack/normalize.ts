@@ -1,6 +1,17 @@
-/** Slack payloads → Hearth's InboundEvents. Pure functions: no SDK calls, easy to test. */
+/**
+ * Slack payloads → Hearth's InboundEvents. Pure functions: no SDK calls, easy to test. Payloads are
+ * checked field by field (the interfaces below say what Hearth reads, not what arrives): a payload
+ * without what an event needs is ignored (null, or no events), never a thrown error.
+ */
 import type { ActionEvent, CommandEvent, MessageEvent } from '../../src/core/events.ts';
 import { plainFromSlack } from './escape.ts';
+
+type Json = Record<string, unknown>;
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A non-empty string, or undefined. */
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
 
 /** The fields of a slash command Hearth uses (Bolt's `SlashCommand`). */
 export interface SlackSlashCommand {
@@ -40,7 +51,8 @@ function isDirectChannel(channelId: string, channelNameOrType?: string): boolean
 /** Slack's `ts` ("1700000000.000100") as a Date. */
 export function tsToDate(ts: string | undefined, fallback: Date): Date {
   const seconds = Number(ts);
-  return Number.isFinite(seconds) && seconds > 0 ? new Date(Math.round(seconds * 1000)) : fallback;
+  const at = Number.isFinite(seconds) && seconds > 0 ? new Date(Math.round(seconds * 1000)) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? at : fallback;
 }
 
 /**
@@ -50,24 +62,28 @@ export function tsToDate(ts: string | undefined, fallback: Date): Date {
  * data never lands in a shared channel; `redirected` says so.
  */
 export function normalizeSlashCommand(
-  command: SlackSlashCommand,
+  command: SlackSlashCommand | unknown,
   now: Date,
   ownersChannel?: string,
-): CommandEvent & { redirected: boolean } {
-  const name = command.command.replace(/^\//, '').toLowerCase();
-  const args = plainFromSlack(command.text ?? '').trim();
-  const direct = isDirectChannel(command.channel_id, command.channel_name);
-  const redirected = !direct && command.channel_id !== ownersChannel;
+): (CommandEvent & { redirected: boolean }) | null {
+  if (!isRecord(command)) return null;
+  const word = text(command.command);
+  const userId = text(command.user_id);
+  const channelId = text(command.channel_id);
+  const triggerId = text(command.trigger_id);
+  if (!word || !userId || !channelId || !triggerId) return null;
+  const name = word.replace(/^\//, '').toLowerCase();
+  if (!name) return null;
+  const args = plainFromSlack(typeof command.text === 'string' ? command.text : '').trim();
+  const direct = isDirectChannel(channelId, text(command.channel_name));
+  const redirected = !direct && channelId !== ownersChannel;
+  const userName = text(command.user_name);
   return {
     kind: 'command',
-    id: `cmd:${command.trigger_id}`,
+    id: `cmd:${triggerId}`,
     at: now,
-    address: { platform: 'slack', chatId: redirected ? command.user_id : command.channel_id },
-    sender: {
-      userId: command.user_id,
-      ...(command.user_name ? { name: command.user_name } : {}),
-      isBot: false,
-    },
+    address: { platform: 'slack', chatId: redirected ? userId : channelId },
+    sender: { userId, ...(userName ? { name: userName } : {}), isBot: false },
     isDirect: direct || redirected,
     name,
     args,
@@ -82,31 +98,31 @@ export function normalizeSlashCommand(
  * `threadId` is the thread's parent `ts`, so a reply in a handoff thread keeps its thread.
  */
 export function normalizeMessage(
-  message: SlackMessage,
+  message: SlackMessage | unknown,
   eventId: string,
   botUserId: string,
   now: Date,
 ): MessageEvent | null {
+  if (!isRecord(message) || !text(eventId)) return null;
   const allowed =
     message.subtype === undefined ||
     message.subtype === 'thread_broadcast' ||
     message.subtype === 'file_share';
-  if (!allowed || !message.user) return null;
-  const typed = message.text ?? '';
-  const text = plainFromSlack(typed);
+  const user = text(message.user);
+  const channel = text(message.channel);
+  if (!allowed || !user || !channel) return null;
+  const typed = typeof message.text === 'string' ? message.text : '';
+  const messageText = plainFromSlack(typed);
+  const threadTs = text(message.thread_ts);
   return {
     kind: 'message',
     id: `evt:${eventId}`,
-    at: tsToDate(message.ts, now),
-    address: {
-      platform: 'slack',
-      chatId: message.channel,
-      ...(message.thread_ts ? { threadId: message.thread_ts } : {}),
-    },
-    sender: { userId: message.user, isBot: Boolean(message.bot_id) || message.user === botUserId },
-    isDirect: isDirectChannel(message.channel, message.channel_type),
-    text,
-    mentionsBot: typed.includes(`<@${botUserId}>`),
+    at: tsToDate(text(message.ts), now),
+    address: { platform: 'slack', chatId: channel, ...(threadTs ? { threadId: threadTs } : {}) },
+    sender: { userId: user, isBot: Boolean(message.bot_id) || user === botUserId },
+    isDirect: isDirectChannel(channel, text(message.channel_type)),
+    text: messageText,
+    mentionsBot: botUserId !== '' && typed.includes(`<@${botUserId}>`),
     raw: message,
   };
 }
@@ -123,27 +139,41 @@ export interface SlackBlockActions {
 }
 
 /** A button press → ActionEvent (one per action in the payload; Slack sends one). */
-export function normalizeBlockActions(body: SlackBlockActions, now: Date): ActionEvent[] {
-  const chatId = body.channel?.id ?? body.container?.channel_id ?? body.user.id;
-  const threadId = body.message?.thread_ts ?? body.container?.thread_ts;
-  const messageId = body.container?.message_ts ?? body.message?.ts;
-  return body.actions.map((action, index) => {
-    const value = action.value ?? action.selected_option?.value;
-    return {
-      kind: 'action',
-      id: `act:${body.trigger_id ?? `${messageId}:${action.action_ts}`}:${index}`,
-      at: tsToDate(action.action_ts, now),
-      address: { platform: 'slack', chatId, ...(threadId ? { threadId } : {}) },
-      sender: {
-        userId: body.user.id,
-        ...((body.user.name ?? body.user.username) ? { name: body.user.name ?? body.user.username } : {}),
-        isBot: false,
+export function normalizeBlockActions(body: SlackBlockActions | unknown, now: Date): ActionEvent[] {
+  if (!isRecord(body) || !isRecord(body.user) || !Array.isArray(body.actions)) return [];
+  const userId = text(body.user.id);
+  if (!userId) return [];
+  const channel = isRecord(body.channel) ? body.channel : {};
+  const container = isRecord(body.container) ? body.container : {};
+  const message = isRecord(body.message) ? body.message : {};
+  const chatId = text(channel.id) ?? text(container.channel_id) ?? userId;
+  const threadId = text(message.thread_ts) ?? text(container.thread_ts);
+  const messageId = text(container.message_ts) ?? text(message.ts);
+  const triggerId = text(body.trigger_id);
+  const name = text(body.user.name) ?? text(body.user.username);
+  return body.actions.flatMap((action: unknown, index): ActionEvent[] => {
+    if (!isRecord(action)) return [];
+    const actionId = text(action.action_id);
+    const actionTs = text(action.action_ts);
+    // Without a trigger id, the message and the press time make the event unique.
+    const unique = triggerId ?? (messageId && actionTs ? `${messageId}:${actionTs}` : undefined);
+    if (!actionId || !unique) return [];
+    const selected = isRecord(action.selected_option) ? action.selected_option.value : undefined;
+    const value =
+      typeof action.value === 'string' ? action.value : typeof selected === 'string' ? selected : undefined;
+    return [
+      {
+        kind: 'action',
+        id: `act:${unique}:${index}`,
+        at: tsToDate(actionTs, now),
+        address: { platform: 'slack', chatId, ...(threadId ? { threadId } : {}) },
+        sender: { userId, ...(name ? { name } : {}), isBot: false },
+        isDirect: isDirectChannel(chatId),
+        actionId: hearthActionId(actionId),
+        ...(value === undefined ? {} : { value }),
+        ...(messageId ? { messageId } : {}),
       },
-      isDirect: isDirectChannel(chatId),
-      actionId: hearthActionId(action.action_id),
-      ...(value === undefined ? {} : { value }),
-      ...(messageId ? { messageId } : {}),
-    };
+    ];
   });
 }
 
@@ -166,29 +196,50 @@ interface SlackInputState {
   selected_options?: { value: string }[];
 }
 
+/** An input's value: text, a selected option, or several selected options. */
+function inputValue(input: unknown): string | string[] | null {
+  if (!isRecord(input)) return null;
+  if (typeof input.value === 'string') return input.value;
+  if (isRecord(input.selected_option) && typeof input.selected_option.value === 'string') {
+    return input.selected_option.value;
+  }
+  if (Array.isArray(input.selected_options)) {
+    return input.selected_options.flatMap((o: unknown) =>
+      isRecord(o) && typeof o.value === 'string' ? [o.value] : [],
+    );
+  }
+  return null;
+}
+
 /**
  * A modal submission → ActionEvent: actionId = the view's callback_id, value = JSON of the inputs
  * by action_id (plus `private_metadata`), address = the private_metadata's channel when it holds
  * one (`{"channel":"C1"}`), else the user's DM.
  */
-export function normalizeViewSubmission(body: SlackViewSubmission, now: Date): ActionEvent {
+export function normalizeViewSubmission(body: SlackViewSubmission | unknown, now: Date): ActionEvent | null {
+  if (!isRecord(body) || !isRecord(body.user) || !isRecord(body.view)) return null;
+  const userId = text(body.user.id);
+  const viewId = text(body.view.id);
+  const callbackId = text(body.view.callback_id);
+  if (!userId || !viewId || !callbackId) return null;
   const fields: Record<string, string | string[] | null> = {};
-  for (const block of Object.values(body.view.state?.values ?? {})) {
-    for (const [actionId, input] of Object.entries(block)) {
-      fields[actionId] =
-        input.value ?? input.selected_option?.value ?? input.selected_options?.map((o) => o.value) ?? null;
-    }
+  const values = isRecord(body.view.state) && isRecord(body.view.state.values) ? body.view.state.values : {};
+  for (const block of Object.values(values)) {
+    if (!isRecord(block)) continue;
+    for (const [actionId, input] of Object.entries(block)) fields[actionId] = inputValue(input);
   }
-  const metadata = parseMetadata(body.view.private_metadata);
-  const chatId = typeof metadata.channel === 'string' ? metadata.channel : body.user.id;
+  const metadata = parseMetadata(
+    typeof body.view.private_metadata === 'string' ? body.view.private_metadata : undefined,
+  );
+  const chatId = text(metadata.channel) ?? userId;
   return {
     kind: 'action',
-    id: `view:${body.view.id}:${body.trigger_id ?? ''}`,
+    id: `view:${viewId}:${text(body.trigger_id) ?? ''}`,
     at: now,
     address: { platform: 'slack', chatId },
-    sender: { userId: body.user.id, isBot: false },
+    sender: { userId, isBot: false },
     isDirect: isDirectChannel(chatId),
-    actionId: body.view.callback_id,
+    actionId: callbackId,
     value: JSON.stringify({ fields, metadata }),
   };
 }

@@ -100,7 +100,8 @@ function addressOf(chat: { id: number }, message: Json): ChatAddress {
 }
 
 function atOf(date: unknown): Date {
-  return isInt(date) && date > 0 ? new Date(date * 1000) : new Date();
+  const at = isInt(date) && date > 0 ? new Date(date * 1000) : undefined;
+  return at && !Number.isNaN(at.getTime()) ? at : new Date();
 }
 
 function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost: boolean): Normalized {
@@ -173,7 +174,7 @@ function fromCallback(id: string, value: unknown, codec: CallbackCodec): Normali
   const user = userOf(value.from);
   if (typeof value.data !== 'string') return { ignored: 'callback without data', callbackQueryId };
   const action = codec.decode(value.data);
-  if (!action) {
+  if (!action?.actionId) {
     return { ignored: 'button no longer known', callbackQueryId, answerText: 'This button has expired.' };
   }
   const message = isRecord(value.message) ? value.message : undefined;
@@ -196,8 +197,12 @@ function fromCallback(id: string, value: unknown, codec: CallbackCodec): Normali
 }
 
 function fromPollAnswer(id: string, value: unknown): Normalized {
-  if (!isRecord(value) || typeof value.poll_id !== 'string') throw new Error('poll_answer without poll_id');
-  const optionIds = Array.isArray(value.option_ids) ? value.option_ids.filter(isInt) : [];
+  if (!isRecord(value) || typeof value.poll_id !== 'string' || value.poll_id === '') {
+    throw new Error('poll_answer without poll_id');
+  }
+  const optionIds = Array.isArray(value.option_ids)
+    ? value.option_ids.filter((n): n is number => isInt(n) && n >= 0)
+    : [];
   let sender: Sender;
   if (isRecord(value.voter_chat)) {
     const chat = chatOf(value.voter_chat);

@@ -98,7 +98,7 @@ export function cleanEvent(event: InboundEvent): InboundEvent {
       return {
         ...event,
         ...base,
-        name: cleanText(event.name, INBOUND_LIMITS.id),
+        name: cleanId(event.name),
         args: cleanText(event.args),
         text: cleanText(event.text),
       };

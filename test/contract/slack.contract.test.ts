@@ -1,3 +1,4 @@
+import { plainFromSlack, slackText } from '../../adapters/slack/escape.ts';
 import { SlackAdapter } from '../../adapters/slack/index.ts';
 import { HttpServer } from '../../src/http/server.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
@@ -18,6 +19,7 @@ adapterContract('slack', async () => {
   const port = await http.listen(0, '127.0.0.1');
   const signer = new SlackRequestSigner(SECRET, `http://127.0.0.1:${port}/slack/events`, fake);
   const dm = (userId: string) => `D${userId}`;
+  // Slack escapes &, < and > in what users type.
   return {
     adapter,
     directChat: (userId) => ({ platform: 'slack', chatId: dm(userId) }),
@@ -28,14 +30,15 @@ adapterContract('slack', async () => {
             channelId: dm(userId),
             channelName: 'directmessage',
             command: text.split(' ')[0] ?? text,
-            text: text.split(' ').slice(1).join(' '),
+            text: slackText(text.split(' ').slice(1).join(' ')),
           })
-        : await signer.message({ userId, channelId: dm(userId), channelType: 'im', text });
+        : await signer.message({ userId, channelId: dm(userId), channelType: 'im', text: slackText(text) });
       if (response.status !== 200) throw new Error(`slack request answered ${response.status}`);
     },
     async delivered(address) {
+      // What the user sees: Slack shows `&lt;` as `<`.
       return fake.messages(address.chatId).map((m) => ({
-        text: m.text,
+        text: plainFromSlack(m.text),
         ...(m.buttonLabels ? { buttonLabels: m.buttonLabels } : {}),
       }));
     },

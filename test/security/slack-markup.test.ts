@@ -9,7 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { FakeSlackApi, type FakeSlackMessage, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth, testConfig } from '../support/hearth.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { until } from '../support/until.ts';
 import { BOT_TOKEN, BOT_USERNAME, privateText, user } from '../telegram/updates.ts';
