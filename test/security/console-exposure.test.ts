@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleAdapter, ConsoleHub } from '../../adapters/console/index.ts';
 import { SlackAdapter } from '../../adapters/slack/index.ts';
-import { ConfigError } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { Hearth } from '../../src/hearth.ts';
 import { assertConsoleProtected, isLoopbackHost, tokenMatches } from '../../src/http/exposure.ts';
@@ -94,6 +95,29 @@ describe('the console as a process on a public interface (adapters/main.ts)', ()
     expect((await fetch(`${child.baseUrl}/health`)).status).toBe(200);
     await child.stop();
     child = undefined;
+  });
+});
+
+describe('the documented deployment (Procfile)', () => {
+  /** The Procfile's web line run by a shell, with `npm start` replaced by a print of the settings it gets. */
+  function webSettings(env: Record<string, string>): Record<string, string> {
+    const web = /^web:\s*(.*)$/m.exec(readFileSync('Procfile', 'utf8'))?.[1] ?? '';
+    expect(web).toContain('npm start');
+    const print = `node -e 'console.log(JSON.stringify({HOST: process.env.HOST, CONSOLE_ENABLED: process.env.CONSOLE_ENABLED ?? ""}))'`;
+    const out = execFileSync('sh', ['-c', web.replace('npm start', print)], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return JSON.parse(out.toString()) as Record<string, string>;
+  }
+
+  it('serves no console on its public interface unless asked, and then only with a token', () => {
+    const plain = webSettings({});
+    expect(plain.HOST).toBe('0.0.0.0');
+    expect(() => assertConsoleProtected(loadConfig(plain))).not.toThrow();
+    expect(loadConfig(plain).CONSOLE_ENABLED).toBe(false);
+    const asked = webSettings({ CONSOLE_ENABLED: 'true' });
+    expect(() => assertConsoleProtected(loadConfig(asked))).toThrow(/CONSOLE_TOKEN/);
+    expect(() => assertConsoleProtected(loadConfig({ ...asked, CONSOLE_TOKEN: TOKEN }))).not.toThrow();
   });
 });
 
