@@ -33,7 +33,8 @@ async function postJson(url: string, body: unknown, headers: Record<string, stri
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-describe('the console as a process on a public interface (adapters/main.ts)', () => {
+// Real processes started with tsx: under a loaded machine each start can take many seconds.
+describe('the console as a process on a public interface (adapters/main.ts)', { timeout: 120_000 }, () => {
   const dirs: string[] = [];
   let child: ChildHearth | undefined;
   const dataDir = () => {
