@@ -82,7 +82,7 @@ export class ChildHearth {
         return res?.status === 200;
       },
       'the child Hearth to answer /health',
-      60_000,
+      100_000, // a loaded 2-core machine can take a minute to start tsx and the embedded database
     );
     return hearth;
   }
