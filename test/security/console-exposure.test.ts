@@ -15,6 +15,7 @@ import { TEST_DATABASES } from '../support/databases.ts';
 import { testConfig } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
+import { until } from '../support/until.ts';
 
 const TOKEN = 'console-test-token-0123456789abcdef';
 const OWNER_REQUEST = {
@@ -79,7 +80,11 @@ describe('the console as a process on a public interface (adapters/main.ts)', { 
     }
     const feed = await fetch(`${child.baseUrl}/console/api/feed`);
     expect(feed.status).toBe(401);
-    const allowed = await postJson(api, OWNER_REQUEST, { authorization: `Bearer ${TOKEN}` });
+    // /health answers once the server listens; the console's platforms a moment later (400 until).
+    const allowed = await until(async () => {
+      const answer = await postJson(api, OWNER_REQUEST, { authorization: `Bearer ${TOKEN}` });
+      return answer.status === 400 ? undefined : answer;
+    }, 'the console simulating slack');
     expect(allowed.status).toBe(200);
     expect(JSON.stringify(allowed.body.replies)).toMatch(/Subscriptions: 0/);
     await child.stop();

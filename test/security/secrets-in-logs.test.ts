@@ -100,7 +100,13 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
   /** Owner traffic on Slack: a command, a forged request, a send that fails once, a thread message. */
   async function slackTraffic(baseUrl: string, slack: FakeSlackApi): Promise<void> {
     const signer = new SlackRequestSigner(KNOWN.SLACK_SIGNING_SECRET, `${baseUrl}/slack/events`, slack);
-    expect((await signer.slashCommand({ userId: OWNER, channelId: OWNERS, text: 'stats' })).status).toBe(200);
+    // 503 until Slack's adapter has started (after /health answers).
+    await until(
+      async () =>
+        (await signer.slashCommand({ userId: OWNER, channelId: OWNERS, text: 'stats' })).status !== 503,
+      'the Slack endpoint ready',
+      WAIT_MS,
+    );
     await slack.waitForMessages(OWNERS, 1, WAIT_MS);
     const forged = await signer.slashCommand(
       { userId: OWNER, channelId: OWNERS, text: 'topics' },
@@ -197,7 +203,9 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
         headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
         body,
       });
-    expect((await hook(JSON.stringify({ update_id: 1, ...privateText(5201, '/help') }))).status).toBe(200);
+    // /health answers once the server listens; the webhook once Telegram's adapter has started (503 until).
+    const first = JSON.stringify({ update_id: 1, ...privateText(5201, '/help') });
+    await until(async () => (await hook(first)).status !== 503, 'the webhook ready', WAIT_MS);
     await telegram.waitFor(() => telegram.sent(5201)[0], WAIT_MS, 'the webhook reply');
     expect((await hook('{}', 'wrong-secret')).status).toBe(401);
     expect((await hook('{not json')).status).toBe(400);
