@@ -212,73 +212,78 @@ const CUSTOMER_COMMANDS = [
 ];
 const SORRY = /something went wrong/i;
 
-describe.each(TEST_DATABASES)('every command end to end, any arguments ($name)', (kind) => {
-  let database: Database;
-  let app: TestHearth;
+// A few hundred commands through a whole Hearth and a database: seconds, or a minute on a loaded machine.
+describe.each(TEST_DATABASES)(
+  'every command end to end, any arguments ($name)',
+  { timeout: 180_000 },
+  (kind) => {
+    let database: Database;
+    let app: TestHearth;
 
-  beforeAll(async () => {
-    database = await kind.open();
-    app = await startTestHearth({ database });
-    // Something to find: a subscriber, a registered group, an open handoff.
-    await app.post('/console/api/messages', {
-      platform: 'telegram',
-      userId: 'sub-1',
-      text: '/subscribe news',
+    beforeAll(async () => {
+      database = await kind.open();
+      app = await startTestHearth({ database });
+      // Something to find: a subscriber, a registered group, an open handoff.
+      await app.post('/console/api/messages', {
+        platform: 'telegram',
+        userId: 'sub-1',
+        text: '/subscribe news',
+      });
+      await app.post('/console/api/messages', {
+        platform: 'telegram',
+        userId: 'admin-1',
+        chatId: '#crowd',
+        isChatAdmin: true,
+        text: '/register crowd',
+      });
+      await app.post('/console/api/messages', {
+        platform: 'discord',
+        userId: 'q-1',
+        text: 'Do you fix bicycles?',
+      });
     });
-    await app.post('/console/api/messages', {
-      platform: 'telegram',
-      userId: 'admin-1',
-      chatId: '#crowd',
-      isChatAdmin: true,
-      text: '/register crowd',
+    afterAll(async () => {
+      await app?.stop();
     });
-    await app.post('/console/api/messages', {
-      platform: 'discord',
-      userId: 'q-1',
-      text: 'Do you fix bicycles?',
+
+    async function says(body: Record<string, unknown>): Promise<void> {
+      const response = await app.post('/console/api/messages', body);
+      const replies = ((response.body as { replies?: { text: string }[] }).replies ?? []).map((r) => r.text);
+      if (response.status !== 200) throw new Error(`${response.status}: ${JSON.stringify(response.body)}`);
+      if (replies.some((text) => SORRY.test(text))) throw new Error(`failed on ${JSON.stringify(body.text)}`);
+    }
+
+    it('owner commands (console owner view) answer, never fail', async () => {
+      await checkAsync(
+        `owner commands end to end (${kind.name})`,
+        fc.tuple(fc.constantFrom(...OWNER_COMMANDS), args),
+        ([name, a]) =>
+          says({ platform: 'slack', chatId: '#owners', userId: 'U-owner', text: `/hearth ${name} ${a}` }),
+        RUNS.endToEnd,
+      );
+      expect(app.log.find('error', 'handler failed')).toEqual([]);
     });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
 
-  async function says(body: Record<string, unknown>): Promise<void> {
-    const response = await app.post('/console/api/messages', body);
-    const replies = ((response.body as { replies?: { text: string }[] }).replies ?? []).map((r) => r.text);
-    if (response.status !== 200) throw new Error(`${response.status}: ${JSON.stringify(response.body)}`);
-    if (replies.some((text) => SORRY.test(text))) throw new Error(`failed on ${JSON.stringify(body.text)}`);
-  }
-
-  it('owner commands (console owner view) answer, never fail', async () => {
-    await checkAsync(
-      `owner commands end to end (${kind.name})`,
-      fc.tuple(fc.constantFrom(...OWNER_COMMANDS), args),
-      ([name, a]) =>
-        says({ platform: 'slack', chatId: '#owners', userId: 'U-owner', text: `/hearth ${name} ${a}` }),
-      RUNS.endToEnd,
-    );
-    expect(app.log.find('error', 'handler failed')).toEqual([]);
-  });
-
-  it('customer commands and messages, direct and in a group, answer, never fail', async () => {
-    await checkAsync(
-      `customer commands end to end (${kind.name})`,
-      fc.tuple(
-        fc.constantFrom(...CUSTOMER_COMMANDS),
-        args,
-        fc.boolean(),
-        fc.constantFrom('telegram', 'discord', 'x'),
-      ),
-      ([command, a, group, platform]) =>
-        says({
-          platform,
-          userId: 'fuzzy',
-          name: 'Fuzzy',
-          ...(group ? { chatId: '#crowd', isChatAdmin: true } : {}),
-          text: `${command} ${a}`,
-        }),
-      RUNS.endToEnd,
-    );
-    expect(app.log.find('error', 'handler failed')).toEqual([]);
-  });
-});
+    it('customer commands and messages, direct and in a group, answer, never fail', async () => {
+      await checkAsync(
+        `customer commands end to end (${kind.name})`,
+        fc.tuple(
+          fc.constantFrom(...CUSTOMER_COMMANDS),
+          args,
+          fc.boolean(),
+          fc.constantFrom('telegram', 'discord', 'x'),
+        ),
+        ([command, a, group, platform]) =>
+          says({
+            platform,
+            userId: 'fuzzy',
+            name: 'Fuzzy',
+            ...(group ? { chatId: '#crowd', isChatAdmin: true } : {}),
+            text: `${command} ${a}`,
+          }),
+        RUNS.endToEnd,
+      );
+      expect(app.log.find('error', 'handler failed')).toEqual([]);
+    });
+  },
+);

@@ -176,7 +176,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
       telegram.pushUpdate(KNOWN.TELEGRAM_BOT_TOKEN, update);
     });
     await expectNoLeaks(running, [
-      /LLM phrasing unreachable/,
+      /support-llm.*unreachable/,
       /invalid json response body at http:\/\/127\.0\.0\.1:\d+\/bot<token>\/sendMessage/,
       /could not check chat admin/,
       /bot\[redacted\]\/getChatMember/,
