@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the property-based tests (fast-check): hostile values, real payloads with random
- * edits, the invariants every normalised event must hold, and the case counts each target ran.
+ * edits, the invariants every normalized event must hold, and the case counts each target ran.
  */
 import fc from 'fast-check';
 import { PLATFORMS } from '../../src/core/events.ts';

@@ -44,7 +44,7 @@ import {
   RUNS,
 } from './arbitraries.ts';
 
-afterAll(() => printCounts('normalisers'));
+afterAll(() => printCounts('normalizers'));
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
