@@ -203,6 +203,7 @@ async function main(): Promise<void> {
     asLeader: () => {
       throw new Error('bench: no singleton roles');
     },
+    tellOwners: async () => {},
     log: adapterOnlyLog,
   });
 

@@ -92,6 +92,7 @@ export class Hearth {
       instanceId: this.instanceId,
       leaseMs: config.LEADER_LEASE_MS,
       secrets: options.secrets ?? new Secrets(),
+      tellOwners: (text, dedupeKey) => this.tellOwners(text, dedupeKey),
     });
     this.worker = new DeliveryWorker({
       outbox: this.outbox,
@@ -110,10 +111,7 @@ export class Hearth {
       log: log.child({ part: 'scheduler' }),
       now,
       graceMs: config.SCHEDULE_GRACE_MINUTES * 60_000,
-      report: async (text, key) => {
-        await this.outbox.enqueue({ to: owners.channel, content: { text }, dedupeKey: key });
-        this.worker.wake();
-      },
+      report: (text, key) => this.tellOwners(text, key),
     });
     this.services = {
       config,
@@ -210,6 +208,16 @@ export class Hearth {
     );
     this.worker.start();
     await this.scheduler.start();
+  }
+
+  /** A plain note to the owners' room, through the outbox; `dedupeKey` sends it once. */
+  async tellOwners(text: string, dedupeKey?: string): Promise<void> {
+    await this.outbox.enqueue({
+      to: this.services.owners.channel,
+      content: { text },
+      ...(dedupeKey ? { dedupeKey } : {}),
+    });
+    this.worker.wake();
   }
 
   adapter(platform: Platform): PlatformAdapter | undefined {

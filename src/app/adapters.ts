@@ -40,6 +40,8 @@ export interface RunningAdaptersOptions {
   leaseMs: number;
   /** Secret values kept out of the statuses. */
   secrets: Secrets;
+  /** Posts a plain note to the owners' room through the outbox (AdapterContext.tellOwners). */
+  tellOwners: (text: string, dedupeKey?: string) => Promise<void>;
 }
 
 /**
@@ -135,6 +137,7 @@ export class RunningAdapters {
       receiver,
       state: (account) => new AdapterStateStore(db, platform, account),
       asLeader: (role, lead) => this.leadership.hold(`${platform}:${role}`, lead),
+      tellOwners: (text, dedupeKey) => this.options.tellOwners(text, dedupeKey),
       log: adapterLog,
     };
     try {

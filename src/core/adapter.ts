@@ -68,6 +68,11 @@ export interface AdapterContext {
    * role up and is started again after a growing pause. The adapter's stop() calls the role's stop().
    */
   asLeader(role: string, lead: (signal: AbortSignal) => Promise<void>): LeaderRole;
+  /**
+   * Tells the owners something in their private room (a revoked token, a paused platform, a quota
+   * running out), through the outbox. `dedupeKey` sends a note once however often it is raised.
+   */
+  tellOwners(text: string, dedupeKey?: string): Promise<void>;
   log: Logger;
 }
 

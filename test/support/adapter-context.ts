@@ -37,6 +37,8 @@ export interface TestContextOptions extends Partial<Omit<ReceiverOptions, 'log'>
   /** This instance's name in leases (instances sharing `db` need different ones). */
   holder?: string;
   log?: CapturingLogger;
+  /** Receives the adapter's notes to the owners (else they are kept in `ownerNotes`). */
+  tellOwners?: (text: string, dedupeKey?: string) => Promise<void>;
 }
 
 /** An AdapterContext around `sink`, as Hearth builds one (short outage retries by default). */
@@ -69,6 +71,7 @@ export function adapterContext(sink: EventSink, options: TestContextOptions = {}
       });
       return leadership.hold(`${platform}:${role}`, lead);
     },
+    tellOwners: options.tellOwners ?? (async () => {}),
     log,
   };
 }
