@@ -122,6 +122,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     let duplicates = 0;
     for (const n of perChat.values()) duplicates += n - 1;
     const once = answeredOnce(fake, asked);
+    const refusals = fake.rateLimitedAt.map((t) => Math.round((t - killedAt) / 100) / 10);
+    if (refusals.length > 0) log(`429s at seconds from the kill: ${refusals.join(' ')}`);
     if (duplicates > 0) await explainDuplicates(server.url, fake, perChat, text, log);
     return {
       instances: options.instances,

@@ -73,6 +73,8 @@ export class FakeTelegramApi {
   private latencyMs = 0;
   private pollIds = 0;
   private readonly counters = { sends: 0, rateLimited: 0, failed: 0, conflicts: 0 };
+  /** When each send was refused for the configured rate (ms since the epoch). */
+  readonly rateLimitedAt: number[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -227,6 +229,7 @@ export class FakeTelegramApi {
       const limited = this.overRateLimit(String(body.chat_id));
       if (limited) {
         this.counters.rateLimited += 1;
+        this.rateLimitedAt.push(this.now());
         return answer(429, {
           ok: false,
           error_code: 429,
