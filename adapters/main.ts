@@ -8,7 +8,7 @@ import { shutdownHandler } from '../src/app/shutdown.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { Secrets } from '../src/core/secrets.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { openMigratedDatabase } from '../src/db/migrate-apart.ts';
 import { Hearth } from '../src/hearth.ts';
 import { assertConsoleProtected } from '../src/http/exposure.ts';
 import { createLogger } from '../src/logger.ts';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   secrets = secretsOf(process.env, ADAPTER_SETTINGS);
   const log = createLogger(config.LOG_LEVEL, secrets);
   const adapters = await createAdapters(config, process.env, log);
-  const database = await openDatabase({
+  const database = await openMigratedDatabase({
     url: config.DATABASE_URL,
     dataDir: config.HEARTH_DATA_DIR,
     sharedBuffers: config.PGLITE_SHARED_BUFFERS,

@@ -27,6 +27,8 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
+  /** True when every committed migration has been applied (nothing for `migrate` to do). */
+  upToDate(): Promise<boolean>;
   /** Cheap liveness probe for /health. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -79,6 +81,7 @@ function wrap(
     prisma,
     kind,
     migrate: async () => ((await migrationsUpToDate(prisma)) ? [] : applyMigrations(migrationFactory())),
+    upToDate: () => migrationsUpToDate(prisma),
     async ping() {
       try {
         await prisma.$queryRaw`SELECT 1`;

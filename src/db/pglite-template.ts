@@ -6,11 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { x as extract } from 'tar';
 
 /**
- * A freshly initialised, empty PGlite data folder, shipped with Hearth (`pglite-template.tar.gz`, made
- * by `npm run db:template` with the PGlite version in `pglite-template.json`). A new data folder is
- * unpacked from it instead of running PGlite's initdb, which peaks at about 800 MB of resident memory:
- * far beyond the smallest hosting plans. When the installed PGlite is not the one the template was made
- * with, it is not used and PGlite creates the folder itself, as before.
+ * A PGlite data folder with every committed migration applied and no data, shipped with Hearth
+ * (`pglite-template.tar.gz`, made by `npm run db:template`; the PGlite version and the migrations it
+ * holds are in `pglite-template.json`). A new data folder is unpacked from it instead of running
+ * PGlite's initdb (which peaks at about 800 MB of resident memory, far beyond the smallest hosting
+ * plans) and the migrations (which leave ~45 MB behind in the process that runs them). Migrations
+ * added after the template was made are applied at start as usual. When the installed PGlite is not
+ * the one the template was made with, it is not used and PGlite creates the folder itself.
  */
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const TEMPLATE_PATH = join(HERE, 'pglite-template.tar.gz');
@@ -18,6 +20,8 @@ export const TEMPLATE_STAMP_PATH = join(HERE, 'pglite-template.json');
 
 interface TemplateStamp {
   pglite: string;
+  /** The migrations applied in the template, in order. */
+  migrations?: string[];
 }
 
 /** The version of the installed @electric-sql/pglite package. */
@@ -28,10 +32,19 @@ export function installedPgliteVersion(): string {
   return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+function readStamp(stampPath: string): TemplateStamp | undefined {
+  if (!existsSync(stampPath)) return undefined;
+  return JSON.parse(readFileSync(stampPath, 'utf8')) as TemplateStamp;
+}
+
 /** The PGlite version the shipped template was made with; undefined when there is none. */
 export function templateVersion(stampPath = TEMPLATE_STAMP_PATH): string | undefined {
-  if (!existsSync(stampPath)) return undefined;
-  return (JSON.parse(readFileSync(stampPath, 'utf8')) as TemplateStamp).pglite;
+  return readStamp(stampPath)?.pglite;
+}
+
+/** The migrations the shipped template holds, in order. */
+export function templateMigrations(stampPath = TEMPLATE_STAMP_PATH): string[] {
+  return readStamp(stampPath)?.migrations ?? [];
 }
 
 /**
@@ -59,20 +72,25 @@ export async function createFromTemplate(
 }
 
 /**
- * Makes the template: a new in-memory PGlite (running initdb, in this process), dumped as a gzipped
- * tar of its data folder, with the PGlite version beside it.
+ * Makes the template: a new in-memory PGlite (running initdb, in this process) with every committed
+ * migration applied, dumped as a gzipped tar of its data folder, with the PGlite version and the
+ * migrations beside it. Development only (`npm run db:template`): it loads the schema engine.
  */
 export async function writeTemplate(
   template = { path: TEMPLATE_PATH, stampPath: TEMPLATE_STAMP_PATH },
 ): Promise<number> {
   const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const { applyMigrations } = await import('./schema-engine.ts');
   const pglite = new PGlite('memory://');
   try {
     await pglite.waitReady;
+    const migrations = await applyMigrations(new PrismaPGlite(pglite));
     await pglite.exec('CHECKPOINT');
     const dump = await pglite.dumpDataDir('gzip');
     writeFileSync(template.path, Buffer.from(await dump.arrayBuffer()));
-    writeFileSync(template.stampPath, `${JSON.stringify({ pglite: installedPgliteVersion() })}\n`);
+    const stamp: TemplateStamp = { pglite: installedPgliteVersion(), migrations };
+    writeFileSync(template.stampPath, `${JSON.stringify(stamp, null, 2)}\n`);
     return dump.size;
   } finally {
     await pglite.close();
