@@ -228,8 +228,9 @@ export class Outbox {
   }
 
   /**
-   * Records a send; only the worker holding the lease may (a row recorded as sent is never sent
-   * again). False when the row was no longer this worker's.
+   * Records a send (a row recorded as sent is never sent again): by the worker holding the lease, or
+   * after its lease ran out while nobody has claimed the row yet (it was sent: sending it again
+   * would be the duplicate). False when another worker holds the row now.
    */
   markSent(row: OutboxRow, workerId: string, platformMessageId: string): Promise<boolean> {
     return this.sentMarks.add({ id: row.id, workerId, platformMessageId });
@@ -371,7 +372,9 @@ export class Outbox {
         ${marks.map((m) => m.workerId)}::text[],
         ${marks.map((m) => m.platformMessageId)}::text[]
       ) AS v(id, worker_id, message_id)
-      WHERE o.id = v.id::bigint AND o.status = 'sending' AND o."lockedBy" = v.worker_id
+      WHERE o.id = v.id::bigint
+        AND ((o.status = 'sending' AND o."lockedBy" = v.worker_id)
+          OR (o.status = 'pending' AND o."lockedBy" IS NULL))
       RETURNING o.id`;
     const recorded = new Set(updated.map((row) => row.id.toString()));
     return marks.map((m) => recorded.has(m.id.toString()));

@@ -44,8 +44,9 @@ export class SendOutcomes {
   /**
    * Records a send (the outbox gathers marks into one UPDATE) and tells the listeners at once, not
    * after the mark: an owner answering a just-posted Slack message must find it linked already.
+   * Resolves once the send is recorded (or recording it failed).
    */
-  sent(row: OutboxRow, result: SendResult): void {
+  sent(row: OutboxRow, result: SendResult): Promise<void> {
     const { outbox, log } = this.options;
     const marked = outbox.markSent(row, this.options.workerId, result.messageId).then((recorded) => {
       if (!recorded)
@@ -54,11 +55,14 @@ export class SendOutcomes {
     const recording = Promise.all([
       marked,
       this.options.listeners.notify('onSent', (l) => l.onSent?.(row, result)),
-    ]).catch((error: unknown) =>
-      log.error({ err: error }, 'recording a send failed; the row is sent again after its lease'),
+    ]).then(
+      () => {},
+      (error: unknown) =>
+        log.error({ err: error }, 'recording a send failed; the row is sent again after its lease'),
     );
     this.recording.add(recording);
     void recording.finally(() => this.recording.delete(recording));
+    return recording;
   }
 
   async failed(row: OutboxRow, error: unknown): Promise<Date | undefined> {

@@ -75,6 +75,11 @@ export class DeliveryWorker implements DirectTaker {
    * claimed again by the next claim; this copy is dropped, so the row is not sent twice.
    */
   private readonly inHand = new Set<string>();
+  /**
+   * Rows sent whose mark is not stored yet. If their lease runs out meanwhile (a slow database) a
+   * claim may return them again: they must not be sent twice, so they count as in hand until marked.
+   */
+  private readonly awaitingMark = new Set<string>();
   /** Per chat, the last of its deliveries in memory: the next group of that chat goes after it. */
   private readonly chats = new Map<string, Promise<void>>();
   /** Chats whose row was put back to wait, and until when: their later rows wait as long. */
@@ -176,7 +181,10 @@ export class DeliveryWorker implements DirectTaker {
 
   /** Queues a chat's claimed rows behind the chat's earlier ones still in memory. */
   private dispatchChat(claimed: OutboxRow[]): Promise<void> {
-    const group = claimed.filter((row) => !this.inHand.has(row.id.toString()));
+    const group = claimed.filter((row) => {
+      const id = row.id.toString();
+      return !this.inHand.has(id) && !this.awaitingMark.has(id);
+    });
     if (group.length < claimed.length) {
       this.options.log.warn(
         { rows: claimed.length - group.length },
@@ -325,7 +333,9 @@ export class DeliveryWorker implements DirectTaker {
         return this.outcomes.failed(row, error);
       }
       limiter.landed(row.platform, departure);
-      this.outcomes.sent(row, result);
+      const id = row.id.toString();
+      this.awaitingMark.add(id);
+      void this.outcomes.sent(row, result).finally(() => this.awaitingMark.delete(id));
       return undefined;
     }
   }
