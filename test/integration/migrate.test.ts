@@ -22,5 +22,5 @@ describe('database.migrate()', () => {
     await database.prisma.$executeRaw`
       UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = ${last}`;
     await expect(database.migrate()).rejects.toThrow(/failed migrations|P3009/);
-  });
+  }, 180_000);
 });

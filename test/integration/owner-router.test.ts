@@ -26,7 +26,7 @@ describe('owner router (/hearth) through the console', () => {
   beforeAll(async () => {
     const database = await TEST_DATABASES[0]!.open();
     app = await startTestHearth({ database, features: [echoFeature, ...FEATURES] });
-  });
+  }, 180_000);
   afterAll(async () => app?.stop());
 
   async function say(platform: string, chatId: string, text: string) {

@@ -19,7 +19,7 @@ describe('schema.prisma and the committed migrations', () => {
   it('agree: applying every migration yields exactly the schema (else run `npm run db:migration -- <name>`)', async () => {
     const drift = await driftOf();
     expect(drift, `schema.prisma differs from the migrations by:\n${drift}`).toBeUndefined();
-  });
+  }, 180_000);
 
   it('the check reports a model added to the schema without a migration', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-schema-'));
@@ -30,7 +30,7 @@ describe('schema.prisma and the committed migrations', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 
   it('migrations are in Prisma’s own format (one folder per migration with migration.sql)', async () => {
     const list = await readMigrationList();
