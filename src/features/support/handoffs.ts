@@ -47,12 +47,16 @@ export class HandoffService {
     return row ? toRecord(row) : null;
   }
 
-  /** The handoff whose owners' thread has this root id. */
+  /**
+   * The handoff whose owners' thread has this root id; null unless exactly one has it (a reply is
+   * never delivered on a guess).
+   */
   async byOwnerThread(threadId: string): Promise<HandoffRecord | null> {
-    const row = await this.db.handoff.findFirst({
+    const rows = await this.db.handoff.findMany({
       where: { ownerThreadId: threadId, ownerChannelId: this.services.owners.channel.chatId },
+      take: 2,
     });
-    return row ? toRecord(row) : null;
+    return rows.length === 1 && rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** A handoff by full id or unique prefix (8+ characters, as shown to owners). */
@@ -114,10 +118,19 @@ export class HandoffService {
 
   /** Remembers the owners' thread root once the platform has given it an id. */
   async threadPosted(handoffId: string, messageId: string): Promise<void> {
-    await this.db.handoff.updateMany({
-      where: { id: handoffId, ownerThreadId: null },
-      data: { ownerThreadId: messageId },
-    });
+    const channelId = this.services.owners.channel.chatId;
+    await this.db.$transaction([
+      // A platform that reuses message ids (the console after a restart) gives this id to the new
+      // root: an older handoff still holding it loses it, so the thread maps to one handoff only.
+      this.db.handoff.updateMany({
+        where: { ownerThreadId: messageId, ownerChannelId: channelId, id: { not: handoffId } },
+        data: { ownerThreadId: null },
+      }),
+      this.db.handoff.updateMany({
+        where: { id: handoffId, ownerThreadId: null },
+        data: { ownerThreadId: messageId },
+      }),
+    ]);
   }
 
   /** Where owner-side messages about a handoff go: its thread, or the channel until the thread exists. */
