@@ -6,10 +6,10 @@
 import { inspect } from 'node:util';
 import { shutdownHandler } from '../src/app/shutdown.ts';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { loadDotEnv } from '../src/dotenv.ts';
 import { Secrets } from '../src/core/secrets.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openDatabase } from '../src/db/database.ts';
+import { loadDotEnv } from '../src/dotenv.ts';
 import { Hearth } from '../src/hearth.ts';
 import { assertConsoleProtected } from '../src/http/exposure.ts';
 import { createLogger } from '../src/logger.ts';

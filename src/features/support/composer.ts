@@ -346,7 +346,24 @@ export function supportComposer(parts: SupportParts) {
           : `➕ Added the question as a phrasing of FAQ “${result.entry.question}”.`;
     await ctx.send(handoffs.ownerAddress(handoff), text);
   };
-  ownerAction(ACTIONS.saveAnswer, learn('entry'));
+  /** "Save answer as FAQ" opens an edit step: a prefilled command the owner edits and sends. */
+  ownerAction(ACTIONS.saveAnswer, async (ctx, handoffId) => {
+    const handoff = await handoffs.find(handoffId);
+    if (!handoff) {
+      await ctx.reply('That handoff no longer exists.');
+      return;
+    }
+    const draft = await handoffs.faqDraft(handoff);
+    const text =
+      'error' in draft
+        ? draft.error
+        : [
+            '📝 Edit before saving: the FAQ answers every customer with it, so make it fit anyone.',
+            'Send this (changed as you like) to save it:',
+            `/hearth faq add ${draft.question.replace(/\|/g, '/').replace(/\s+/g, ' ')} | ${draft.answer}`,
+          ].join('\n');
+    await ctx.send(handoffs.ownerAddress(handoff), text);
+  });
   ownerAction(ACTIONS.savePhrasing, learn('phrasing'));
 
   /** An owner links a handed-over question to the entry it asks about: it becomes a phrasing. */

@@ -215,6 +215,21 @@ export class HandoffService {
   }
 
   /**
+   * A draft FAQ entry from a handoff, for the owner to edit before saving: the customer's question,
+   * and the owners' latest answer without the greeting and the customer's name.
+   */
+  async faqDraft(handoff: HandoffRecord): Promise<{ question: string; answer: string } | { error: string }> {
+    const answer = await this.latestOwnerAnswer(handoff);
+    if (!answer) return { error: 'Reply in the thread first; then your reply can be saved as the answer.' };
+    const identities = await this.db.identity.findMany({
+      where: { memberId: handoff.memberId },
+      select: { displayName: true },
+    });
+    const names = identities.flatMap((i) => (i.displayName ? i.displayName.split(/\s+/) : []));
+    return { question: handoff.question, answer: impersonal(answer, names) };
+  }
+
+  /**
    * Turns a handoff into FAQ knowledge: a new entry (question + the owners' latest answer), or the
    * question as a new phrasing of the entry the bot matched.
    */
@@ -234,6 +249,19 @@ export class HandoffService {
     const entry = await this.faq.add(handoff.question, answer, ownerId);
     return { entry, mode };
   }
+}
+
+/** An answer for everyone: without a leading "Hi Uma!" and without the customer's names. */
+export function impersonal(answer: string, names: readonly string[]): string {
+  let text = answer.replace(
+    /^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^.!?,\n]{0,40}[.!?,]\s*/iu,
+    '',
+  );
+  for (const name of names.filter((n) => n.length >= 2)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(new RegExp(`(?<![\\p{L}])${escaped}(?![\\p{L}])[,!]?\\s*`, 'giu'), '');
+  }
+  return text.trim() || answer;
 }
 
 function toRecord(row: Omit<HandoffRecord, 'platform'> & { platform: string }): HandoffRecord {
