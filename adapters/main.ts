@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { Secrets } from '../src/core/secrets.ts';
 import { DataDirLockedError } from '../src/db/data-dir-lock.ts';
 import { openMigratedDatabase } from '../src/db/migrate-apart.ts';
+import { loadDotEnv } from '../src/dotenv.ts';
 import { Hearth } from '../src/hearth.ts';
 import { assertConsoleProtected } from '../src/http/exposure.ts';
 import { createLogger } from '../src/logger.ts';
@@ -19,10 +20,12 @@ import { ADAPTER_SETTINGS, createAdapters } from './registry.ts';
 let secrets = new Secrets();
 
 async function main(): Promise<void> {
+  const fromDotEnv = loadDotEnv('.env');
   const config = loadConfig(process.env, ADAPTER_SETTINGS);
   assertConsoleProtected(config); // before anything starts: refuse an open console at once
   secrets = secretsOf(process.env, ADAPTER_SETTINGS);
   const log = createLogger(config.LOG_LEVEL, secrets);
+  if (fromDotEnv.length > 0) log.info({ variables: fromDotEnv.length }, 'settings read from .env');
   const adapters = await createAdapters(config, process.env, log);
   const database = await openMigratedDatabase({
     url: config.DATABASE_URL,

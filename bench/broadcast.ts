@@ -187,7 +187,7 @@ async function main(): Promise<void> {
       platform: 'slack',
       chatId: '#owners',
       userId: 'U-owner',
-      text: `/hearth announce news ${TEXT}`,
+      text: `/hearth announce --now news ${TEXT}`,
     }),
   });
   const answer = (await res.json()) as { replies: { text: string }[] };

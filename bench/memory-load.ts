@@ -62,7 +62,9 @@ export class InboundLoad {
     this.fake.setChatMember(GROUP, ADMIN, 'administrator');
     await this.push([groupText(GROUP, ADMIN, '/register bakery')]);
     await this.fake.waitFor(() => this.fake.sent(GROUP).length > 0, 60_000, 'the /register reply');
-    const [reply] = await owner('/hearth poll "Bread of the week?" "Rye" "Sourdough" "Spelt" --to #bakery');
+    const [reply] = await owner(
+      '/hearth poll --now "Bread of the week?" "Rye" "Sourdough" "Spelt" --to #bakery',
+    );
     const sendPoll = await this.fake.waitFor(
       () => this.fake.calls.find((c) => c.method === 'sendPoll' && c.status === 200),
       60_000,

@@ -77,7 +77,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     for (let i = 0; i < options.instances; i++) instances.push(await start());
     log(`${options.instances} instances up on one PostgreSQL; ${options.recipients} subscribers`);
     const began = Date.now();
-    await (instances[0] as ChildHearth).owner(`announce ${TOPIC} ${text}`);
+    await (instances[0] as ChildHearth).owner(`announce --now ${TOPIC} ${text}`);
 
     // Customers write in all along: one new customer every 100 ms asks for /help.
     let customers = 0;

@@ -19,6 +19,8 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   /** Simulating Slack, the console hosts the owners' room: chat `#owners`. */
   readonly ownersChannel?: ChatAddress;
   private nextMessageId = 1;
+  /** Part of every message id, so ids stay unique across restarts (a handoff's thread id included). */
+  private readonly bootTag = Date.now().toString(36);
   private receiver: InboundReceiver | undefined;
 
   constructor(
@@ -55,7 +57,7 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   }
 
   private record(message: OutboundMessage): SendResult {
-    const messageId = message.editMessageId ?? `${this.platform}-${this.nextMessageId++}`;
+    const messageId = message.editMessageId ?? `${this.platform}-${this.bootTag}-${this.nextMessageId++}`;
     const nativePollId = message.poll && this.capabilities.nativePolls ? `poll-${messageId}` : undefined;
     this.hub.transcript.add({
       direction: 'out',

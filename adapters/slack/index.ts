@@ -178,10 +178,13 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       const normalized = normalizeSlashCommand(command, this.now(), this.options.ownersChannel);
       if (!normalized) return void (await ack());
       const { redirected, ...event } = normalized;
+      // A non-owner's command is refused in one message (in their DMs), without the redirect note.
+      const marked = await this.markOwner(event);
       // Shown only to the user who typed the command (a slash command's ack is ephemeral).
-      await ack(redirected ? { response_type: 'ephemeral', text: REDIRECT_NOTE } : undefined);
+      const note = redirected && marked.sender.isOwner === true;
+      await ack(note ? { response_type: 'ephemeral', text: REDIRECT_NOTE } : undefined);
       const handle = command.response_url ? this.replyHandle(command.response_url) : undefined;
-      await this.deliver(await this.markOwner(handle ? { ...event, replyHandle: handle } : event));
+      await this.deliver(handle ? { ...marked, replyHandle: handle } : marked);
     });
     app.action(/.*/, async ({ body, ack }) => {
       await ack();

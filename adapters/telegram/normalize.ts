@@ -137,7 +137,9 @@ function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost:
     chat: chatInfo(chat),
     raw: value,
   };
-  const entities = Array.isArray(value.entities) ? value.entities.filter(isRecord) : [];
+  // A photo's caption carries its commands and mentions in caption_entities.
+  const rawEntities = typeof value.text === 'string' ? value.entities : value.caption_entities;
+  const entities = Array.isArray(rawEntities) ? rawEntities.filter(isRecord) : [];
   const commandEntity = entities.find((e) => e.type === 'bot_command' && e.offset === 0);
   if (commandEntity && isInt(commandEntity.length)) {
     const word = text.slice(0, commandEntity.length);

@@ -1,4 +1,5 @@
 import type { Composer } from '../core/composer.ts';
+import type { OutboundContent } from '../core/outbound.ts';
 import type { DeliveryListener } from '../delivery/listeners.ts';
 import type { HttpMount } from '../http/routes.ts';
 import type { SystemJob } from '../scheduler/system-job.ts';
@@ -36,4 +37,10 @@ export interface OwnerCommand {
   /** One line for `/hearth help`. */
   readonly summary: string;
   run(ctx: HearthContext, args: string): Promise<void>;
+  /**
+   * For commands that go public: what would go out, to whom and when, shown to the owner with a
+   * "Post" button before `run` (skipped with `--now`); null when these args post nothing. Throws
+   * UserFacingError for bad arguments, like `run`.
+   */
+  preview?(ctx: HearthContext, args: string): Promise<OutboundContent | null>;
 }

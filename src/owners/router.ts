@@ -3,9 +3,17 @@ import type { OwnerCommand } from '../app/feature.ts';
 import { header, Mrkdwn, mrkdwn, section } from '../core/blocks.ts';
 import { Composer } from '../core/composer.ts';
 import { UserFacingError } from '../core/errors.ts';
+import type { OutboundContent } from '../core/outbound.ts';
+import { OwnerDrafts } from './drafts.ts';
 
 /** The owners' command; Slack's slash command `/hearth` and the console owner view both send it. */
 export const OWNER_COMMAND = 'hearth';
+
+/** Buttons under a preview: post it, or drop it. */
+export const POST_ACTION = 'hearth:post';
+export const DISCARD_ACTION = 'hearth:discard';
+/** `--now` as the first or last word skips the preview (for scripts). */
+const NOW_FLAG = /^--now(?:\s+|$)|\s+--now$/;
 
 /** Block Kit for a help listing, with a plain-text fallback. */
 function helpReply(commands: readonly OwnerCommand[]) {
@@ -53,12 +61,60 @@ export function ownerRouter(commands: readonly OwnerCommand[]): Composer<HearthC
       await ctx.reply(`Unknown command "${name}". Send /hearth help for the list.`);
       return;
     }
+    const args = rest.join(' ');
     try {
-      await command.run(ctx, rest.join(' '));
+      if (command.preview && !NOW_FLAG.test(args)) {
+        const preview = await command.preview(ctx, args);
+        if (preview) {
+          const drafts = new OwnerDrafts(ctx.services.db, ctx.services.now);
+          const id = await drafts.save(command.name, args, event.sender.userId);
+          await ctx.reply(withPostButtons(preview, id));
+          return;
+        }
+      }
+      await command.run(ctx, args.replace(NOW_FLAG, '').trim());
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      await ctx.reply(`${error.message}\nUsage: /hearth ${command.usage}`);
+    }
+  });
+
+  composer.action(/^hearth:(?:post|discard)$/, async (ctx) => {
+    if (!ctx.isOwner) {
+      await ctx.reply('Only the owners can do that.');
+      return;
+    }
+    const drafts = new OwnerDrafts(ctx.services.db, ctx.services.now);
+    const draft = await drafts.take(ctx.event.value ?? '');
+    if (!draft) {
+      await ctx.reply('That preview was already posted, cancelled or is too old; send the command again.');
+      return;
+    }
+    if (ctx.event.actionId === DISCARD_ACTION) {
+      await ctx.reply('Cancelled: nothing was posted.');
+      return;
+    }
+    const command = byName.get(draft.command);
+    if (!command) return;
+    try {
+      await command.run(ctx, draft.args);
     } catch (error) {
       if (!(error instanceof UserFacingError)) throw error;
       await ctx.reply(`${error.message}\nUsage: /hearth ${command.usage}`);
     }
   });
   return composer;
+}
+
+function withPostButtons(preview: OutboundContent, draftId: string): OutboundContent {
+  return {
+    ...preview,
+    buttons: [
+      ...(preview.buttons ?? []),
+      [
+        { actionId: POST_ACTION, label: 'Post', value: draftId },
+        { actionId: DISCARD_ACTION, label: 'Cancel', value: draftId },
+      ],
+    ],
+  };
 }

@@ -38,7 +38,10 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
   afterAll(async () => app?.stop());
 
   it('announce: every subscriber once on their platform, the channel too, progress edited to done', async () => {
-    const reply = await owner(app, 'announce news,#general Big news! [Shop now](https://example.com/shop)');
+    const reply = await owner(
+      app,
+      'announce --now news,#general Big news! [Shop now](https://example.com/shop)',
+    );
     expect(reply).toMatch(/^Broadcast [0-9a-f]{8} to news,#general is on its way/);
     const id = shortIdIn(reply);
     await until(() => received(app, 'telegram', '#general', 'Big news!').length === 1, 'the channel post');
@@ -70,7 +73,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
   });
 
   it('sends a member in two of the audience topics one message', async () => {
-    const reply = await owner(app, 'announce news,offers Two topics, one message');
+    const reply = await owner(app, 'announce --now news,offers Two topics, one message');
     await until(() => received(app, 'telegram', 'dave', 'Two topics').length === 1, 'dave');
     await until(
       async () =>
@@ -83,15 +86,15 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
   });
 
   it('refuses unknown audiences and empty messages in plain words', async () => {
-    expect(await owner(app, 'announce sports Hello')).toMatch(
+    expect(await owner(app, 'announce --now sports Hello')).toMatch(
       /I don't know sports\. Topics and channels: news, offers, #general/,
     );
-    expect(await owner(app, 'announce news')).toMatch(/Say who gets it and what to say/);
+    expect(await owner(app, 'announce --now news')).toMatch(/Say who gets it and what to say/);
   });
 
   it('STOP during a broadcast: the member gets nothing more from it; others get theirs', async () => {
     await app.hearth.worker.stop();
-    const broadcastId = await ownerNoWait(app, 'announce news Pending when STOP came');
+    const broadcastId = await ownerNoWait(app, 'announce --now news Pending when STOP came');
     expect(
       await database.prisma.outbox.count({
         where: { status: 'pending', payload: { path: ['text'], equals: 'Pending when STOP came' } },
@@ -111,7 +114,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
     expect(await database.prisma.outbox.count({ where: { broadcastId: b.id, status: 'cancelled' } })).toBe(1);
 
     await app.hearth.worker.stop();
-    const second = await ownerNoWait(app, 'announce news Second pending');
+    const second = await ownerNoWait(app, 'announce --now news Second pending');
     await dispatch(app, 'x', 'carol', '/unsubscribe news');
     app.hearth.worker.start();
     await until(() => received(app, 'telegram', 'alice', 'Second pending').length === 1, 'alice');
@@ -125,9 +128,9 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
   });
 
   it('schedule, schedules, pause, resume, cancel', async () => {
-    const scheduled = await owner(app, 'schedule every monday 09:00 Europe/Berlin news Weekly update');
+    const scheduled = await owner(app, 'schedule --now every monday 09:00 Europe/Berlin news Weekly update');
     expect(scheduled).toMatch(
-      /^Scheduled [0-9a-f]{8}: cron "0 9 \* \* 1" Europe\/Berlin to news \(next \d{4}-/,
+      /^Scheduled [0-9a-f]{8}: Mondays at 09:00 Europe\/Berlin, next on Mon \d{1,2} [A-Z][a-z]{2}( \d{4})?, to news\.$/,
     );
     const id = shortIdIn(scheduled);
     const row = await database.prisma.schedule.findFirstOrThrow({ where: { id: { startsWith: id } } });
@@ -139,7 +142,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
     });
     expect(await owner(app, 'schedules')).toMatch(
       new RegExp(
-        `${id} broadcast active · cron "0 9 \\* \\* 1" Europe/Berlin · next .* · to news · "Weekly update"`,
+        `${id} broadcast active · Mondays at 09:00 Europe/Berlin, next on Mon .* · to news · "Weekly update"`,
       ),
     );
     expect(await owner(app, `pause ${id}`)).toBe(`Paused ${id}.`);
@@ -149,15 +152,17 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
     expect(await owner(app, `cancel ${id}`)).toBe(`Cancelled schedule ${id}.`);
     expect(await owner(app, 'schedules')).not.toContain(id);
     expect(await owner(app, 'cancel ffffffff')).toMatch(/No schedule or broadcast "ffffffff"/);
-    expect(await owner(app, 'schedule whenever news hi')).toMatch(
+    expect(await owner(app, 'schedule --now whenever news hi')).toMatch(
       /I could not read when to send[\s\S]*Usage: \/hearth schedule/,
     );
-    expect(await owner(app, 'schedule 2020-01-01 09:00 news hi')).toMatch(/That time has passed/);
+    expect(await owner(app, 'schedule --now 2020-01-01 09:00 news hi')).toMatch(/That time has passed/);
   });
 
   it('a scheduled broadcast fires at its time (fake clock), once', async () => {
-    const scheduled = await owner(app, 'schedule in 10m news Scheduled hello');
-    expect(scheduled).toMatch(/^Scheduled [0-9a-f]{8}: \d{4}-\d{2}-\d{2} \d{2}:\d{2} Europe\/Berlin to news/);
+    const scheduled = await owner(app, 'schedule --now in 10m news Scheduled hello');
+    expect(scheduled).toMatch(
+      /^Scheduled [0-9a-f]{8}: on [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}( \d{4})? at \d{2}:\d{2} Europe\/Berlin, to news/,
+    );
     await app.hearth.scheduler.tick();
     expect(received(app, 'telegram', 'alice', 'Scheduled hello')).toHaveLength(0);
     offset += 11 * 60_000;
@@ -179,7 +184,7 @@ describe.each(TEST_DATABASES)('broadcasts and schedules through the console owne
 
   it('cancel <broadcast id> stops a broadcast going out', async () => {
     await app.hearth.worker.stop();
-    const id = (await ownerNoWait(app, 'announce news,offers To be cancelled')).slice(0, 8);
+    const id = (await ownerNoWait(app, 'announce --now news,offers To be cancelled')).slice(0, 8);
     await dispatch(app, 'slack', 'U-owner', `/hearth cancel ${id}`, '#owners');
     app.hearth.worker.start();
     await until(

@@ -112,7 +112,7 @@ describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', (
     child = await start();
     // The owner's answer is not awaited: the kill comes at the first send attempt.
     void child
-      .owner(`announce news ${TEXT}`)
+      .owner(`announce --now news ${TEXT}`)
       .catch((error: unknown) => console.log('announce failed', error));
     await fake
       .waitFor(() => fake.stats().rateLimited > 0, 30_000, 'first sends')

@@ -56,7 +56,7 @@ describe.each(TEST_DATABASES)(
       const blocked = chatIdOf(7);
       fake.setChatFailure(blocked, { kind: 'blocked' });
 
-      const reply = await owner(app, 'announce news Storm-proof hello');
+      const reply = await owner(app, 'announce --now news Storm-proof hello');
       const id = shortIdIn(reply);
       const broadcast = await until(
         () => database.prisma.broadcast.findFirst({ where: { id: { startsWith: id }, status: 'done' } }),

@@ -26,7 +26,7 @@ describe.each(TEST_DATABASES)('polls: concurrent votes ($name)', (kind) => {
   afterAll(async () => app?.stop());
 
   async function createPoll(args: string): Promise<{ pollId: string; nativePollId: string }> {
-    const [reply] = await owner(app, `/hearth poll ${args} --to #crowd #tgcrowd`);
+    const [reply] = await owner(app, `/hearth poll --now ${args} --to #crowd #tgcrowd`);
     const pollId = await pollIdFrom(database, reply);
     const post = await until(
       () => database.prisma.pollPost.findFirst({ where: { pollId, nativePollId: { not: null } } }),

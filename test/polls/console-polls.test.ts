@@ -39,7 +39,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
   it('an owner creates a poll; each chat gets the rendering its platform can do', async () => {
     const [reply] = await owner(
       app,
-      '/hearth poll “Best day?” "Mon" "Tue" "Wed" --closes 1d --to #community #xchat #tg',
+      '/hearth poll --now “Best day?” "Mon" "Tue" "Wed" --closes 1d --to #community #xchat #tg',
     );
     expect(reply).toMatch(/posted to 3 chats \(1 as a native poll, 1 with buttons, 1 as numbered text\)/);
     pollId = await pollIdFrom(database, reply);
@@ -267,7 +267,7 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
 
   it("posts to a topic's subscribers by DM; a numbered DM reply votes; an owner closes it by command", async () => {
     await say(app, { platform: 'x', userId: 'zed', text: '/subscribe news' });
-    const [reply] = await owner(app, '/hearth poll "Second?" "X" "Y" --multi --to news #community');
+    const [reply] = await owner(app, '/hearth poll --now "Second?" "X" "Y" --multi --to news #community');
     expect(reply).toMatch(/posted to 2 chats \(1 with buttons, 1 as numbered text\).*\/hearth poll close/);
     const second = await pollIdFrom(database, reply);
     await until(() => sentTo(app, 'x', 'zed').find((e) => e.text.includes('Second?')), 'DM poll');
@@ -302,14 +302,14 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
   });
 
   it('refuses bad poll commands in plain words', async () => {
-    const [reply] = await owner(app, '/hearth poll "Only one?" "A"');
+    const [reply] = await owner(app, '/hearth poll --now "Only one?" "A"');
     expect(reply).toMatch(/at least 2 options.*\nUsage: \/hearth poll/s);
-    const [unknown] = await owner(app, '/hearth poll "Q?" "A" "B" --to #nowhere');
+    const [unknown] = await owner(app, '/hearth poll --now "Q?" "A" "B" --to #nowhere');
     expect(unknown).toMatch(/I don't know #nowhere\. Channels and topics: .*#community.*news/);
     const [noPoll] = await owner(app, '/hearth poll close deadbeef');
     expect(noPoll).toMatch(/No poll with id "deadbeef"/);
     expect(
-      await say(app, { platform: 'telegram', userId: 'cust', text: '/hearth poll "Q?" "A" "B"' }),
+      await say(app, { platform: 'telegram', userId: 'cust', text: '/hearth poll --now "Q?" "A" "B"' }),
     ).toEqual([expect.stringMatching(/only for the owners/)]);
   });
 });

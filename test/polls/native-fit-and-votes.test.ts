@@ -43,7 +43,7 @@ describe.each(TEST_DATABASES)('native polls: limits and per-option votes ($name)
   it('refuses a poll that does not fit a platform it would go to natively, before posting anything', async () => {
     const long = 'An option that is far too long for a Discord poll answer box';
     expect(long.length).toBeGreaterThan(55);
-    const [reply] = await owner(app, `/hearth poll "Which?" "${long}" "Short" --to #dc #tg`);
+    const [reply] = await owner(app, `/hearth poll --now "Which?" "${long}" "Short" --to #dc #tg`);
     expect(reply).toMatch(/Nothing was posted: this poll does not fit Discord's native polls/);
     expect(reply).toMatch(/has 60 characters \(at most 55\)/);
     expect(await database.prisma.poll.count()).toBe(0);
@@ -51,19 +51,19 @@ describe.each(TEST_DATABASES)('native polls: limits and per-option votes ($name)
       0,
     );
     // Telegram alone takes 100-character options: the same poll goes out there.
-    const [posted] = await owner(app, `/hearth poll "Which?" "${long}" "Short" --to #tg`);
+    const [posted] = await owner(app, `/hearth poll --now "Which?" "${long}" "Short" --to #tg`);
     expect(posted).toMatch(/posted to 1 chat \(1 as a native poll\)/);
   });
 
   it('refuses a native poll that stays open longer than the platform allows', async () => {
-    const [reply] = await owner(app, '/hearth poll "Long one?" "Yes" "No" --closes 40d --to #dc');
+    const [reply] = await owner(app, '/hearth poll --now "Long one?" "Yes" "No" --closes 40d --to #dc');
     expect(reply).toMatch(/stays open 960 hours \(at most 768\)/);
   });
 
   it('counts per-option adds and removes (Discord) and whole choices (Telegram) in one tally', async () => {
     const [reply] = await owner(
       app,
-      '/hearth poll "Pick days" "Mon" "Tue" "Wed" --multi --closes 2d --to #dc #tg',
+      '/hearth poll --now "Pick days" "Mon" "Tue" "Wed" --multi --closes 2d --to #dc #tg',
     );
     const pollId = await pollIdFrom(database, reply);
     const postIn = (platform: string, chatId: string) =>

@@ -36,10 +36,10 @@ describe.each(TEST_DATABASES)('scheduled polls on the scheduler clock ($name)', 
   it('a weekly poll is posted every Monday 09:00, closes a day after each posting, results to the owners', async () => {
     const [reply] = await owner(
       app,
-      '/hearth poll "Which cake this week?" "Lemon" "Chocolate" --to #weekly --at every monday 09:00 --closes 1d',
+      '/hearth poll --now "Which cake this week?" "Lemon" "Chocolate" --to #weekly --at every monday 09:00 --closes 1d',
     );
     expect(reply).toMatch(
-      /Poll "Which cake this week\?" scheduled on "0 9 \* \* 1" \(UTC\) \(schedule `[0-9a-f]{8}`/,
+      /Poll "Which cake this week\?" scheduled Mondays at 09:00 UTC, next on Mon \d{1,2} [A-Z][a-z]{2}( \d{4})? \(schedule `[0-9a-f]{8}`/,
     );
     const schedule = await database.prisma.schedule.findFirstOrThrow({ where: { kind: 'poll' } });
     expect(schedule).toMatchObject({ cron: '0 9 * * 1', status: 'active' });

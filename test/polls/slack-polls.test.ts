@@ -41,7 +41,7 @@ describe.each(TEST_DATABASES)('polls from Slack through real Bolt ($name)', (kin
   }
 
   it('a signed /hearth poll (curly quotes as Slack types them) creates and posts the poll', async () => {
-    const reply = await owner('poll “Open on Sundays?” “Yes” “No” “Only mornings” --to #community');
+    const reply = await owner('poll --now “Open on Sundays?” “Yes” “No” “Only mornings” --to #community');
     expect(reply.text).toMatch(/Poll `[0-9a-f]{8}` "Open on Sundays\?" posted to 1 chat \(1 with buttons\)/);
     pollId = await pollIdFrom(database, reply.text);
     const posted = await until(
@@ -52,7 +52,7 @@ describe.each(TEST_DATABASES)('polls from Slack through real Bolt ($name)', (kin
   });
 
   it('a bad /hearth poll is answered in plain words in the owners channel', async () => {
-    const reply = await owner('poll "Just a question?"');
+    const reply = await owner('poll --now "Just a question?"');
     expect(reply.text).toMatch(/at least 2 options[\s\S]*Usage: \/hearth poll/);
   });
 

@@ -54,7 +54,7 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
   it('posts a native, non-anonymous poll with sendPoll and maps its poll id back', async () => {
     const [reply] = await owner(
       tg.app,
-      '/hearth poll "Fresh bread day?" "Monday" "Tuesday" "Friday" --closes 2h --to #bakery',
+      '/hearth poll --now "Fresh bread day?" "Monday" "Tuesday" "Friday" --closes 2h --to #bakery',
     );
     expect(reply).toMatch(/posted to 1 chat \(1 as a native poll\)/);
     pollId = await pollIdFrom(database, reply);
@@ -132,7 +132,10 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
   });
 
   it('an --anonymous poll is shown with inline buttons; presses toggle and are counted per member', async () => {
-    const [reply] = await owner(tg.app, '/hearth poll "Quiet question?" "Yes" "No" --anonymous --to #bakery');
+    const [reply] = await owner(
+      tg.app,
+      '/hearth poll --now "Quiet question?" "Yes" "No" --anonymous --to #bakery',
+    );
     expect(reply).toMatch(/1 with buttons/);
     const second = await pollIdFrom(database, reply);
     const message = await tg.replyIn(GROUP, 'Quiet question?');
@@ -160,7 +163,10 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
     await database.prisma.channel.create({
       data: { platform: 'telegram', chatId: String(CHANNEL), name: 'bakerynews', kind: 'channel' },
     });
-    const [reply] = await owner(tg.app, '/hearth poll "New opening hours?" "Yes" "No" --to #bakerynews');
+    const [reply] = await owner(
+      tg.app,
+      '/hearth poll --now "New opening hours?" "Yes" "No" --to #bakerynews',
+    );
     expect(reply).toMatch(/posted to 1 chat \(1 with buttons\)/);
     const message = await tg.replyIn(CHANNEL, 'New opening hours?');
     expect(message.method).toBe('sendMessage');
@@ -173,7 +179,7 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
     // The delivery worker is held by the slow send, so the owner's replies wait too: not awaited here.
     const asOwner = (text: string) =>
       tg.app.post('/console/api/messages', { platform: 'slack', userId: 'owner', chatId: '#owners', text });
-    const creating = asOwner('/hearth poll "Slow one?" "A" "B" --to #bakery');
+    const creating = asOwner('/hearth poll --now "Slow one?" "A" "B" --to #bakery');
     // The fake records the call before holding its answer: the poll is on its way, not yet sent.
     await tg.fake.waitFor(
       () => tg.fake.calls.find((c) => c.method === 'sendPoll' && c.body.question === 'Slow one?'),

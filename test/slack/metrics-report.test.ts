@@ -190,6 +190,7 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
       questionsAsked: 5,
       answeredAutomatically: 3,
       handedOff: 2,
+      askedBackNoPick: 0,
       broadcastDelivered: 10,
       broadcastFailed: 1,
       otherSent: 2,
@@ -208,6 +209,7 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
       questionsAsked: 2,
       answeredAutomatically: 1,
       handedOff: 1,
+      askedBackNoPick: 0,
       broadcastDelivered: 4,
       broadcastFailed: 0,
       otherSent: 0,
@@ -281,8 +283,12 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
     expect(dailyText).toContain('Hearth daily digest');
     expect(dailyText).toContain('Subscribers: 3 (net -1: +0 / -1)');
     const weeklyText = weekly0?.text;
-    expect(weeklyText).toContain('Questions: 7 asked, 4 answered automatically, 3 handed off');
-    expect(weeklyText).toContain('Median time to first human answer: 30 min (3 answered, 3 waiting)');
+    expect(weeklyText).toContain(
+      'Questions: 7 asked = 4 answered automatically + 3 handed off + 0 asked back, no pick',
+    );
+    expect(weeklyText).toContain(
+      'Handoffs: 3 answered (median first answer 30 min), 3 waiting, 0 resolved without a reply',
+    );
     expect(weeklyText).toContain('Broadcasts: 14 delivered, 1 failed');
     expect(weeklyText).toContain('2× Do you ship to Canada?');
     expect(chart?.text).toContain('1, 3, 3, 3, 4, 5, 4');

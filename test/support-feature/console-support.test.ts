@@ -168,7 +168,10 @@ describe.each(TEST_DATABASES)('support through the console ($name)', (kind) => {
     expect(await database.prisma.handoff.count({ where: { memberId: handoff.memberId } })).toBe(1);
 
     const learned = await press('slack', 'owner-1', 'support:save-answer', handoffId, OWNERS);
-    expect(learned.replies[0]?.text).toMatch(/Saved as FAQ/);
+    expect(learned.replies[0]?.text).toMatch(/Edit before saving/);
+    const command =
+      learned.replies[0]?.text.split('\n').find((line) => line.startsWith('/hearth faq add')) ?? '';
+    expect((await ownerSays(command)).replies[0]?.text).toMatch(/Added FAQ/);
     const entry = await database.prisma.faqEntry.findFirstOrThrow({ where: { question } });
     expect(entry.answer).toBe('Yes, well-behaved dogs are welcome!');
 

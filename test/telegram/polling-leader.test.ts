@@ -132,7 +132,7 @@ if (POSTGRES_URL) {
         const index = await leaderOf();
         return index >= 0 ? { index } : undefined;
       }, 'a poller');
-      await instances[0]?.owner(`announce news ${TEXT}`);
+      await instances[0]?.owner(`announce --now news ${TEXT}`);
       let asked = 0;
       const ask = () => fake.pushUpdate(TOKEN, privateText(CUSTOMER_BASE + asked++, '/help'));
       for (let i = 0; i < 5; i++) ask();

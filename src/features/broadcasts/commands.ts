@@ -1,13 +1,14 @@
 import type { HearthContext } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
+import { isPlatform } from '../../core/events.ts';
 import type { Prisma } from '../../db/database.ts';
-import { CronSchedule } from '../../scheduler/cron.ts';
+import { describeWhen as whenInWords } from '../../scheduler/describe.ts';
 import type { ScheduleRecord } from '../../scheduler/schedule-store.ts';
 import { parseWhen, WHEN_GRAMMAR, type When } from '../../scheduler/when.ts';
-import { wallTimeAt } from '../../scheduler/zoned-time.ts';
-import { audienceFromJson, resolveAudience } from './audience.ts';
-import { contentFromJson, contentFromText } from './content.ts';
+import { type Audience, audienceFromJson, resolveAudience } from './audience.ts';
+import { type BroadcastContent, contentFromJson, contentFromText, renderContent } from './content.ts';
+import { audienceSizes, emptyAudienceWarnings, previewMessage, shownAs, sizeWords } from './preview.ts';
 import type { BroadcastService } from './service.ts';
 
 /** Splits `<audience> <text>` and checks both. */
@@ -20,24 +21,30 @@ async function audienceAndContent(ctx: HearthContext, args: string) {
   return { audience, content };
 }
 
-function describeWhen(when: When | ScheduleRecord): string {
+/** When it fires, in the business's timezone and in words. */
+function describeWhen(when: When | ScheduleRecord, now: Date): string {
   const cron = 'cron' in when ? when.cron : null;
-  if (cron) return `cron "${cron}" ${when.timezone}`;
+  if (cron) return whenInWords({ kind: 'cron', cron, timezone: when.timezone }, now);
   const runAt = 'runAt' in when ? when.runAt : null;
   if (!runAt) return 'never';
-  const w = wallTimeAt(runAt, when.timezone);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)} ${when.timezone}`;
+  return whenInWords({ kind: 'once', runAt, timezone: when.timezone }, now);
 }
 
-function nextRun(schedule: ScheduleRecord, now: Date): Date | null {
-  if (schedule.runAt) return schedule.runAt;
-  if (!schedule.cron) return null;
-  try {
-    return new CronSchedule(schedule.cron, schedule.timezone).next(now);
-  } catch {
-    return null;
-  }
+/** What each platform of the audience would get, how many there, and warnings for nobody. */
+async function broadcastPreview(
+  ctx: HearthContext,
+  audience: Audience,
+  content: BroadcastContent,
+  when: string,
+) {
+  const { db, capabilitiesOf } = ctx.services;
+  const sizes = await audienceSizes(db, audience);
+  const sections = sizes.map((size) => {
+    const capabilities = isPlatform(size.platform) ? capabilitiesOf(size.platform) : undefined;
+    return `${size.platform}: ${sizeWords(size)} get\n${shownAs(renderContent(content, capabilities))}`;
+  });
+  const warnings = await emptyAudienceWarnings(db, audience.topics, sizes);
+  return previewMessage(`broadcast to ${audience.label}, ${when}`, sections, warnings);
 }
 
 function short(id: string): string {
@@ -62,6 +69,10 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
       name: 'announce',
       usage: 'announce <topic|#channel>[,...] <text> [[Button](https://link)]',
       summary: 'send a broadcast now',
+      async preview(ctx, args) {
+        const { audience, content } = await audienceAndContent(ctx, args);
+        return broadcastPreview(ctx, audience, content, 'now');
+      },
       async run(ctx, args) {
         const { audience, content } = await audienceAndContent(ctx, args);
         const id = await broadcasts.create({ content, audience, createdBy: ctx.event.sender.userId });
@@ -73,6 +84,13 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
       name: 'schedule',
       usage: 'schedule <when> <topic|#channel>[,...] <text>',
       summary: `send a broadcast later or repeatedly; <when> is one of:\n${WHEN_GRAMMAR}`,
+      async preview(ctx, args) {
+        const now = ctx.services.now();
+        const { when, rest } = parseWhen(args, now, ctx.services.config.SCHEDULE_TIMEZONE);
+        if (when.kind === 'once' && when.runAt <= now) throw new UserFacingError('That time has passed.');
+        const { audience, content } = await audienceAndContent(ctx, rest);
+        return broadcastPreview(ctx, audience, content, describeWhen(when, now));
+      },
       async run(ctx, args) {
         const now = ctx.services.now();
         const { when, rest } = parseWhen(args, now, ctx.services.config.SCHEDULE_TIMEZONE);
@@ -85,11 +103,7 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
           createdBy: ctx.event.sender.userId,
         });
         ctx.services.scheduler.changed();
-        const next = nextRun(created, now);
-        await ctx.reply(
-          `Scheduled ${short(created.id)}: ${describeWhen(when)} to ${audience.label}` +
-            `${next ? ` (next ${next.toISOString()})` : ''}.`,
-        );
+        await ctx.reply(`Scheduled ${short(created.id)}: ${describeWhen(when, now)}, to ${audience.label}.`);
       },
     },
     {
@@ -103,8 +117,7 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
           const payload = s.payload as { content?: unknown; audience?: unknown } | null;
           const label = audienceFromJson(payload?.audience).label;
           const text = contentFromJson(payload?.content).text;
-          const next = s.status === 'active' ? nextRun(s, now)?.toISOString() : undefined;
-          return `${short(s.id)} ${s.kind} ${s.status} · ${describeWhen(s)}${next ? ` · next ${next}` : ''}${label ? ` · to ${label}` : ''}${text ? ` · "${text.slice(0, 60)}"` : ''}`;
+          return `${short(s.id)} ${s.kind} ${s.status} · ${describeWhen(s, now)}${label ? ` · to ${label}` : ''}${text ? ` · "${text.slice(0, 60)}"` : ''}`;
         });
         const live = await broadcasts.live();
         lines.push(

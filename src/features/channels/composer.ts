@@ -57,7 +57,13 @@ export function channelsComposer(service: ChannelService): Composer<HearthContex
       return;
     }
     if (event.change === 'joined' && event.chat?.kind !== 'channel') {
-      await ctx.reply('Hello! An admin of this group can send /register to make it a community channel.');
+      const registered = await service.activeIn(event.address.platform, event.address.chatId);
+      const names = registered.map((channel) => `#${channel.name}`).join(', ');
+      await ctx.reply(
+        registered.length > 0
+          ? `Hello again! This group is still registered as the community channel ${names}: broadcasts and polls come here. An admin can stop that with /unregister.`
+          : 'Hello! An admin of this group can send /register to make it a community channel.',
+      );
       return;
     }
     return next();

@@ -106,6 +106,11 @@ export class ChannelService {
     return result.count;
   }
 
+  /** The chat's active registrations (any of its threads). */
+  async activeIn(platform: Platform, chatId: string): Promise<ChannelRow[]> {
+    return this.db.channel.findMany({ where: { platform, chatId, active: true }, orderBy: { name: 'asc' } });
+  }
+
   async list(): Promise<ChannelRow[]> {
     return this.db.channel.findMany({ orderBy: [{ active: 'desc' }, { name: 'asc' }] });
   }

@@ -54,7 +54,8 @@ export const metricsFeature: FeatureFactory = (services) => {
       ctx.log.info({ by: ctx.event.sender.userId, ...result }, 'member erased on request');
       await ctx.reply(
         `Erased ${ref}: ${result.identities} identity(ies), ${result.subscriptions} subscription(s), ` +
-          `${result.handoffs} handoff(s), ${result.votes} vote(s), ${result.messages} message(s). ` +
+          `${result.handoffs} handoff(s), ${result.votes} vote(s), ${result.messages} message(s); ` +
+          `their words and name left ${result.faqEntries} FAQ entry(ies). ` +
           'The consent ledger keeps an anonymous record of the erasure.',
       );
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts';
+import { scrubMemberWords } from './forget-words.ts';
 
 /** `telegram:12345` → platform and platform user id; null when malformed. */
 export function parseMemberRef(ref: string): { platform: string; platformUserId: string } | null {
@@ -53,6 +54,8 @@ export interface ForgetResult {
   handoffs: number;
   votes: number;
   messages: number;
+  /** FAQ entries their words or names were removed from. */
+  faqEntries: number;
 }
 
 /**
@@ -91,6 +94,7 @@ export async function forgetMember(db: Db, memberId: string, at: Date): Promise<
       })),
     });
     await tx.metricEvent.updateMany({ where: { memberId }, data: { memberId: null } });
+    const faqEntries = await scrubMemberWords(tx, memberId);
     const handoffs = await tx.handoff.deleteMany({ where: { memberId } });
     const votes = await tx.vote.deleteMany({ where: { memberId } });
     const messages = await tx.outbox.deleteMany({ where: { memberId } });
@@ -101,6 +105,7 @@ export async function forgetMember(db: Db, memberId: string, at: Date): Promise<
       handoffs: handoffs.count,
       votes: votes.count,
       messages: messages.count,
+      faqEntries,
     };
   });
 }

@@ -35,11 +35,32 @@ const PERIOD_LABEL: Record<Period, string> = {
   month: 'last 30 days',
 };
 
+/** What each figure counts, defined once; the report's footnote. */
+export const STATS_FOOTNOTE = [
+  'Asked: new questions from customers (not small talk, not follow-ups to a question already with the team).',
+  'Each asked question is counted once, by how it ended: answered automatically (an FAQ answer, not marked 👎),',
+  'handed off (to a person: at once, after a 👎, or after "none of these"), or asked back without a pick yet.',
+  'Handoffs: answered (a person replied), waiting (open, no reply yet), resolved without a reply.',
+].join(' ');
+
+function questionsFigure(s: PlatformStats): string {
+  return (
+    `${s.questionsAsked} asked = ${s.answeredAutomatically} answered automatically + ${s.handedOff} handed off` +
+    ` + ${s.askedBackNoPick} asked back, no pick`
+  );
+}
+
+function handoffsFigure(report: MetricsReport): string {
+  return (
+    `${report.humanAnswered} answered (median first answer ${formatDuration(report.medianFirstHumanAnswerMs)}), ` +
+    `${report.unansweredHandoffs} waiting, ${report.resolvedWithoutReply} resolved without a reply`
+  );
+}
+
 function platformLine(s: PlatformStats): Mrkdwn {
   const figures =
     `${s.members} members (${signed(s.newMembers)} new), ${s.subscribers} subscribers ` +
-    `(${signed(s.netGrowth)} net: +${s.subscribed} / -${s.unsubscribed}), ${s.questionsAsked} questions ` +
-    `(${s.answeredAutomatically} answered automatically, ${s.handedOff} handed off), broadcasts ` +
+    `(${signed(s.netGrowth)} net: +${s.subscribed} / -${s.unsubscribed}), questions ${questionsFigure(s)}, broadcasts ` +
     `${s.broadcastDelivered} delivered / ${s.broadcastFailed} failed, ${s.pollVotes} poll votes`;
   return mrkdwn`*${s.platform}*: ${figures}`;
 }
@@ -50,8 +71,8 @@ export function reportLines(report: MetricsReport): string[] {
   const lines = [
     `Members: ${t.members} (${signed(t.newMembers)} new)`,
     `Subscribers: ${t.subscribers} (net ${signed(t.netGrowth)}: +${t.subscribed} / -${t.unsubscribed})`,
-    `Questions: ${t.questionsAsked} asked, ${t.answeredAutomatically} answered automatically, ${t.handedOff} handed off`,
-    `Median time to first human answer: ${formatDuration(report.medianFirstHumanAnswerMs)} (${report.humanAnswered} answered, ${report.unansweredHandoffs} waiting)`,
+    `Questions: ${questionsFigure(t)}`,
+    `Handoffs: ${handoffsFigure(report)}`,
     `Broadcasts: ${t.broadcastDelivered} delivered, ${t.broadcastFailed} failed`,
     `Other messages: ${t.otherSent} sent, ${t.otherFailed} failed`,
     `Polls: ${t.pollVotes} votes by ${t.pollVoters} members in ${report.pollsVotedIn} polls`,
@@ -65,6 +86,7 @@ export function reportLines(report: MetricsReport): string[] {
     lines.push(`${waitingTitle(report)}:`);
     for (const w of report.phrasingsWaiting.top) lines.push(`  ${waitingLine(w)}`);
   }
+  lines.push(`Notes: ${STATS_FOOTNOTE}`);
   return lines;
 }
 
@@ -92,9 +114,8 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
   const figures = [
     ['Members', `${t.members} (${signed(t.newMembers)} new)`],
     ['Subscribers', `${t.subscribers} (net ${signed(t.netGrowth)})`],
-    ['Questions', `${t.questionsAsked} asked`],
-    ['Answered automatically / handed off', `${t.answeredAutomatically} / ${t.handedOff}`],
-    ['Median first human answer', formatDuration(report.medianFirstHumanAnswerMs)],
+    ['Questions', questionsFigure(t)],
+    ['Handoffs', handoffsFigure(report)],
     ['Broadcasts delivered / failed', `${t.broadcastDelivered} / ${t.broadcastFailed}`],
     ['Poll votes / voters', `${t.pollVotes} / ${t.pollVoters}`],
     ['Polls voted in', String(report.pollsVotedIn)],
@@ -119,7 +140,7 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
     const waiting = Mrkdwn.join(report.phrasingsWaiting.top.map((w) => mrkdwn`• ${waitingLine(w)}`));
     blocks.push(section(mrkdwn`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
   }
-  blocks.push(context(mrkdwn`${report.from.toISOString()} – ${report.to.toISOString()}`));
+  blocks.push(context(mrkdwn`${report.from.toISOString()} – ${report.to.toISOString()}. ${STATS_FOOTNOTE}`));
   const buttons: Button[][] | undefined = options.periodButtons
     ? [(['day', 'week', 'month'] as const).map((p) => ({ actionId: STATS_ACTION, label: p, value: p }))]
     : undefined;

@@ -22,9 +22,11 @@ export interface PlatformStats {
   unsubscribed: number;
   /** subscribed - unsubscribed inside the window. */
   netGrowth: number;
+  /** questionsAsked = answeredAutomatically + handedOff + askedBackNoPick (see STATS_FOOTNOTE). */
   questionsAsked: number;
   answeredAutomatically: number;
   handedOff: number;
+  askedBackNoPick: number;
   broadcastDelivered: number;
   broadcastFailed: number;
   /** Other messages (replies, digests, poll posts) the delivery worker sent or gave up on. */
@@ -43,8 +45,10 @@ export interface MetricsReport {
   /** Handoffs opened in the window that got a human answer, and the median wait for it. */
   humanAnswered: number;
   medianFirstHumanAnswerMs: number | null;
-  /** Handoffs opened in the window still without a human answer. */
+  /** Handoffs opened in the window still open without a human answer. */
   unansweredHandoffs: number;
+  /** Handoffs opened in the window that were resolved without a human answer. */
+  resolvedWithoutReply: number;
   topUnanswered: { question: string; count: number }[];
   /** Customer wordings waiting for an owner's click to become FAQ phrasings (support learning). */
   phrasingsWaiting: { count: number; top: { text: string; faqQuestion: string; confirmations: number }[] };
@@ -68,6 +72,8 @@ const FACT_TYPES = [
   'question_asked',
   'question_answered',
   'question_handed_off',
+  'question_asked_back',
+  'ask_back_picked',
   'delivery_sent',
   'delivery_failed',
 ];
@@ -84,6 +90,7 @@ function emptyStats(platform: string): PlatformStats {
     questionsAsked: 0,
     answeredAutomatically: 0,
     handedOff: 0,
+    askedBackNoPick: 0,
     broadcastDelivered: 0,
     broadcastFailed: 0,
     otherSent: 0,
@@ -130,9 +137,11 @@ export async function computeReport(db: Db, options: ReportOptions): Promise<Met
     SELECT platform, count(DISTINCT "memberId")::int AS n FROM subscription GROUP BY platform`;
   for (const row of subscribers) at(row.platform).subscribers = row.n;
 
-  const facts = await db.$queryRaw<{ type: string; platform: string | null; n: number; broadcast: number }[]>`
+  const facts = await db.$queryRaw<Fact[]>`
     SELECT type, platform,
       count(*) FILTER (WHERE data->>'broadcastId' IS NULL)::int AS n,
+      count(*) FILTER (WHERE data->>'reason' = 'not_helpful')::int AS "notHelpful",
+      count(*) FILTER (WHERE data->>'reason' = 'picked_none')::int AS "pickedNone",
       coalesce(sum(coalesce(value, 1)) FILTER (WHERE data->>'broadcastId' IS NOT NULL), 0)::int AS broadcast
     FROM metric_event
     WHERE at >= ${from} AND at < ${to} AND type = ANY(${FACT_TYPES})
@@ -153,7 +162,10 @@ export async function computeReport(db: Db, options: ReportOptions): Promise<Met
   });
   const waits = answered.map((h) => (h.firstAnsweredAt?.getTime() ?? 0) - h.createdAt.getTime());
   const unanswered = await db.handoff.count({
-    where: { createdAt: { gte: from, lt: to }, firstAnsweredAt: null },
+    where: { createdAt: { gte: from, lt: to }, firstAnsweredAt: null, status: 'open' },
+  });
+  const resolvedWithoutReply = await db.handoff.count({
+    where: { createdAt: { gte: from, lt: to }, firstAnsweredAt: null, status: { not: 'open' } },
   });
   const top = await db.$queryRaw<{ question: string; n: number }[]>`
     SELECT (array_agg(btrim(question) ORDER BY "createdAt"))[1] AS question, count(*)::int AS n FROM handoff
@@ -179,6 +191,7 @@ export async function computeReport(db: Db, options: ReportOptions): Promise<Met
     humanAnswered: answered.length,
     medianFirstHumanAnswerMs: median(waits),
     unansweredHandoffs: unanswered,
+    resolvedWithoutReply,
     topUnanswered: top.map((t) => ({ question: t.question, count: t.n })),
     phrasingsWaiting: {
       count: waitingCount,
@@ -189,7 +202,21 @@ export async function computeReport(db: Db, options: ReportOptions): Promise<Met
   };
 }
 
-function addFact(entry: PlatformStats, row: { type: string; n: number; broadcast: number }): void {
+interface Fact {
+  type: string;
+  platform: string | null;
+  n: number;
+  /** Handoffs opened by a 👎 on an automatic answer, or by "none of these" after an ask-back. */
+  notHelpful: number;
+  pickedNone: number;
+  broadcast: number;
+}
+
+/**
+ * Adds one fact count. Each question asked ends in exactly one figure: a 👎 moves its question from
+ * answered automatically to handed off; a pick (or "none of these") moves it out of asked back.
+ */
+function addFact(entry: PlatformStats, row: Fact): void {
   switch (row.type) {
     case 'subscribed':
       entry.subscribed += row.n + row.broadcast;
@@ -205,6 +232,14 @@ function addFact(entry: PlatformStats, row: { type: string; n: number; broadcast
       break;
     case 'question_handed_off':
       entry.handedOff += row.n;
+      entry.answeredAutomatically -= row.notHelpful;
+      entry.askedBackNoPick -= row.pickedNone;
+      break;
+    case 'question_asked_back':
+      entry.askedBackNoPick += row.n;
+      break;
+    case 'ask_back_picked':
+      entry.askedBackNoPick -= row.n;
       break;
     case 'delivery_sent':
       entry.otherSent += row.n;

@@ -2,10 +2,20 @@ import type { HearthContext } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
 import { header, mrkdwn, section } from '../../core/blocks.ts';
 import { UserFacingError } from '../../core/errors.ts';
-import { resolveAudience } from './audience.ts';
-import { parsePollRequest } from './parse.ts';
-import { formatTime, shortId } from './render.ts';
-import { describeAt, POLL_SCHEDULE_KIND, payloadOf } from './schedule.ts';
+import { isPlatform } from '../../core/events.ts';
+import type { OutboundContent } from '../../core/outbound.ts';
+import { dayAndTime, describeWhen } from '../../scheduler/describe.ts';
+import {
+  audienceSizes,
+  emptyAudienceWarnings,
+  previewMessage,
+  shownAs,
+  sizeWords,
+} from '../broadcasts/preview.ts';
+import { renderingFor, resolveAudience } from './audience.ts';
+import { closingTime, parsePollRequest } from './parse.ts';
+import { formatTime, pollContent, shortId } from './render.ts';
+import { POLL_SCHEDULE_KIND, payloadOf } from './schedule.ts';
 import type { PollService } from './service.ts';
 import type { PollRecord } from './store.ts';
 
@@ -28,6 +38,11 @@ export function pollOwnerCommands(service: PollService): OwnerCommand[] {
       if (sub.toLowerCase() === 'results') return showResults(ctx, service, rest.join(' '));
       await createPoll(ctx, service, args);
     },
+    preview: async (ctx, args) => {
+      const [sub = ''] = args.trim().split(/\s+/);
+      if (['close', 'results'].includes(sub.toLowerCase())) return null;
+      return pollPreview(ctx, args);
+    },
   };
   const polls: OwnerCommand = {
     name: 'polls',
@@ -36,6 +51,53 @@ export function pollOwnerCommands(service: PollService): OwnerCommand[] {
     run: (ctx) => listPolls(ctx, service),
   };
   return [poll, polls];
+}
+
+const RENDERING_WORDS = { native: 'a native poll', buttons: 'with buttons', numbered: 'as numbered text' };
+
+/** What each platform would show, to how many chats, when; warnings for an empty audience. */
+async function pollPreview(ctx: HearthContext, args: string): Promise<OutboundContent> {
+  if (!args.trim()) throw new UserFacingError('Give the question and at least two options, each in quotes.');
+  const { services } = ctx;
+  const now = services.now();
+  const timezone = services.config.SCHEDULE_TIMEZONE;
+  const request = parsePollRequest(args, now, timezone);
+  const audience = await resolveAudience(services.db, request.targets);
+  const sizes = await audienceSizes(services.db, audience);
+  const postedAt = request.at?.kind === 'once' ? request.at.runAt : now;
+  const closesAt = closingTime(request.closes, postedAt) ?? null;
+  const sample = {
+    id: 'preview',
+    question: request.question,
+    options: request.options,
+    multi: request.multi,
+    anonymous: request.anonymous,
+    status: 'open' as const,
+    closesAt,
+    closedAt: null,
+    createdAt: now,
+    createdBy: null,
+  };
+  const sections = sizes.flatMap((size) => {
+    const capabilities = isPlatform(size.platform) ? services.capabilitiesOf(size.platform) : undefined;
+    const shown = (isDirect: boolean, count: number, what: string) => {
+      if (count === 0) return [];
+      const rendering = renderingFor(capabilities, sample, { isDirect });
+      const body =
+        rendering === 'native'
+          ? `> 📊 native poll: ${request.question}\n${request.options.map((o) => `> ○ ${o}`).join('\n')}`
+          : shownAs(pollContent(sample, rendering));
+      return [`${size.platform}: ${what} (${RENDERING_WORDS[rendering]})\n${body}`];
+    };
+    return [
+      ...shown(false, size.channels, sizeWords({ subscribers: 0, channels: size.channels })),
+      ...shown(true, size.subscribers, sizeWords({ subscribers: size.subscribers, channels: 0 })),
+    ];
+  });
+  const warnings = await emptyAudienceWarnings(services.db, audience.topics, sizes);
+  const when = request.at ? describeWhen(request.at, now) : 'now';
+  const closing = closesAt ? `, closes ${dayAndTime(closesAt, timezone, now)} ${timezone}` : '';
+  return previewMessage(`poll "${request.question}", ${when}${closing}`, sections, warnings);
 }
 
 async function createPoll(ctx: HearthContext, service: PollService, args: string): Promise<void> {
@@ -52,7 +114,7 @@ async function createPoll(ctx: HearthContext, service: PollService, args: string
       createdBy: ctx.event.sender.userId,
     });
     services.scheduler.changed();
-    const text = `Poll "${request.question}" scheduled ${describeAt(request.at)} (schedule \`${schedule.id.slice(0, 8)}\`; cancel it with /hearth cancel ${schedule.id.slice(0, 8)}).`;
+    const text = `Poll "${request.question}" scheduled ${describeWhen(request.at, services.now())} (schedule \`${schedule.id.slice(0, 8)}\`; cancel it with /hearth cancel ${schedule.id.slice(0, 8)}).`;
     await ctx.reply({ text, blocks: [section(mrkdwn`${text}`)] });
     return;
   }

@@ -156,6 +156,12 @@ export function parsePollRequest(args: string, now: Date, timezone = 'UTC'): Pol
     const token = tokens[i] as Token;
     const flag = !token.quoted && /^(?:--|—)/.test(token.text) ? token.text.replace(/^(?:--|—)/, '') : null;
     if (flag === null) {
+      // An unquoted question is a typo's usual shape (`Which cake? Lemon Chocolate`): never guessed.
+      if (words.length === 0 && !token.quoted) {
+        throw new UserFacingError(
+          `Put the question in quotes (and each option with spaces), e.g. "Which cake?" "Lemon" "Chocolate". I read "${token.text.slice(0, 40)}" without quotes.`,
+        );
+      }
       words.push(token.text);
       continue;
     }

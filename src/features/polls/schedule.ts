@@ -3,7 +3,6 @@ import { UserFacingError } from '../../core/errors.ts';
 import type { Prisma } from '../../db/database.ts';
 import type { ScheduleRecord } from '../../scheduler/schedule-store.ts';
 import type { ScheduleHandler } from '../../scheduler/scheduler.ts';
-import type { When } from '../../scheduler/when.ts';
 import type { Closing, PollRequest } from './parse.ts';
 import { shortId } from './render.ts';
 import type { PollService } from './service.ts';
@@ -96,11 +95,4 @@ export function pollScheduleHandler(services: Services, service: PollService): S
       return async () => services.wakeDelivery();
     },
   };
-}
-
-/** "every Monday…" or the instant, for the owners' confirmation. */
-export function describeAt(when: When): string {
-  return when.kind === 'once'
-    ? `at ${when.runAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`
-    : `on "${when.cron}" (${when.timezone})`;
 }

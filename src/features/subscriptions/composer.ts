@@ -5,6 +5,11 @@ import type { SubscriptionService } from './service.ts';
 /** Plain words that always unsubscribe from everything, whatever else is going on. */
 export const STOP_WORDS = /^(stop|unsubscribe|stop all|cancel|end|quit|stopall)[.!]*$/i;
 
+/** Plain words that ask to get updates again (after STOP). */
+export const START_WORDS = /^(start|unstop|resume|subscribe)[.!]*$/i;
+/** The button under a re-subscribe offer; its value is the topic. */
+export const SUBSCRIBE_ACTION = 'subscriptions:subscribe';
+
 function topicName(args: string): string {
   return args.trim().toLowerCase().split(/\s+/)[0] ?? '';
 }
@@ -54,8 +59,50 @@ export function subscriptionsComposer(service: SubscriptionService): Composer<He
     );
   });
 
+  /** Help, and an offer to (re-)subscribe when the member gets no updates now. */
+  async function welcome(ctx: HearthContext): Promise<void> {
+    const help = helpText(ctx.services.config.BUSINESS_NAME);
+    const [topics, mine] = await Promise.all([service.listTopics(), service.topicsOf(ctx.memberId)]);
+    const first = topics[0]?.name;
+    if (!first || mine.length > 0) {
+      await ctx.reply(help);
+      return;
+    }
+    await ctx.reply({
+      text: `${help}\n\nYou're not getting our updates at the moment. Want them again? Send /subscribe ${first} or press the button.`,
+      buttons: [[{ actionId: SUBSCRIBE_ACTION, label: `Subscribe to ${first}`, value: first }]],
+    });
+  }
+
   composer.command(['start', 'help'], async (ctx) => {
+    if (ctx.event.name === 'start' && ctx.event.isDirect) return welcome(ctx);
     await ctx.reply(helpText(ctx.services.config.BUSINESS_NAME));
+  });
+
+  composer.hears(START_WORDS, async (ctx, next) => {
+    if (!ctx.event.isDirect) return next();
+    await welcome(ctx);
+  });
+
+  composer.action(SUBSCRIBE_ACTION, async (ctx) => {
+    const topic = topicName(ctx.event.value ?? '');
+    const topics = await service.listTopics();
+    if (!ctx.event.isDirect || !ctx.member || !topics.some((t) => t.name === topic)) {
+      await ctx.reply('That topic is gone. Send /topics to see what you can subscribe to.');
+      return;
+    }
+    const created = await service.subscribe({
+      memberId: ctx.member.memberId,
+      identityId: ctx.member.identityId,
+      platform: ctx.event.address.platform,
+      topic,
+      source: 'user',
+    });
+    await ctx.reply(
+      created
+        ? `You're subscribed to ${topic} again. Welcome back!`
+        : `You're already subscribed to ${topic}.`,
+    );
   });
 
   composer.command('topics', async (ctx) => {

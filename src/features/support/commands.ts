@@ -102,7 +102,7 @@ export function supportOwnerCommands(
   const faqCommand: OwnerCommand = {
     name: 'faq',
     usage:
-      'faq list | faq add "question" "answer" | faq remove <id> | faq words [add|urgent|remove …] | faq pending | faq learn [auto N|manual] | faq link <handoff id> <faq id>',
+      'faq list | faq add "question" "answer" | faq edit <id> "question" "answer" | faq remove <id> | faq words [add|urgent|remove …] | faq pending | faq learn [auto N|manual] | faq link <handoff id> <faq id>',
     summary: 'the FAQ the bot answers customers from',
     async run(ctx: HearthContext, args: string) {
       const [sub = 'list', ...restWords] = args.trim().split(/\s+/);
@@ -116,6 +116,20 @@ export function supportOwnerCommands(
           if (!parsed) throw new UserFacingError('Give the question and the answer, each in quotes.');
           const entry = await faq.add(parsed.question, parsed.answer, ctx.event.sender.userId);
           await ctx.reply(`Added FAQ ${entry.id.slice(0, 8)}: “${entry.question}”.`);
+          return;
+        }
+        case 'edit': {
+          const id = restWords[0] ?? '';
+          const entry = id ? faq.find(id) : undefined;
+          if (!entry) throw new UserFacingError(`No FAQ entry ${id} (use the id from /hearth faq list).`);
+          const parsed = parseQuestionAnswer(rest.slice(id.length).trim());
+          if (!parsed) throw new UserFacingError('Give the new question and answer, each in quotes.');
+          const edited = await faq.edit(entry.id, parsed.question, parsed.answer);
+          await ctx.reply(
+            edited
+              ? `Edited FAQ ${entry.id.slice(0, 8)}: “${edited.question}”.`
+              : 'That entry was just removed.',
+          );
           return;
         }
         case 'remove': {

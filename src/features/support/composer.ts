@@ -16,6 +16,7 @@ import {
   EMPTY_QUESTION_TEXT,
   FOLLOW_UP_TEXT,
   HANDED_OFF_TEXT,
+  NO_HANDOFF_IN_THREAD_TEXT,
   NONE_CHOICE,
   NOT_HELPFUL_TEXT,
   PICKED_NONE_TEXT,
@@ -85,8 +86,12 @@ export function supportComposer(parts: SupportParts) {
   composer.on('message', async (ctx, next) => {
     if (ctx.isOwner) {
       const threadId = ctx.event.address.threadId;
-      const handoff = threadId ? await handoffs.byOwnerThread(threadId) : null;
-      if (!handoff) return next();
+      if (!threadId) return next();
+      const handoff = await handoffs.byOwnerThread(threadId);
+      if (!handoff) {
+        await ctx.reply(NO_HANDOFF_IN_THREAD_TEXT);
+        return;
+      }
       await relayOwnerReply(ctx, handoff.id);
       return;
     }
@@ -129,20 +134,22 @@ export function supportComposer(parts: SupportParts) {
         return;
       }
     }
+    let decision = faq.decide(question);
     const open = await handoffs.openFor(ctx.memberId);
-    if (open) {
+    // While a question waits for a person, a new question the FAQ answers is answered; anything
+    // else is a follow-up to the open question and joins its thread.
+    if (open && decision.outcome !== 'answer') {
       await handoffs.followUp(open, question, senderName(ctx), faq.read(question).urgent);
       await ctx.reply(FOLLOW_UP_TEXT);
       return;
     }
-    let decision = faq.decide(question);
     if (decision.outcome === 'reply') {
       await ctx.reply(SMALL_TALK_TEXT[decision.kind]);
       return;
     }
     const { metrics } = ctx.services;
     await metrics.record({ type: 'question_asked', platform: address.platform, memberId: ctx.memberId });
-    if (chooser) decision = await chooser.refine(question, decision, (id) => faq.get(id));
+    if (chooser && !open) decision = await chooser.refine(question, decision, (id) => faq.get(id));
     await act(ctx, question, decision);
   }
 
@@ -339,7 +346,24 @@ export function supportComposer(parts: SupportParts) {
           : `➕ Added the question as a phrasing of FAQ “${result.entry.question}”.`;
     await ctx.send(handoffs.ownerAddress(handoff), text);
   };
-  ownerAction(ACTIONS.saveAnswer, learn('entry'));
+  /** "Save answer as FAQ" opens an edit step: a prefilled command the owner edits and sends. */
+  ownerAction(ACTIONS.saveAnswer, async (ctx, handoffId) => {
+    const handoff = await handoffs.find(handoffId);
+    if (!handoff) {
+      await ctx.reply('That handoff no longer exists.');
+      return;
+    }
+    const draft = await handoffs.faqDraft(handoff);
+    const text =
+      'error' in draft
+        ? draft.error
+        : [
+            '📝 Edit before saving: the FAQ answers every customer with it, so make it fit anyone.',
+            'Send this (changed as you like) to save it:',
+            `/hearth faq add ${draft.question.replace(/\|/g, '/').replace(/\s+/g, ' ')} | ${draft.answer}`,
+          ].join('\n');
+    await ctx.send(handoffs.ownerAddress(handoff), text);
+  });
   ownerAction(ACTIONS.savePhrasing, learn('phrasing'));
 
   /** An owner links a handed-over question to the entry it asks about: it becomes a phrasing. */

@@ -213,6 +213,16 @@ export class FaqStore {
     return await this.remember(toRecord(row));
   }
 
+  /** Replaces an entry's question and answer (its other phrasings stay); null when it is gone. */
+  async edit(id: string, question: string, answer: string): Promise<FaqRecord | null> {
+    if (!this.entries.has(id)) return null;
+    const row = await this.db.faqEntry.update({
+      where: { id },
+      data: { question: clip(question), answer: clip(answer) },
+    });
+    return await this.remember(toRecord(row));
+  }
+
   async remove(id: string): Promise<boolean> {
     const { count } = await this.db.faqEntry.deleteMany({ where: { id } });
     this.entries.delete(id);

@@ -47,12 +47,16 @@ export class HandoffService {
     return row ? toRecord(row) : null;
   }
 
-  /** The handoff whose owners' thread has this root id. */
+  /**
+   * The handoff whose owners' thread has this root id; null unless exactly one has it (a reply is
+   * never delivered on a guess).
+   */
   async byOwnerThread(threadId: string): Promise<HandoffRecord | null> {
-    const row = await this.db.handoff.findFirst({
+    const rows = await this.db.handoff.findMany({
       where: { ownerThreadId: threadId, ownerChannelId: this.services.owners.channel.chatId },
+      take: 2,
     });
-    return row ? toRecord(row) : null;
+    return rows.length === 1 && rows[0] ? toRecord(rows[0]) : null;
   }
 
   /** A handoff by full id or unique prefix (8+ characters, as shown to owners). */
@@ -114,10 +118,19 @@ export class HandoffService {
 
   /** Remembers the owners' thread root once the platform has given it an id. */
   async threadPosted(handoffId: string, messageId: string): Promise<void> {
-    await this.db.handoff.updateMany({
-      where: { id: handoffId, ownerThreadId: null },
-      data: { ownerThreadId: messageId },
-    });
+    const channelId = this.services.owners.channel.chatId;
+    await this.db.$transaction([
+      // A platform that reuses message ids (the console after a restart) gives this id to the new
+      // root: an older handoff still holding it loses it, so the thread maps to one handoff only.
+      this.db.handoff.updateMany({
+        where: { ownerThreadId: messageId, ownerChannelId: channelId, id: { not: handoffId } },
+        data: { ownerThreadId: null },
+      }),
+      this.db.handoff.updateMany({
+        where: { id: handoffId, ownerThreadId: null },
+        data: { ownerThreadId: messageId },
+      }),
+    ]);
   }
 
   /** Where owner-side messages about a handoff go: its thread, or the channel until the thread exists. */
@@ -202,6 +215,21 @@ export class HandoffService {
   }
 
   /**
+   * A draft FAQ entry from a handoff, for the owner to edit before saving: the customer's question,
+   * and the owners' latest answer without the greeting and the customer's name.
+   */
+  async faqDraft(handoff: HandoffRecord): Promise<{ question: string; answer: string } | { error: string }> {
+    const answer = await this.latestOwnerAnswer(handoff);
+    if (!answer) return { error: 'Reply in the thread first; then your reply can be saved as the answer.' };
+    const identities = await this.db.identity.findMany({
+      where: { memberId: handoff.memberId },
+      select: { displayName: true },
+    });
+    const names = identities.flatMap((i) => (i.displayName ? i.displayName.split(/\s+/) : []));
+    return { question: handoff.question, answer: impersonal(answer, names) };
+  }
+
+  /**
    * Turns a handoff into FAQ knowledge: a new entry (question + the owners' latest answer), or the
    * question as a new phrasing of the entry the bot matched.
    */
@@ -221,6 +249,19 @@ export class HandoffService {
     const entry = await this.faq.add(handoff.question, answer, ownerId);
     return { entry, mode };
   }
+}
+
+/** An answer for everyone: without a leading "Hi Uma!" and without the customer's names. */
+export function impersonal(answer: string, names: readonly string[]): string {
+  let text = answer.replace(
+    /^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[^.!?,\n]{0,40}[.!?,]\s*/iu,
+    '',
+  );
+  for (const name of names.filter((n) => n.length >= 2)) {
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(new RegExp(`(?<![\\p{L}])${escaped}(?![\\p{L}])[,!]?\\s*`, 'giu'), '');
+  }
+  return text.trim() || answer;
 }
 
 function toRecord(row: Omit<HandoffRecord, 'platform'> & { platform: string }): HandoffRecord {

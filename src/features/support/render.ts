@@ -41,6 +41,9 @@ export const SMALL_TALK_TEXT: Record<ConversationKind, string> = {
 export const HANDED_OFF_TEXT =
   "Good question - I'm not sure I know the answer, so I've passed it to the team. A person will reply here soon.";
 export const FOLLOW_UP_TEXT = "Thanks - I've added that to your question. The team will reply here.";
+/** An owner's message in a thread that is no (or no longer a unique) handoff's thread. */
+export const NO_HANDOFF_IN_THREAD_TEXT =
+  'This thread belongs to no open question, so your message was not sent to any customer. Reply in the thread of the question you mean.';
 export const EMPTY_QUESTION_TEXT =
   "I didn't catch a question there. Tell me what you'd like to know, or send /help to see what I can do.";
 export const THANKS_TEXT = 'Glad that helped! 😊';
