@@ -1,6 +1,9 @@
 import type { HearthContext } from '../../app/context.ts';
 import type { FeatureFactory } from '../../app/feature.ts';
 import { Composer } from '../../core/composer.ts';
+import { installMarketingGate } from './gate.ts';
+import { restraintGate } from './restraint.ts';
+import { restraintOwnerCommands, timezoneCommand } from './restraint-commands.ts';
 import { JourneyService } from './service.ts';
 import { PURCHASE_CODE_TEXT, redeemCode, stageOwnerCommands } from './stages.ts';
 
@@ -12,8 +15,8 @@ const REDEMPTION_REPLIES = {
 } as const;
 
 /**
- * The customer journey: stages derived from recorded facts (with history), purchase codes, and the
- * owners' view of it. Installed before the other features: it sees every event first and derives
+ * The customer journey: stages derived from recorded facts (with history), purchase codes, marketing
+ * restraint (weekly cap, quiet hours, the consent audit), and the owners' view of it. Installed before the other features: it sees every event first and derives
  * the sender's stage again once the others have handled it.
  */
 export const journeyFeature: FeatureFactory = (services) => {
@@ -25,6 +28,8 @@ export const journeyFeature: FeatureFactory = (services) => {
     if (!ctx.member || ctx.isOwner) return;
     await journey.sync(ctx.memberId);
   });
+
+  composer.command('timezone', timezoneCommand);
 
   composer.command('code', async (ctx) => {
     const text = ctx.event.args.trim();
@@ -44,6 +49,15 @@ export const journeyFeature: FeatureFactory = (services) => {
   return {
     name: 'journey',
     composer,
-    ownerCommands: stageOwnerCommands(services, (memberId) => journey.sync(memberId)),
+    ownerCommands: [
+      ...stageOwnerCommands(services, (memberId) => journey.sync(memberId)),
+      ...restraintOwnerCommands(services),
+    ],
+    async start() {
+      if (services.config.MARKETING_RESTRAINT) installMarketingGate(services.db, restraintGate(services));
+    },
+    async stop() {
+      installMarketingGate(services.db, undefined);
+    },
   };
 };
