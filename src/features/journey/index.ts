@@ -1,9 +1,11 @@
 import type { HearthContext } from '../../app/context.ts';
-import type { FeatureFactory } from '../../app/feature.ts';
+import type { Feature, FeatureFactory } from '../../app/feature.ts';
 import { Composer } from '../../core/composer.ts';
 import { installMarketingGate } from './gate.ts';
 import { restraintGate } from './restraint.ts';
 import { restraintOwnerCommands, timezoneCommand } from './restraint-commands.ts';
+import { SERIES_LINK_ACTION, SeriesService } from './series.ts';
+import { seriesOwnerCommand } from './series-commands.ts';
 import { JourneyService } from './service.ts';
 import { PURCHASE_CODE_TEXT, redeemCode, stageOwnerCommands } from './stages.ts';
 
@@ -14,13 +16,22 @@ const REDEMPTION_REPLIES = {
   unknown: "I don't know that code. Please check it and send it again.",
 } as const;
 
+/** The journey feature, with its services (tests drive the series with an injected clock). */
+export interface JourneyFeature extends Feature {
+  journey: JourneyService;
+  series: SeriesService;
+}
+
 /**
  * The customer journey: stages derived from recorded facts (with history), purchase codes, marketing
- * restraint (weekly cap, quiet hours, the consent audit), and the owners' view of it. Installed before the other features: it sees every event first and derives
- * the sender's stage again once the others have handled it.
+ * restraint (weekly cap, quiet hours, the consent audit), welcome series, and the owners' view of it.
+ * Installed before the other features: it sees every event first and derives the sender's journey
+ * again once the others have handled it.
  */
-export const journeyFeature: FeatureFactory = (services) => {
+export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   const journey = new JourneyService(services);
+  const series = new SeriesService(services);
+  journey.onFacts((memberId, facts, at) => series.syncMember(memberId, facts, at));
   const composer = new Composer<HearthContext>();
 
   composer.use(async (ctx, next) => {
@@ -37,6 +48,23 @@ export const journeyFeature: FeatureFactory = (services) => {
     await ctx.reply(REDEMPTION_REPLIES[await redeemCode(services.db, ctx.memberId, text, services.now())]);
   });
 
+  // A series step's link button: counted as a click-through, answered with the link.
+  composer.action(SERIES_LINK_ACTION, async (ctx) => {
+    const [seriesId = '', stepText = ''] = (ctx.event.value ?? '').split(':');
+    const idx = Number(stepText);
+    const step = Number.isInteger(idx)
+      ? await services.db.seriesStep.findUnique({ where: { seriesId_idx: { seriesId, idx } } })
+      : null;
+    if (!step?.linkUrl) return ctx.reply('Sorry, that link is no longer available.');
+    await services.metrics.record({
+      type: 'series_click',
+      platform: ctx.event.address.platform,
+      memberId: ctx.memberId,
+      data: { seriesId, step: idx },
+    });
+    await ctx.reply(`${step.linkLabel ?? 'Link'}: ${step.linkUrl}`);
+  });
+
   // A purchase code sent on its own in a direct chat; anything else goes on to the other features.
   composer.on('message', async (ctx, next) => {
     const text = ctx.event.text.trim();
@@ -48,10 +76,23 @@ export const journeyFeature: FeatureFactory = (services) => {
 
   return {
     name: 'journey',
+    journey,
+    series,
     composer,
     ownerCommands: [
       ...stageOwnerCommands(services, (memberId) => journey.sync(memberId)),
       ...restraintOwnerCommands(services),
+      seriesOwnerCommand(services, series),
+    ],
+    jobs: [
+      {
+        name: 'journey.series',
+        cron: '* * * * *',
+        timezone: 'UTC',
+        run: async () => {
+          await series.sendDue();
+        },
+      },
     ],
     async start() {
       if (services.config.MARKETING_RESTRAINT) installMarketingGate(services.db, restraintGate(services));
