@@ -2,6 +2,15 @@ import type { HearthContext } from '../../app/context.ts';
 import type { Feature, FeatureFactory } from '../../app/feature.ts';
 import { Composer } from '../../core/composer.ts';
 import { installMarketingGate } from './gate.ts';
+import {
+  type Credit,
+  creditReferral,
+  inviteCodeOf,
+  inviteText,
+  REFERRAL_PAYLOAD,
+  referralOwnerCommand,
+  thankReferrer,
+} from './referrals.ts';
 import { restraintGate } from './restraint.ts';
 import { restraintOwnerCommands, timezoneCommand } from './restraint-commands.ts';
 import { SERIES_LINK_ACTION, SeriesService } from './series.ts';
@@ -15,6 +24,21 @@ const REDEMPTION_REPLIES = {
   used: 'This code was already used. If you think that is a mistake, just tell us here.',
   unknown: "I don't know that code. Please check it and send it again.",
 } as const;
+
+function creditReply(credit: Credit): string {
+  switch (credit.outcome) {
+    case 'credited':
+      return `Welcome! You came through ${credit.referrerName ?? 'a friend'}'s invite. Thank you both!`;
+    case 'self':
+      return "That's your own invite. Share it with a friend!";
+    case 'already':
+      return 'You already joined through an invite. Welcome back!';
+    case 'not_new':
+      return 'Invites count for people new to us, and you were here already. Welcome back!';
+    case 'unknown':
+      return "I don't know that invite code. Please check it and send it again.";
+  }
+}
 
 /** The journey feature, with its services (tests drive the series with an injected clock). */
 export interface JourneyFeature extends Feature {
@@ -41,6 +65,33 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   });
 
   composer.command('timezone', timezoneCommand);
+
+  const credit = async (ctx: HearthContext, code: string) => {
+    const result = await creditReferral(ctx, code);
+    await ctx.reply(creditReply(result));
+    if (result.outcome !== 'credited') return;
+    ctx.log.info({ memberId: ctx.memberId, referrerId: result.referrerId }, 'referral credited');
+    await thankReferrer(services, result.referrerId);
+    await journey.sync(result.referrerId);
+  };
+
+  composer.command('invite', async (ctx) => {
+    const code = await inviteCodeOf(services, ctx.memberId);
+    await ctx.reply(inviteText(services.config.BUSINESS_NAME, code, ctx.capabilities?.startLink));
+  });
+
+  composer.command('join', async (ctx) => {
+    const code = ctx.event.args.trim();
+    if (!code) return ctx.reply('Send /join followed by the code your friend gave you.');
+    await credit(ctx, code);
+  });
+
+  // A deep link's payload (`/start ref_<code>`): credited, then /start's usual welcome.
+  composer.command('start', async (ctx, next) => {
+    const payload = REFERRAL_PAYLOAD.exec(ctx.event.args.trim());
+    if (payload?.[1]) await credit(ctx, payload[1]);
+    return next();
+  });
 
   composer.command('code', async (ctx) => {
     const text = ctx.event.args.trim();
@@ -83,6 +134,7 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
       ...stageOwnerCommands(services, (memberId) => journey.sync(memberId)),
       ...restraintOwnerCommands(services),
       seriesOwnerCommand(services, series),
+      referralOwnerCommand(services),
     ],
     jobs: [
       {
