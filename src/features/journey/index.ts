@@ -13,6 +13,8 @@ import {
 } from './referrals.ts';
 import { restraintGate } from './restraint.ts';
 import { restraintOwnerCommands, timezoneCommand } from './restraint-commands.ts';
+import { promote } from './rewards.ts';
+import { rewardsComposer, rewardsOwnerCommand } from './rewards-commands.ts';
 import { SERIES_LINK_ACTION, SeriesService } from './series.ts';
 import { seriesOwnerCommand } from './series-commands.ts';
 import { JourneyService } from './service.ts';
@@ -55,6 +57,7 @@ export interface JourneyFeature extends Feature {
 export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   const journey = new JourneyService(services);
   const series = new SeriesService(services);
+  journey.onFacts((memberId, facts, at) => promote(services, memberId, facts, at));
   journey.onFacts((memberId, facts, at) => series.syncMember(memberId, facts, at));
   const composer = new Composer<HearthContext>();
 
@@ -65,6 +68,7 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   });
 
   composer.command('timezone', timezoneCommand);
+  composer.use(rewardsComposer(services).middleware());
 
   const credit = async (ctx: HearthContext, code: string) => {
     const result = await creditReferral(ctx, code);
@@ -135,6 +139,7 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
       ...restraintOwnerCommands(services),
       seriesOwnerCommand(services, series),
       referralOwnerCommand(services),
+      rewardsOwnerCommand(services, (memberId) => journey.sync(memberId)),
     ],
     jobs: [
       {

@@ -23,11 +23,12 @@ const RESTRAINT_KEY = 'restraint';
 /** Reads one JSON setting; `fallback` when unset or unreadable. */
 export async function readSetting<T>(db: Db | Tx, key: string, fallback: T): Promise<T> {
   const row = await db.journeySetting.findUnique({ where: { key } });
-  if (!row) return fallback;
+  // A copy: callers may change what they read (the defaults stay as they are).
+  if (!row) return structuredClone(fallback);
   try {
-    return { ...fallback, ...(JSON.parse(row.value) as T) };
+    return { ...structuredClone(fallback), ...(JSON.parse(row.value) as T) };
   } catch {
-    return fallback;
+    return structuredClone(fallback);
   }
 }
 
