@@ -271,10 +271,11 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
     expect(rows.map((r) => r.dedupeKey)).toEqual([
       `metrics:daily-digest:${NOW.toISOString()}`,
       `metrics:weekly-digest:${NOW.toISOString()}`,
+      `metrics:weekly-digest:${NOW.toISOString()}:journey`,
       `metrics:weekly-digest:${NOW.toISOString()}:chart`,
     ]);
     expect(rows.every((r) => r.platform === 'slack' && r.chatId === '#owners')).toBe(true);
-    const [daily0, weekly0, chart] = rows.map(
+    const [daily0, weekly0, journey, chart] = rows.map(
       (r) => r.payload as { text: string; file?: { contentBase64: string; mimeType: string } },
     );
     const dailyText = daily0?.text;
@@ -285,6 +286,7 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
     expect(weeklyText).toContain('Median time to first human answer: 30 min (3 answered, 3 waiting)');
     expect(weeklyText).toContain('Broadcasts: 14 delivered, 1 failed');
     expect(weeklyText).toContain('2× Do you ship to Canada?');
+    expect(journey?.text).toMatch(/^The customer journey, last 7 days\nFunnel: visitor \d+ → audience/);
     expect(chart?.text).toContain('1, 3, 3, 3, 4, 5, 4');
     expect(chart?.file?.mimeType).toBe('image/png');
     expect(

@@ -24,7 +24,7 @@ export interface MemberFacts {
   referrals: number;
   /** Invited to the council by an owner. */
   ownerInvited: boolean;
-  /** As stored: the stage and level last derived, the member's timezone. */
+  /** As stored: the stage and level last derived (null before the first), the member's timezone. */
   stage: Stage | null;
   level: string | null;
   timezone: string | null;
@@ -54,7 +54,8 @@ export async function readFacts(db: Db | Tx, memberId: string): Promise<MemberFa
       (SELECT count(DISTINCT "pollId")::int FROM vote WHERE "memberId" = ${memberId}) AS polls,
       (SELECT count(*)::int FROM referral WHERE "referrerId" = ${memberId}) AS referrals,
       EXISTS (SELECT 1 FROM journey_fact WHERE "memberId" = ${memberId} AND kind = 'owner_invite') AS invited,
-      j.stage, j.level, j.timezone
+      CASE WHEN EXISTS (SELECT 1 FROM stage_change WHERE "memberId" = ${memberId}) THEN j.stage END AS stage,
+      j.level, j.timezone
     FROM (SELECT 1) AS one LEFT JOIN member_journey j ON j."memberId" = ${memberId}`;
   if (!row) throw new Error('facts query returned no row');
   return {
@@ -85,7 +86,8 @@ export function deriveStage(facts: MemberFacts): { stage: Stage; reason: string 
 
 /**
  * Stores the derived stage when it changed, with a history row (in one transaction). Returns the
- * new stage when it changed, else null.
+ * new stage when it changed, else null. A member's stage counts as stored once it has history (a
+ * journey row made for a timezone or an invite code has none yet).
  */
 export async function recordStage(
   db: Db,
@@ -121,4 +123,12 @@ export async function stageLines(db: Db, memberId: string): Promise<string[]> {
     lines.push(`Stage history: ${history.map((h) => `${h.stage} (${day(h.at)}, ${h.reason})`).join(' → ')}`);
   }
   return lines;
+}
+
+/** Members per stage (every customer who wrote to us has a journey row; owners have none). */
+export async function stageCounts(db: Db | Tx): Promise<Record<string, number>> {
+  const grouped = await db.memberJourney.groupBy({ by: ['stage'], _count: { _all: true } });
+  const counts: Record<string, number> = {};
+  for (const g of grouped) counts[g.stage] = g._count._all;
+  return counts;
 }

@@ -2,7 +2,7 @@ import type { HearthContext, Services } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import { contentFromText } from '../broadcasts/content.ts';
-import type { SeriesService } from './series.ts';
+import { type SeriesService, stepStatsOf } from './series.ts';
 
 const SERIES_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const MAX_STEPS = 20;
@@ -58,7 +58,7 @@ export function seriesOwnerCommand(services: Services, series: SeriesService): O
 
   const preview = async (ctx: HearthContext, name: string) => {
     const s = await find(name);
-    const stats = await series.stepStats(s.id);
+    const stats = await stepStatsOf(db, s.id);
     const lines = s.steps.map((step) => {
       const st = stats.find((x) => x.idx === step.idx);
       const link = step.linkLabel && step.linkUrl ? `\n   [${step.linkLabel}] ${step.linkUrl}` : '';

@@ -2,6 +2,7 @@ import { Prisma } from '../../../prisma/generated/client.ts';
 import type { Services } from '../../app/context.ts';
 import { isPlatform } from '../../core/events.ts';
 import type { Button, OutboundContent } from '../../core/outbound.ts';
+import type { Db } from '../../db/database.ts';
 import { addDays, instantOf, wallTimeAt } from '../../scheduler/zoned-time.ts';
 import type { MemberFacts } from './facts.ts';
 import { marketingGateOf } from './gate.ts';
@@ -141,30 +142,34 @@ export class SeriesService {
     if (sent > 0) this.services.wakeDelivery();
     return sent;
   }
+}
 
-  /** Per step: members it reached, click-throughs on its link button, members who left after it. */
-  async stepStats(
-    seriesId: string,
-  ): Promise<{ idx: number; reach: number; clicks: number; optOuts: number }[]> {
-    const { db } = this.services;
-    const steps = await db.seriesStep.findMany({ where: { seriesId }, orderBy: { idx: 'asc' } });
-    const [reach, clicks, optOuts] = await Promise.all([
-      db.$queryRaw<{ idx: number; n: number }[]>`
-        SELECT split_part("dedupeKey", ':', 3)::int AS idx, count(*)::int AS n FROM outbox
-        WHERE "dedupeKey" LIKE ${`series:${seriesId}:%`} AND status = 'sent' GROUP BY 1`,
-      db.$queryRaw<{ idx: number; n: number }[]>`
-        SELECT (data->>'step')::int AS idx, count(*)::int AS n FROM metric_event
-        WHERE type = 'series_click' AND data->>'seriesId' = ${seriesId} GROUP BY 1`,
-      db.$queryRaw<{ idx: number; n: number }[]>`
-        SELECT "nextStep" - 1 AS idx, count(*)::int AS n FROM series_enrollment
-        WHERE "seriesId" = ${seriesId} AND status = 'stopped' AND "nextStep" > 0 GROUP BY 1`,
-    ]);
-    const of = (list: { idx: number; n: number }[], idx: number) => list.find((r) => r.idx === idx)?.n ?? 0;
-    return steps.map((s) => ({
-      idx: s.idx,
-      reach: of(reach, s.idx),
-      clicks: of(clicks, s.idx),
-      optOuts: of(optOuts, s.idx),
-    }));
-  }
+export interface StepStats {
+  idx: number;
+  reach: number;
+  clicks: number;
+  optOuts: number;
+}
+
+/** Per step: members it reached, click-throughs on its link button, members who left after it. */
+export async function stepStatsOf(db: Db, seriesId: string): Promise<StepStats[]> {
+  const steps = await db.seriesStep.findMany({ where: { seriesId }, orderBy: { idx: 'asc' } });
+  const [reach, clicks, optOuts] = await Promise.all([
+    db.$queryRaw<{ idx: number; n: number }[]>`
+      SELECT split_part("dedupeKey", ':', 3)::int AS idx, count(*)::int AS n FROM outbox
+      WHERE "dedupeKey" LIKE ${`series:${seriesId}:%`} AND status = 'sent' GROUP BY 1`,
+    db.$queryRaw<{ idx: number; n: number }[]>`
+      SELECT (data->>'step')::int AS idx, count(*)::int AS n FROM metric_event
+      WHERE type = 'series_click' AND data->>'seriesId' = ${seriesId} GROUP BY 1`,
+    db.$queryRaw<{ idx: number; n: number }[]>`
+      SELECT "nextStep" - 1 AS idx, count(*)::int AS n FROM series_enrollment
+      WHERE "seriesId" = ${seriesId} AND status = 'stopped' AND "nextStep" > 0 GROUP BY 1`,
+  ]);
+  const of = (list: { idx: number; n: number }[], idx: number) => list.find((r) => r.idx === idx)?.n ?? 0;
+  return steps.map((s) => ({
+    idx: s.idx,
+    reach: of(reach, s.idx),
+    clicks: of(clicks, s.idx),
+    optOuts: of(optOuts, s.idx),
+  }));
 }

@@ -4,7 +4,8 @@ import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import type { Db } from '../../db/database.ts';
 import { findMember } from '../metrics/commands.ts';
-import { STAGES } from './facts.ts';
+import { computeJourneyReport, journeyLines } from './digest.ts';
+import { STAGES, stageCounts } from './facts.ts';
 
 /** Letters and digits that cannot be misread (no 0/O, 1/I/L). */
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -122,13 +123,15 @@ export function stageOwnerCommands(
       await ctx.reply(`Members by stage:\n${STAGES.map((s) => `${s}: ${counts[s] ?? 0}`).join('\n')}`);
     },
   };
-  return [codes, customer, funnel];
-}
-
-/** Members per stage (every customer who wrote to us has a journey row; owners have none). */
-export async function stageCounts(db: Db): Promise<Record<string, number>> {
-  const grouped = await db.memberJourney.groupBy({ by: ['stage'], _count: { _all: true } });
-  const counts: Record<string, number> = {};
-  for (const g of grouped) counts[g.stage] = g._count._all;
-  return counts;
+  const journeyCommand: OwnerCommand = {
+    name: 'journey',
+    usage: 'journey',
+    summary: 'the customer journey over the last 7 days: funnel, referrals, series, council',
+    async run(ctx) {
+      const to = services.now();
+      const report = await computeJourneyReport(services.db, new Date(to.getTime() - 7 * 86_400_000), to);
+      await ctx.reply(`The customer journey, last 7 days\n${journeyLines(report).join('\n')}`);
+    },
+  };
+  return [codes, customer, funnel, journeyCommand];
 }
