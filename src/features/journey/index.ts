@@ -58,7 +58,10 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   const journey = new JourneyService(services);
   const series = new SeriesService(services);
   journey.onFacts((memberId, facts, at) => promote(services, memberId, facts, at));
-  journey.onFacts((memberId, facts, at) => series.syncMember(memberId, facts, at));
+  journey.onFacts(async (memberId, facts, at) => {
+    await series.syncMember(memberId, facts, at);
+    return false;
+  });
   const composer = new Composer<HearthContext>();
 
   composer.use(async (ctx, next) => {

@@ -150,10 +150,10 @@ export async function promote(
   memberId: string,
   facts: MemberFacts,
   at: Date,
-): Promise<void> {
+): Promise<boolean> {
   const rules = await readRewards(services);
   const reached = levelReached(rules, facts);
-  if (!reached || rankOf(rules, reached) <= rankOf(rules, facts.level)) return;
+  if (!reached || rankOf(rules, reached) <= rankOf(rules, facts.level)) return false;
   const { db } = services;
   const moved = await db.$transaction(async (tx) => {
     const row = await tx.memberJourney.upsert({ where: { memberId }, create: { memberId }, update: {} });
@@ -166,7 +166,7 @@ export async function promote(
     });
     return true;
   });
-  if (!moved) return;
+  if (!moved) return false;
   facts.level = reached;
   const identity = await db.identity.findFirst({
     where: { memberId, reachable: true, dmChatId: { not: null } },
@@ -200,6 +200,7 @@ export async function promote(
   });
   services.wakeDelivery();
   services.log.info({ memberId, level: reached }, 'member reached a reward level');
+  return true;
 }
 
 function describeWhy(rules: RewardRules, level: string, facts: MemberFacts): string {

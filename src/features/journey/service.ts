@@ -1,8 +1,8 @@
 import type { Services } from '../../app/context.ts';
 import { type MemberFacts, readFacts, recordStage } from './facts.ts';
 
-/** Something that reacts to a member's fresh facts (rewards, series enrollment). */
-export type FactsListener = (memberId: string, facts: MemberFacts, at: Date) => Promise<void>;
+/** Something that reacts to a member's fresh facts (rewards, series enrollment); true when it changed them. */
+export type FactsListener = (memberId: string, facts: MemberFacts, at: Date) => Promise<boolean>;
 
 /**
  * Keeps a member's journey in step with their recorded facts: after each of their events (and after
@@ -21,10 +21,11 @@ export class JourneyService {
   async sync(memberId: string): Promise<void> {
     const at = this.services.now();
     const facts = await readFacts(this.services.db, memberId);
-    for (const listener of this.listeners) await listener(memberId, facts, at);
-    // Listeners may have changed the level: read it again only if one did.
-    const fresh = this.listeners.length > 0 ? await readFacts(this.services.db, memberId) : facts;
-    const changed = await recordStage(this.services.db, memberId, fresh, at);
-    if (changed) this.services.log.info({ memberId, stage: changed }, 'journey stage changed');
+    let changed = false;
+    for (const listener of this.listeners) if (await listener(memberId, facts, at)) changed = true;
+    // A listener changed the facts (a level reached): read them again.
+    const fresh = changed ? await readFacts(this.services.db, memberId) : facts;
+    const stage = await recordStage(this.services.db, memberId, fresh, at);
+    if (stage) this.services.log.info({ memberId, stage }, 'journey stage changed');
   }
 }
