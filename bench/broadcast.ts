@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     HEARTH_TOPICS: 'news',
     SEND_RATE_LIMITS: `telegram=${rate},discord=${rate}`,
     OUTBOX_BATCH_SIZE: outboxBatch,
+    // The benchmark measures sending: no weekly cap or quiet hours.
+    MARKETING_RESTRAINT: 'false',
   });
   const log = createLogger('error');
   const hearth = new Hearth({

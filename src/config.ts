@@ -76,6 +76,11 @@ export const CORE_SETTINGS = {
     .refine(isTimezone, { error: 'expected an IANA timezone such as Europe/Berlin or UTC' }),
   /** Per-platform send-rate overrides (messages per second), e.g. `telegram=25,discord=40`. */
   SEND_RATE_LIMITS: sendRates,
+  /**
+   * Restraint for marketing messages (broadcasts, series, polls by direct message): a weekly cap per
+   * member and quiet hours in their timezone (owners tune both with `/hearth restraint`); false: none.
+   */
+  MARKETING_RESTRAINT: bool(true),
 
   /** Daily digest to the owners' channel at HH:MM (24 h) in DIGEST_TIMEZONE; `off` disables it. */
   DIGEST_DAILY_AT: z.preprocess(

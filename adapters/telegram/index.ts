@@ -2,7 +2,7 @@ import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Telegraf } from 'telegraf';
 import type { Message } from 'telegraf/types';
-import type { AdapterContext, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterContext, Capabilities, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
 import { PermanentError } from '../../src/core/errors.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
 import type { Logger } from '../../src/core/log.ts';
@@ -43,7 +43,8 @@ const POLLING_STOP_WAIT_MS = 2_000;
 /** Telegram through telegraf: long polling by default, a webhook on Hearth's HTTP server if configured. */
 export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   readonly platform = 'telegram' as const;
-  readonly capabilities = TELEGRAM_CAPABILITIES;
+  /** Once the bot's username is known (at start), with deep links (`t.me/<bot>?start=<payload>`) for invites. */
+  capabilities: Capabilities = TELEGRAM_CAPABILITIES;
   readonly bot: Telegraf;
   private readonly codec = new CallbackCodec();
   private readonly log: Logger;
@@ -123,6 +124,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     const me = await this.bot.telegram.getMe();
     this.bot.botInfo = me;
     this.me = { id: me.id, username: me.username };
+    this.capabilities = { ...this.capabilities, startLink: `https://t.me/${me.username}?start=` };
     if (hook) {
       await this.bot.telegram.setWebhook(hook.url, {
         allowed_updates: [...ALLOWED_UPDATES],

@@ -44,6 +44,11 @@ export interface Capabilities {
   rateLimits: readonly RateWindow[];
   /** Events may carry a ReplyHandle, which the adapter uses when a reply's row comes back to it. */
   replyHandles?: boolean;
+  /**
+   * A link that opens a direct chat with the bot and hands it a start payload (Telegram's
+   * `https://t.me/<bot>?start=`): `${startLink}${payload}` arrives as `/start <payload>`.
+   */
+  startLink?: string;
 }
 
 /** A singleton role this instance takes part in (see AdapterContext.asLeader). */

@@ -19,7 +19,11 @@ export type MetricType =
   | 'delivery_failed'
   | 'poll_vote'
   | 'poll_closed'
-  | 'member_joined';
+  | 'member_joined'
+  // The customer journey: a series link pressed; marketing held or dropped by the owners' restraint.
+  | 'series_click'
+  | 'marketing_held'
+  | 'marketing_dropped';
 
 export interface MetricFact {
   type: MetricType;

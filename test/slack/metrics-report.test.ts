@@ -273,10 +273,11 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
     expect(rows.map((r) => r.dedupeKey)).toEqual([
       `metrics:daily-digest:${NOW.toISOString()}`,
       `metrics:weekly-digest:${NOW.toISOString()}`,
+      `metrics:weekly-digest:${NOW.toISOString()}:journey`,
       `metrics:weekly-digest:${NOW.toISOString()}:chart`,
     ]);
     expect(rows.every((r) => r.platform === 'slack' && r.chatId === '#owners')).toBe(true);
-    const [daily0, weekly0, chart] = rows.map(
+    const [daily0, weekly0, journey, chart] = rows.map(
       (r) => r.payload as { text: string; file?: { contentBase64: string; mimeType: string } },
     );
     const dailyText = daily0?.text;
@@ -291,6 +292,7 @@ describe.each(TEST_DATABASES)('metrics reports and digests ($name)', (kind) => {
     );
     expect(weeklyText).toContain('Broadcasts: 14 delivered, 1 failed');
     expect(weeklyText).toContain('2× Do you ship to Canada?');
+    expect(journey?.text).toMatch(/^The customer journey, last 7 days\nFunnel: visitor \d+ → audience/);
     expect(chart?.text).toContain('1, 3, 3, 3, 4, 5, 4');
     expect(chart?.file?.mimeType).toBe('image/png');
     expect(

@@ -40,10 +40,20 @@ export interface TestHearth {
   stop(): Promise<void>;
 }
 
-/** Test settings: a fast outbox poll and a free port. */
+/**
+ * Test settings: a fast outbox poll and a free port. Marketing restraint (weekly cap, quiet hours by
+ * the wall clock) is off unless a test turns it on: other features' tests send at any hour.
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig(
-    { NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '20', ...env },
+    {
+      NODE_ENV: 'test',
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      OUTBOX_POLL_MS: '20',
+      MARKETING_RESTRAINT: 'false',
+      ...env,
+    },
     ADAPTER_SETTINGS,
   );
 }

@@ -2,6 +2,7 @@ import type { Capabilities } from '../../core/adapter.ts';
 import { isPlatform, PLATFORMS, type Platform } from '../../core/events.ts';
 import type { OutboundContent } from '../../core/outbound.ts';
 import type { Db, Tx } from '../../db/database.ts';
+import { marketingGateOf } from '../journey/gate.ts';
 import { type Audience, audienceFromJson } from './audience.ts';
 import { type BroadcastRowInput, insertBroadcastRows } from './bulk-insert.ts';
 import { contentFromJson, renderContent } from './content.ts';
@@ -169,6 +170,11 @@ export class FanOut {
         (SELECT coalesce(json_agg(json_build_array(platform, n)), '[]'::json)
           FROM (SELECT platform, count(*)::int AS n FROM sendable GROUP BY platform) c) AS "perPlatform"`;
     if (!page) throw new Error('fan-out page returned no summary row');
+    // The owners' restraint (weekly cap, quiet hours) holds or drops this page's rows to members.
+    const gate = marketingGateOf(this.deps.db);
+    if (gate && page.inserted > 0 && page.last !== null) {
+      await gate.restrain(tx, { broadcastId: id, memberAfter: cursor.after, memberUpTo: page.last });
+    }
     for (const [platform, count] of parseCounts(page.perPlatform)) {
       const taken = slots.find((x) => x.platform === platform);
       if (taken) pacer.take(platform, count, taken);

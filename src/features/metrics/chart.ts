@@ -5,10 +5,37 @@ import { encode } from 'fast-png';
  * fonts, no network). Numbers and dates go in the message text beside it.
  */
 export function barChartPng(values: number[], width = 480, height = 200): Buffer {
+  return stackedBarChartsPng([{ values }], width, height);
+}
+
+type Rgb = [number, number, number];
+
+/** Bar charts stacked top to bottom in one PNG, each `height` pixels tall (e.g. growth, then the journey funnel). */
+export function stackedBarChartsPng(
+  panels: { values: number[]; rgb?: Rgb }[],
+  width = 480,
+  height = 200,
+): Buffer {
   const channels = 3;
-  const data = new Uint8Array(width * height * channels).fill(255);
-  const paint = (x0: number, y0: number, x1: number, y1: number, rgb: [number, number, number]) => {
-    for (let y = Math.max(0, y0); y < Math.min(height, y1); y += 1) {
+  const total = height * Math.max(1, panels.length);
+  const data = new Uint8Array(width * total * channels).fill(255);
+  panels.forEach((panel, i) => {
+    drawBars(data, width, height, i * height, panel.values, panel.rgb);
+  });
+  return Buffer.from(encode({ width, height: total, data, channels, depth: 8 }));
+}
+
+function drawBars(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  top: number,
+  values: number[],
+  barRgb: Rgb = [229, 115, 36],
+): void {
+  const channels = 3;
+  const paint = (x0: number, y0: number, x1: number, y1: number, rgb: Rgb) => {
+    for (let y = Math.max(0, y0) + top; y < Math.min(height, y1) + top; y += 1) {
       for (let x = Math.max(0, x0); x < Math.min(width, x1); x += 1) {
         data.set(rgb, (y * width + x) * channels);
       }
@@ -26,8 +53,7 @@ export function barChartPng(values: number[], width = 480, height = 200): Buffer
     const barHeight = Math.round((Math.max(0, value) / max) * plotHeight);
     const x0 = Math.round(margin + index * slot + slot * 0.15);
     const x1 = Math.round(margin + (index + 1) * slot - slot * 0.15);
-    paint(x0, height - margin - barHeight, Math.max(x0 + 1, x1), height - margin, [229, 115, 36]);
+    paint(x0, height - margin - barHeight, Math.max(x0 + 1, x1), height - margin, barRgb);
   });
   paint(margin, height - margin, width - margin, height - margin + 2, [90, 90, 90]);
-  return Buffer.from(encode({ width, height, data, channels, depth: 8 }));
 }

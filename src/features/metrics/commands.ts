@@ -2,6 +2,7 @@ import type { HearthContext, Services } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import type { Platform } from '../../core/events.ts';
+import { stageLines } from '../journey/facts.ts';
 import type { SubscriptionService } from '../subscriptions/service.ts';
 import { exportMember, parseMemberRef } from './member-data.ts';
 import { renderReport } from './render.ts';
@@ -134,7 +135,7 @@ export function metricsOwnerCommands(services: Services, subscriptions: Subscrip
         ctx.log.info({ memberId, by: ctx.event.sender.userId }, 'member data exported');
         return;
       }
-      const summary = memberSummary(label, data);
+      const summary = [memberSummary(label, data), ...(await stageLines(services.db, memberId))].join('\n');
       if (action === 'forget') {
         await ctx.reply({
           text: `${summary}\n\nErase everything about ${label}? This cannot be undone.`,

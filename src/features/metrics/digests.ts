@@ -1,6 +1,7 @@
 import type { Services } from '../../app/context.ts';
 import type { SystemJob } from '../../scheduler/system-job.ts';
-import { barChartPng } from './chart.ts';
+import { computeJourneyReport, funnelValues, journeyLines } from '../journey/digest.ts';
+import { stackedBarChartsPng } from './chart.ts';
 import { renderReport } from './render.ts';
 import { computeReport, type Period } from './report.ts';
 
@@ -35,15 +36,28 @@ export async function postDigest(services: Services, period: Period, occurrence:
   const to = services.owners.channel;
   const key = `metrics:${kind}-digest:${occurrence.toISOString()}`;
   await services.outbox.enqueue({ to, content: renderReport(report, { title }), dedupeKey: key });
-  if (period === 'week' && (services.capabilitiesOf(to.platform)?.files ?? false)) {
+  // The customer journey (funnel, referrals, series, council) in the weekly digest, and its funnel in the chart.
+  const journey =
+    period === 'week' ? await computeJourneyReport(services.db, report.from, occurrence) : undefined;
+  if (journey) {
+    const text = `The customer journey, last 7 days\n${journeyLines(journey).join('\n')}`;
+    await services.outbox.enqueue({ to, content: { text }, dedupeKey: `${key}:journey` });
+  }
+  if (journey && (services.capabilitiesOf(to.platform)?.files ?? false)) {
     const series = report.subscriberSeries;
+    const funnel = funnelValues(journey);
     await services.outbox.enqueue({
       to,
       content: {
-        text: `Subscriptions at the end of each of the last ${series.length} days: ${series.join(', ')}`,
+        text:
+          `Subscriptions at the end of each of the last ${series.length} days: ${series.join(', ')}\n` +
+          `Below, members at each stage (visitor, audience, customer, community): ${funnel.join(', ')}`,
         file: {
           name: `subscriber-growth-${occurrence.toISOString().slice(0, 10)}.png`,
-          contentBase64: barChartPng(series).toString('base64'),
+          contentBase64: stackedBarChartsPng([
+            { values: series },
+            { values: funnel, rgb: [46, 125, 50] },
+          ]).toString('base64'),
           mimeType: 'image/png',
         },
       },

@@ -98,6 +98,12 @@ export async function forgetMember(db: Db, memberId: string, at: Date): Promise<
     const handoffs = await tx.handoff.deleteMany({ where: { memberId } });
     const votes = await tx.vote.deleteMany({ where: { memberId } });
     const messages = await tx.outbox.deleteMany({ where: { memberId } });
+    // The customer journey: stage, history, facts, series, referrals (either side).
+    await tx.memberJourney.deleteMany({ where: { memberId } });
+    await tx.stageChange.deleteMany({ where: { memberId } });
+    await tx.journeyFact.deleteMany({ where: { memberId } });
+    await tx.seriesEnrollment.deleteMany({ where: { memberId } });
+    await tx.referral.deleteMany({ where: { OR: [{ referredId: memberId }, { referrerId: memberId }] } });
     await tx.member.delete({ where: { id: memberId } });
     return {
       identities: identities.length,

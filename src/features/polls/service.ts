@@ -4,6 +4,7 @@ import type { ChatAddress, Platform } from '../../core/events.ts';
 import type { OutboundContent, SendResult } from '../../core/outbound.ts';
 import type { Prisma, Tx } from '../../db/database.ts';
 import type { OutboxRow } from '../../delivery/outbox.ts';
+import { marketingGateOf } from '../journey/gate.ts';
 import { recipientsOf, renderingFor, resolveAudience } from './audience.ts';
 import { assertPollFits } from './fit.ts';
 import { closingTime, type PollRequest } from './parse.ts';
@@ -112,6 +113,14 @@ export class PollService {
         for (const { rendering } of chunk) posted[rendering]++;
       }
     }
+    // Direct messages to subscribers are marketing: the owners' restraint may hold or drop them.
+    await marketingGateOf(this.services.db)?.restrain(
+      tx,
+      { dedupePrefix: `poll:${poll.id}:` },
+      {
+        expiresAt: poll.closesAt,
+      },
+    );
     this.services.log.info({ pollId: poll.id, posted }, 'poll posted');
     return { poll, posted };
   }

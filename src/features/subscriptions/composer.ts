@@ -20,6 +20,9 @@ export function helpText(business: string): string {
     '/subscribe [topic] - get our updates',
     '/unsubscribe [topic|all] - stop them (or just send STOP)',
     '/topics - what you can subscribe to',
+    '/invite - invite a friend',
+    '/rewards - your rewards and the customer council',
+    '/timezone - your timezone (we never message you at night)',
     '/help - this message',
   ].join('\n');
 }

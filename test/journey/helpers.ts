@@ -1,0 +1,86 @@
+import { expect } from 'vitest';
+import type { TranscriptEntry } from '../../adapters/console/transcript.ts';
+import type { FeatureFactory } from '../../src/app/feature.ts';
+import type { Platform } from '../../src/core/events.ts';
+import { broadcastsFeature } from '../../src/features/broadcasts/index.ts';
+import { channelsFeature } from '../../src/features/channels/index.ts';
+import { fallbackFeature } from '../../src/features/fallback.ts';
+import { journeyFeature } from '../../src/features/journey/index.ts';
+import { metricsFeature } from '../../src/features/metrics/index.ts';
+import { pollsFeature } from '../../src/features/polls/index.ts';
+import { subscriptionsFeature } from '../../src/features/subscriptions/index.ts';
+import type { TestHearth } from '../support/hearth.ts';
+
+/** Every feature but support (its FAQ matcher is not under test here), in FEATURES order. */
+export const JOURNEY_FEATURES: FeatureFactory[] = [
+  journeyFeature,
+  subscriptionsFeature,
+  channelsFeature,
+  pollsFeature,
+  broadcastsFeature,
+  metricsFeature,
+  fallbackFeature,
+];
+
+/** A customer writes through the console's HTTP API; returns the replies joined by newlines. */
+export async function say(
+  app: TestHearth,
+  platform: Platform,
+  userId: string,
+  text: string,
+): Promise<string> {
+  const res = await app.post('/console/api/messages', { platform, userId, name: userId, text });
+  expect(res.status).toBe(200);
+  return (res.body as { replies: { text: string }[] }).replies.map((r) => r.text).join('\n');
+}
+
+/** A button press through the console's HTTP API. */
+export async function press(
+  app: TestHearth,
+  platform: Platform,
+  userId: string,
+  actionId: string,
+  value: string,
+): Promise<string> {
+  const res = await app.post('/console/api/actions', { platform, userId, name: userId, actionId, value });
+  expect(res.status).toBe(200);
+  return (res.body as { replies: { text: string }[] }).replies.map((r) => r.text).join('\n');
+}
+
+/** An owner's `/hearth ...` in the console's owner view (Slack #owners). */
+export async function owner(app: TestHearth, command: string): Promise<string> {
+  const res = await app.post('/console/api/messages', {
+    platform: 'slack',
+    userId: 'U-owner',
+    name: 'Owner',
+    chatId: '#owners',
+    text: `/hearth ${command}`,
+  });
+  expect(res.status).toBe(200);
+  return (res.body as { replies: { text: string }[] }).replies.map((r) => r.text).join('\n');
+}
+
+/** What the console delivered to one chat (bot → chat). */
+export function sentTo(app: TestHearth, platform: Platform, chatId: string): TranscriptEntry[] {
+  return app.hub.transcript.after(
+    0,
+    (e) => e.direction === 'out' && e.platform === platform && e.chatId === chatId,
+  );
+}
+
+export async function memberIdOf(app: TestHearth, platform: Platform, userId: string): Promise<string> {
+  const identity = await app.hearth.services.db.identity.findUniqueOrThrow({
+    where: { platform_platformUserId: { platform, platformUserId: userId } },
+  });
+  return identity.memberId;
+}
+
+export async function stageOf(
+  app: TestHearth,
+  platform: Platform,
+  userId: string,
+): Promise<string | undefined> {
+  const memberId = await memberIdOf(app, platform, userId);
+  const row = await app.hearth.services.db.memberJourney.findUnique({ where: { memberId } });
+  return row?.stage;
+}
