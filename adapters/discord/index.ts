@@ -1,0 +1,395 @@
+import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
+import type { AdapterContext, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterState } from '../../src/core/adapter-state.ts';
+import { PermanentError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/log.ts';
+import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
+import { discordCode, POLL_ALREADY_CLOSED, toCoreError } from './errors.ts';
+import { DISCORD_CAPABILITIES } from './module.ts';
+import {
+  type DiscordIdentity,
+  type HandleValue,
+  type InteractionToAck,
+  normalizeDispatch,
+  parseHandle,
+} from './normalize.ts';
+import {
+  actionRows,
+  CustomIdCodec,
+  clip,
+  DISCORD_LIMITS,
+  discordPieces,
+  escapeDiscord,
+  NO_MENTIONS,
+  nonceFor,
+  pollBody,
+} from './render.ts';
+
+export type MessageContentMode = 'on' | 'off' | 'auto';
+
+export interface DiscordAdapterOptions {
+  token: string;
+  /** REST base (default https://discord.com/api); the gateway is found through it. */
+  apiUrl?: string;
+  /** Register slash commands in this server only (instant), else globally. */
+  guildId?: string;
+  applicationId?: string;
+  /** Ask for the privileged MESSAGE_CONTENT intent: on, off, or when the application has it enabled. */
+  messageContent?: MessageContentMode;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Application flags: GATEWAY_MESSAGE_CONTENT (1 << 18) and its _LIMITED toggle (1 << 19). */
+const MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19);
+/** Close codes after which connecting again cannot help (fix the token or the Developer Portal). */
+const FATAL_CLOSES: Record<number, string> = {
+  4004: 'Discord refused the bot token (gateway close 4004): set a valid DISCORD_BOT_TOKEN',
+  4013: 'Discord refused the gateway intents (close 4013, invalid intents)',
+  4014: 'Discord refused the MESSAGE_CONTENT intent (close 4014): enable "Message Content Intent" under Bot → Privileged Gateway Intents in the Developer Portal, or set DISCORD_MESSAGE_CONTENT=off',
+};
+/** How long start() waits for the first gateway connection when this instance holds the role. */
+const FIRST_CONNECTION_MS = 30_000;
+
+/** Discord through discord.js: the gateway in one instance (asLeader), REST sends from any. */
+export class DiscordAdapter implements PlatformAdapter {
+  readonly platform = 'discord' as const;
+  readonly capabilities = DISCORD_CAPABILITIES;
+  readonly rest: REST;
+  private readonly codec = new CustomIdCodec();
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private receiver: InboundReceiver | undefined;
+  private state: AdapterState | undefined;
+  private me: DiscordIdentity | undefined;
+  private gatewayRole: LeaderRole | undefined;
+  private intents = 0;
+  /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
+  private readonly progress = new Map<string, number>();
+  /** Acknowledgements in flight, by interaction id (an answer waits for its defer). */
+  private readonly acks = new Map<string, Promise<void>>();
+  /** Interactions whose deferred answer was given (without durable state: this process only). */
+  private readonly answeredHere = new Set<string>();
+  private firstConnection: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(private readonly options: DiscordAdapterOptions) {
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    // Hearth's outbox owns every delay and retry: a 429 is thrown, not waited out, and nothing is
+    // retried inside discord.js (a retried POST is deduplicated by its nonce anyway).
+    this.rest = new REST({ ...this.restOptions(), rejectOnRateLimit: () => true }).setToken(options.token);
+  }
+
+  private restOptions() {
+    return {
+      version: '10',
+      offset: 0,
+      retries: 0,
+      ...(this.options.apiUrl ? { api: this.options.apiUrl } : {}),
+    };
+  }
+
+  get identity(): DiscordIdentity | undefined {
+    return this.me;
+  }
+
+  async start(context: AdapterContext): Promise<void> {
+    this.context = context;
+    this.receiver = context.receiver;
+    const app = (await this.rest.get(Routes.currentApplication())) as {
+      id: string;
+      flags?: number;
+      bot?: { id?: string };
+    };
+    const applicationId = this.options.applicationId ?? app.id;
+    const botId = app.bot?.id ?? ((await this.rest.get(Routes.user('@me'))) as { id: string }).id;
+    this.me = { botId };
+    this.state = context.state(applicationId);
+    this.intents = this.chooseIntents(app.flags ?? 0);
+    const first = new Promise<void>((resolve, reject) => {
+      this.firstConnection = { resolve, reject };
+    });
+    first.catch(() => {});
+    this.gatewayRole = context.asLeader('gateway', (signal) => this.runGateway(signal));
+    // Start-up fails on a refused intent (one clear line) when this instance connects first.
+    const leader = await waitFor(() => this.gatewayRole?.held === true, 2_000);
+    if (leader) await Promise.race([first, sleep(FIRST_CONNECTION_MS)]);
+    this.firstConnection = undefined;
+  }
+
+  private chooseIntents(applicationFlags: number): number {
+    const mode = this.options.messageContent ?? 'auto';
+    const content = mode === 'on' || (mode === 'auto' && (applicationFlags & MESSAGE_CONTENT_FLAGS) !== 0);
+    this.log.info(
+      content
+        ? 'discord: MESSAGE_CONTENT intent on; still only DMs, @mentions and slash commands are read'
+        : 'discord: MESSAGE_CONTENT intent off: DMs, @mentions of the bot and slash commands work (all Hearth reads)',
+    );
+    return (
+      GatewayIntentBits.Guilds |
+      GatewayIntentBits.GuildMessages |
+      GatewayIntentBits.DirectMessages |
+      GatewayIntentBits.GuildMessagePolls |
+      GatewayIntentBits.DirectMessagePolls |
+      (content ? GatewayIntentBits.MessageContent : 0)
+    );
+  }
+
+  /** Holds the gateway connection while this instance has the role; events come from raw packets. */
+  private async runGateway(signal: AbortSignal): Promise<void> {
+    const client = new Client({ intents: this.intents, rest: this.restOptions() });
+    let fatal = (_line: string) => {};
+    const refused = new Promise<string>((resolve) => {
+      fatal = resolve;
+    });
+    client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
+      if (packet.t) this.onDispatch(packet.t, packet.d);
+    });
+    client.on(Events.ShardDisconnect, (event: { code: number }) => {
+      const line = FATAL_CLOSES[event.code];
+      if (line) fatal(line);
+    });
+    client.on(Events.Error, (error) => this.log.warn({ err: error }, 'discord: gateway error'));
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    try {
+      const ready = new Promise<'ready'>((resolve) =>
+        client.once(Events.ClientReady, () => resolve('ready')),
+      );
+      const login = client.login(this.options.token).then(() => ready);
+      login.catch(() => {});
+      const outcome = await Promise.race([login, refused, aborted.then(() => 'aborted' as const)]);
+      if (outcome === 'ready') {
+        this.log.info('discord: gateway connected');
+        this.firstConnection?.resolve();
+        const after = await Promise.race([refused, aborted.then(() => 'aborted' as const)]);
+        if (after !== 'aborted') await this.refuse(after, aborted);
+      } else if (outcome !== 'aborted') {
+        await this.refuse(outcome, aborted);
+      }
+    } finally {
+      await client.destroy().catch(() => {});
+    }
+  }
+
+  /** A refused connection: one clear line, the owners told, no more logins until restarted. */
+  private async refuse(line: string, aborted: Promise<void>): Promise<void> {
+    this.log.error(`discord: ${line}`);
+    this.firstConnection?.reject(new Error(line));
+    await this.context
+      ?.tellOwners(`Discord is not connected: ${line}.`, `discord-refused:${line}`)
+      .catch(() => {});
+    await aborted;
+  }
+
+  private context: AdapterContext | undefined;
+
+  private onDispatch(t: unknown, d: unknown): void {
+    const me = this.me;
+    const receiver = this.receiver;
+    if (!me || !receiver) return;
+    const result = normalizeDispatch(t, d, me, this.codec);
+    if ('ignored' in result) {
+      this.log.debug(
+        { dispatch: typeof t === 'string' ? t.slice(0, 40) : undefined },
+        `discord: ignored: ${result.ignored}`,
+      );
+      return;
+    }
+    if (result.interaction) this.acknowledge(result.interaction);
+    const receipt = receiver.receive(result.event);
+    receipt.recorded.catch((error: unknown) => this.log.warn({ err: error }, 'discord: event not recorded'));
+  }
+
+  /** Acknowledges an interaction at once (Discord allows 3 s): a deferred answer or update. */
+  private acknowledge(interaction: InteractionToAck): void {
+    const body =
+      interaction.kind === 'command'
+        ? { type: 5, ...(interaction.ephemeral ? { data: { flags: 64 } } : {}) }
+        : { type: 6 };
+    const ack = this.rest
+      .post(Routes.interactionCallback(interaction.id, interaction.token), { body, auth: false })
+      .then(
+        () => {},
+        (error: unknown) =>
+          this.log.warn({ err: toCoreError(error) }, 'discord: interaction not acknowledged'),
+      );
+    this.acks.set(interaction.id, ack);
+    setTimeout(() => this.acks.delete(interaction.id), 60_000).unref();
+  }
+
+  async stop(): Promise<void> {
+    const receiverStopped = this.receiver?.stop();
+    await this.gatewayRole?.stop();
+    await receiverStopped;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    try {
+      return await this.deliver(message);
+    } catch (error) {
+      throw toCoreError(error);
+    }
+  }
+
+  private async deliver(message: OutboundMessage): Promise<SendResult> {
+    const channelId = message.to.chatId;
+    const components = message.buttons?.length ? actionRows(message.buttons, this.codec) : undefined;
+    const text = message.text ?? '';
+    const handle = message.replyHandle;
+    const plain = !message.poll && !message.stopPoll && !message.file && !message.editMessageId;
+    if (plain && handle && Date.parse(handle.expiresAt) > this.now()) {
+      const parsed = parseHandle(handle.value);
+      if (parsed) return this.answerInteraction(message.id, parsed, text, components);
+    }
+    if (message.editMessageId) {
+      const messageId = message.editMessageId;
+      await this.rest.patch(Routes.channelMessage(channelId, messageId), {
+        body: {
+          content: clip(escapeDiscord(text), DISCORD_LIMITS.text),
+          components: components ?? [],
+          allowed_mentions: NO_MENTIONS,
+        },
+      });
+      return { messageId };
+    }
+    const steps: (() => Promise<SendResult>)[] = [];
+    const pieces = text.trim() ? discordPieces(text) : [];
+    const post =
+      (index: number, body: Record<string, unknown>, files?: { name: string; data: Buffer }[]) =>
+      async () => {
+        const sent = (await this.rest.post(Routes.channelMessages(channelId), {
+          body: {
+            ...body,
+            allowed_mentions: NO_MENTIONS,
+            nonce: nonceFor(message.id, index),
+            enforce_nonce: true,
+          },
+          ...(files ? { files } : {}),
+        })) as { id: string };
+        return { messageId: sent.id };
+      };
+    const textSteps = (withComponentsLast: boolean) =>
+      pieces.map((content, i) =>
+        post(i, {
+          content,
+          ...(withComponentsLast && components && i === pieces.length - 1 ? { components } : {}),
+        }),
+      );
+    if (message.stopPoll) {
+      const pollMessageId = message.stopPoll.messageId;
+      steps.push(async () => {
+        try {
+          await this.rest.post(Routes.expirePoll(channelId, pollMessageId));
+        } catch (error) {
+          if (!POLL_ALREADY_CLOSED.has(discordCode(error) ?? 0)) throw error;
+        }
+        return { messageId: pollMessageId };
+      });
+      steps.push(...textSteps(true));
+    } else if (message.poll) {
+      const poll = message.poll;
+      if (text.trim() && text.trim() !== poll.question.trim()) steps.push(...textSteps(false));
+      steps.push(async () => {
+        const result = await post(pieces.length, {
+          poll: pollBody(poll, this.now()),
+          ...(components ? { components } : {}),
+        })();
+        return { ...result, nativePollId: result.messageId };
+      });
+    } else if (message.file) {
+      const file = message.file;
+      const [first, ...rest] = pieces;
+      steps.push(
+        post(0, { content: first ?? '', ...(components && rest.length === 0 ? { components } : {}) }, [
+          { name: file.name, data: Buffer.from(file.contentBase64, 'base64') },
+        ]),
+      );
+      rest.forEach((content, i) => {
+        steps.push(post(i + 1, { content, ...(components && i === rest.length - 1 ? { components } : {}) }));
+      });
+    } else {
+      if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
+      steps.push(...textSteps(true));
+    }
+    return this.runSteps(message.id, steps);
+  }
+
+  /**
+   * Answers an interaction through its token: the first answer to a slash command edits the
+   * deferred "thinking…" message, every other one is a follow-up (ephemeral when the command was).
+   */
+  private async answerInteraction(
+    outboxId: string,
+    handle: HandleValue,
+    text: string,
+    components: unknown[] | undefined,
+  ): Promise<SendResult> {
+    await this.acks.get(handle.i);
+    const pieces = text.trim() ? discordPieces(text) : [];
+    if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
+    const steps = pieces.map((content, i) => async (): Promise<SendResult> => {
+      const body = {
+        content,
+        allowed_mentions: NO_MENTIONS,
+        ...(components && i === pieces.length - 1 ? { components } : {}),
+      };
+      const original = i === 0 && handle.k === 'command' && (await this.claimOriginal(handle.i));
+      const sent = (
+        original
+          ? await this.rest.patch(Routes.webhookMessage(handle.a, handle.t, '@original'), {
+              body,
+              auth: false,
+            })
+          : await this.rest.post(Routes.webhook(handle.a, handle.t), {
+              body: { ...body, ...(handle.e ? { flags: 64 } : {}) },
+              auth: false,
+            })
+      ) as { id?: string };
+      return { messageId: sent.id ?? `${handle.i}:${i}` };
+    });
+    return this.runSteps(outboxId, steps);
+  }
+
+  /** True for the one answer (across instances) that edits the interaction's deferred message. */
+  private async claimOriginal(interactionId: string): Promise<boolean> {
+    if (this.state)
+      return (await this.state.compareAndSet(`answered:${interactionId}`, null, this.now())) !== undefined;
+    if (this.answeredHere.has(interactionId)) return false;
+    this.answeredHere.add(interactionId);
+    return true;
+  }
+
+  /** Runs the steps of one send, skipping those a previous attempt of the same outbox row did. */
+  private async runSteps(id: string, steps: (() => Promise<SendResult>)[]): Promise<SendResult> {
+    const done = this.progress.get(id) ?? 0;
+    let result: SendResult | undefined;
+    for (let i = done; i < steps.length; i++) {
+      const step = steps[i];
+      if (!step) continue;
+      result = await step();
+      if (i < steps.length - 1) {
+        if (this.progress.size > 10_000) this.progress.clear();
+        this.progress.set(id, i + 1);
+      }
+    }
+    this.progress.delete(id);
+    if (!result) throw new PermanentError('discord: nothing to send');
+    return result;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** Polls `check` every 50 ms until it holds or `ms` pass. */
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
