@@ -69,7 +69,13 @@ export interface WebhookSend {
 const API = '/api/v10';
 
 export class FakeDiscordApi {
-  readonly calls: { method: string; path: string; body?: Record<string, unknown>; status: number }[] = [];
+  readonly calls: {
+    method: string;
+    path: string;
+    body?: Record<string, unknown>;
+    status: number;
+    at: number;
+  }[] = [];
   readonly callbacks: { interactionId: string; token: string; body: Record<string, unknown> }[] = [];
   readonly webhookSends: WebhookSend[] = [];
   readonly commandPuts: { guildId?: string; body: unknown }[] = [];
@@ -162,7 +168,7 @@ export class FakeDiscordApi {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://fake').pathname);
     const body = await readJson(req);
     const reply = (status: number, payload?: unknown, headers?: Record<string, string>) => {
-      this.calls.push({ method, path, ...(body ? { body } : {}), status });
+      this.calls.push({ method, path, ...(body ? { body } : {}), status, at: Date.now() });
       answer(res, status, payload, headers);
     };
     if (!path.startsWith(API)) return reply(404, { message: '404: Not Found', code: 0 });
