@@ -6,10 +6,16 @@ import {
   TransientError,
 } from '../../src/core/errors.ts';
 
-/** Error codes that mean this member cannot be written to (discord-x.md A4). */
+/**
+ * Error codes that mean this recipient cannot be written to (discord-x.md A4): a member (unsubscribed)
+ * or a community channel the bot lost (deactivated).
+ */
 export const RECIPIENT_GONE_CODES = new Set([
   50007, // Cannot send messages to this user (DMs closed, bot blocked)
   50278, // No mutual guilds
+  50001, // Missing access (the bot can no longer see the channel)
+  50013, // Missing permissions (it may no longer post there)
+  10003, // Unknown channel (deleted)
 ]);
 
 /** Poll codes that mean the poll is already over (closing it again is a success). */

@@ -5,7 +5,9 @@ import { PermanentError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
+import { registerCommands } from './commands.ts';
 import { discordCode, POLL_ALREADY_CLOSED, toCoreError } from './errors.ts';
+import { GuildChannels } from './guilds.ts';
 import { DISCORD_CAPABILITIES } from './module.ts';
 import {
   type DiscordIdentity,
@@ -58,6 +60,7 @@ export class DiscordAdapter implements PlatformAdapter {
   readonly capabilities = DISCORD_CAPABILITIES;
   readonly rest: REST;
   private readonly codec = new CustomIdCodec();
+  private readonly guilds = new GuildChannels();
   private readonly log: Logger;
   private readonly now: () => number;
   private receiver: InboundReceiver | undefined;
@@ -107,6 +110,7 @@ export class DiscordAdapter implements PlatformAdapter {
     this.me = { botId };
     this.state = context.state(applicationId);
     this.intents = this.chooseIntents(app.flags ?? 0);
+    await this.registerSlashCommands(applicationId, this.state);
     const first = new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
     });
@@ -116,6 +120,32 @@ export class DiscordAdapter implements PlatformAdapter {
     const leader = await waitFor(() => this.gatewayRole?.held === true, 2_000);
     if (leader) await Promise.race([first, sleep(FIRST_CONNECTION_MS)]);
     this.firstConnection = undefined;
+  }
+
+  /** Slash commands by bulk overwrite when their set changed (in the server of DISCORD_GUILD_ID, or global). */
+  private async registerSlashCommands(applicationId: string, state: AdapterState): Promise<void> {
+    const guildId = this.options.guildId;
+    const route = guildId
+      ? Routes.applicationGuildCommands(applicationId, guildId)
+      : Routes.applicationCommands(applicationId);
+    try {
+      const changed = await registerCommands({
+        state,
+        guildId,
+        put: (body) => this.rest.put(route, { body }),
+      });
+      if (changed)
+        this.log.info(
+          guildId
+            ? `discord: slash commands registered in server ${guildId}`
+            : 'discord: slash commands registered globally',
+        );
+    } catch (error) {
+      this.log.warn(
+        { err: toCoreError(error) },
+        'discord: slash commands not registered (tried again at the next start)',
+      );
+    }
   }
 
   private chooseIntents(applicationFlags: number): number {
@@ -191,6 +221,11 @@ export class DiscordAdapter implements PlatformAdapter {
     const me = this.me;
     const receiver = this.receiver;
     if (!me || !receiver) return;
+    if (typeof t === 'string')
+      for (const left of this.guilds.observe(t, d, new Date(this.now()))) {
+        this.log.info({ chatId: left.address.chatId }, 'discord: the bot was removed from a server');
+        receiver.receive(left).recorded.catch(() => {});
+      }
     const result = normalizeDispatch(t, d, me, this.codec);
     if ('ignored' in result) {
       this.log.debug(

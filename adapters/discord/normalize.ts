@@ -231,8 +231,7 @@ export function parseHandle(value: string): HandleValue | null {
     const parsed: unknown = JSON.parse(value);
     if (!isRecord(parsed)) return null;
     const { a, i, t, k, e } = parsed;
-    if (!isSnowflake(a) || !isSnowflake(i) || typeof t !== 'string' || !TOKEN.test(t))
-      return null;
+    if (!isSnowflake(a) || !isSnowflake(i) || typeof t !== 'string' || !TOKEN.test(t)) return null;
     if (k !== 'command' && k !== 'component') return null;
     return { a, i, t, k, e: e === true };
   } catch {
