@@ -39,7 +39,7 @@ describe('slash commands are registered at start only when their set changed', (
       await start();
       expect(fake.commandPuts).toHaveLength(1);
       expect(fake.commandPuts[0]?.guildId).toBe(FAKE_GUILD_ID);
-      const names = (fake.commandPuts[0]?.body as { name: string }[]).map((c) => c.name);
+      const names = ((fake.commandPuts[0]?.body ?? []) as { name: string }[]).map((c) => c.name);
       expect(names).toEqual(
         expect.arrayContaining(['subscribe', 'unsubscribe', 'topics', 'help', 'ask', 'register']),
       );
