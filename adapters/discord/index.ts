@@ -1,32 +1,17 @@
 import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
 import type { AdapterContext, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
 import type { AdapterState } from '../../src/core/adapter-state.ts';
-import { PermanentError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { registerCommands } from './commands.ts';
-import { discordCode, POLL_ALREADY_CLOSED, toCoreError } from './errors.ts';
+import { toCoreError } from './errors.ts';
+import { InvalidRequestGuard } from './guard.ts';
 import { GuildChannels } from './guilds.ts';
 import { DISCORD_CAPABILITIES } from './module.ts';
-import {
-  type DiscordIdentity,
-  type HandleValue,
-  type InteractionToAck,
-  normalizeDispatch,
-  parseHandle,
-} from './normalize.ts';
-import {
-  actionRows,
-  CustomIdCodec,
-  clip,
-  DISCORD_LIMITS,
-  discordPieces,
-  escapeDiscord,
-  NO_MENTIONS,
-  nonceFor,
-  pollBody,
-} from './render.ts';
+import { type DiscordIdentity, type InteractionToAck, normalizeDispatch } from './normalize.ts';
+import { CustomIdCodec } from './render.ts';
+import { DiscordSender } from './send.ts';
 
 export type MessageContentMode = 'on' | 'off' | 'auto';
 
@@ -41,6 +26,8 @@ export interface DiscordAdapterOptions {
   messageContent?: MessageContentMode;
   log: Logger;
   now?: () => number;
+  /** 401/403/429 answers in 10 minutes after which sends pause (default 1,000; Discord bans at 10,000). */
+  guardLimit?: number;
 }
 
 /** Application flags: GATEWAY_MESSAGE_CONTENT (1 << 18) and its _LIMITED toggle (1 << 19). */
@@ -59,6 +46,8 @@ export class DiscordAdapter implements PlatformAdapter {
   readonly platform = 'discord' as const;
   readonly capabilities = DISCORD_CAPABILITIES;
   readonly rest: REST;
+  private readonly guard: InvalidRequestGuard;
+  private readonly sender: DiscordSender;
   private readonly codec = new CustomIdCodec();
   private readonly guilds = new GuildChannels();
   private readonly log: Logger;
@@ -68,8 +57,6 @@ export class DiscordAdapter implements PlatformAdapter {
   private me: DiscordIdentity | undefined;
   private gatewayRole: LeaderRole | undefined;
   private intents = 0;
-  /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
-  private readonly progress = new Map<string, number>();
   /** Acknowledgements in flight, by interaction id (an answer waits for its defer). */
   private readonly acks = new Map<string, Promise<void>>();
   /** Interactions whose deferred answer was given (without durable state: this process only). */
@@ -82,6 +69,17 @@ export class DiscordAdapter implements PlatformAdapter {
     // Hearth's outbox owns every delay and retry: a 429 is thrown, not waited out, and nothing is
     // retried inside discord.js (a retried POST is deduplicated by its nonce anyway).
     this.rest = new REST({ ...this.restOptions(), rejectOnRateLimit: () => true }).setToken(options.token);
+    this.guard = new InvalidRequestGuard({
+      now: this.now,
+      ...(options.guardLimit ? { limit: options.guardLimit } : {}),
+    });
+    this.sender = new DiscordSender({
+      rest: this.rest,
+      codec: this.codec,
+      now: this.now,
+      pendingAck: (id) => this.acks.get(id),
+      claimOriginal: (id) => this.claimOriginal(id),
+    });
   }
 
   private restOptions() {
@@ -264,129 +262,20 @@ export class DiscordAdapter implements PlatformAdapter {
 
   async send(message: OutboundMessage): Promise<SendResult> {
     try {
-      return await this.deliver(message);
+      this.guard.check();
+      return await this.sender.deliver(message);
     } catch (error) {
-      throw toCoreError(error);
+      const mapped = toCoreError(error);
+      if (this.guard.count(error)) void this.warnOwnersOfGuard();
+      throw mapped;
     }
   }
 
-  private async deliver(message: OutboundMessage): Promise<SendResult> {
-    const channelId = message.to.chatId;
-    const components = message.buttons?.length ? actionRows(message.buttons, this.codec) : undefined;
-    const text = message.text ?? '';
-    const handle = message.replyHandle;
-    const plain = !message.poll && !message.stopPoll && !message.file && !message.editMessageId;
-    if (plain && handle && Date.parse(handle.expiresAt) > this.now()) {
-      const parsed = parseHandle(handle.value);
-      if (parsed) return this.answerInteraction(message.id, parsed, text, components);
-    }
-    if (message.editMessageId) {
-      const messageId = message.editMessageId;
-      await this.rest.patch(Routes.channelMessage(channelId, messageId), {
-        body: {
-          content: clip(escapeDiscord(text), DISCORD_LIMITS.text),
-          components: components ?? [],
-          allowed_mentions: NO_MENTIONS,
-        },
-      });
-      return { messageId };
-    }
-    const steps: (() => Promise<SendResult>)[] = [];
-    const pieces = text.trim() ? discordPieces(text) : [];
-    const post =
-      (index: number, body: Record<string, unknown>, files?: { name: string; data: Buffer }[]) =>
-      async () => {
-        const sent = (await this.rest.post(Routes.channelMessages(channelId), {
-          body: {
-            ...body,
-            allowed_mentions: NO_MENTIONS,
-            nonce: nonceFor(message.id, index),
-            enforce_nonce: true,
-          },
-          ...(files ? { files } : {}),
-        })) as { id: string };
-        return { messageId: sent.id };
-      };
-    const textSteps = (withComponentsLast: boolean) =>
-      pieces.map((content, i) =>
-        post(i, {
-          content,
-          ...(withComponentsLast && components && i === pieces.length - 1 ? { components } : {}),
-        }),
-      );
-    if (message.stopPoll) {
-      const pollMessageId = message.stopPoll.messageId;
-      steps.push(async () => {
-        try {
-          await this.rest.post(Routes.expirePoll(channelId, pollMessageId));
-        } catch (error) {
-          if (!POLL_ALREADY_CLOSED.has(discordCode(error) ?? 0)) throw error;
-        }
-        return { messageId: pollMessageId };
-      });
-      steps.push(...textSteps(true));
-    } else if (message.poll) {
-      const poll = message.poll;
-      if (text.trim() && text.trim() !== poll.question.trim()) steps.push(...textSteps(false));
-      steps.push(async () => {
-        const result = await post(pieces.length, {
-          poll: pollBody(poll, this.now()),
-          ...(components ? { components } : {}),
-        })();
-        return { ...result, nativePollId: result.messageId };
-      });
-    } else if (message.file) {
-      const file = message.file;
-      const [first, ...rest] = pieces;
-      steps.push(
-        post(0, { content: first ?? '', ...(components && rest.length === 0 ? { components } : {}) }, [
-          { name: file.name, data: Buffer.from(file.contentBase64, 'base64') },
-        ]),
-      );
-      rest.forEach((content, i) => {
-        steps.push(post(i + 1, { content, ...(components && i === rest.length - 1 ? { components } : {}) }));
-      });
-    } else {
-      if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
-      steps.push(...textSteps(true));
-    }
-    return this.runSteps(message.id, steps);
-  }
-
-  /**
-   * Answers an interaction through its token: the first answer to a slash command edits the
-   * deferred "thinking…" message, every other one is a follow-up (ephemeral when the command was).
-   */
-  private async answerInteraction(
-    outboxId: string,
-    handle: HandleValue,
-    text: string,
-    components: unknown[] | undefined,
-  ): Promise<SendResult> {
-    await this.acks.get(handle.i);
-    const pieces = text.trim() ? discordPieces(text) : [];
-    if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
-    const steps = pieces.map((content, i) => async (): Promise<SendResult> => {
-      const body = {
-        content,
-        allowed_mentions: NO_MENTIONS,
-        ...(components && i === pieces.length - 1 ? { components } : {}),
-      };
-      const original = i === 0 && handle.k === 'command' && (await this.claimOriginal(handle.i));
-      const sent = (
-        original
-          ? await this.rest.patch(Routes.webhookMessage(handle.a, handle.t, '@original'), {
-              body,
-              auth: false,
-            })
-          : await this.rest.post(Routes.webhook(handle.a, handle.t), {
-              body: { ...body, ...(handle.e ? { flags: 64 } : {}) },
-              auth: false,
-            })
-      ) as { id?: string };
-      return { messageId: sent.id ?? `${handle.i}:${i}` };
-    });
-    return this.runSteps(outboxId, steps);
+  /** The guard just paused sends: the owners hear it once per pause. */
+  private async warnOwnersOfGuard(): Promise<void> {
+    const line = this.guard.pauseLine();
+    this.log.error(`discord: ${line}`);
+    await this.context?.tellOwners(line, `discord-guard:${this.guard.pausedUntil}`).catch(() => {});
   }
 
   /** True for the one answer (across instances) that edits the interaction's deferred message. */
@@ -396,24 +285,6 @@ export class DiscordAdapter implements PlatformAdapter {
     if (this.answeredHere.has(interactionId)) return false;
     this.answeredHere.add(interactionId);
     return true;
-  }
-
-  /** Runs the steps of one send, skipping those a previous attempt of the same outbox row did. */
-  private async runSteps(id: string, steps: (() => Promise<SendResult>)[]): Promise<SendResult> {
-    const done = this.progress.get(id) ?? 0;
-    let result: SendResult | undefined;
-    for (let i = done; i < steps.length; i++) {
-      const step = steps[i];
-      if (!step) continue;
-      result = await step();
-      if (i < steps.length - 1) {
-        if (this.progress.size > 10_000) this.progress.clear();
-        this.progress.set(id, i + 1);
-      }
-    }
-    this.progress.delete(id);
-    if (!result) throw new PermanentError('discord: nothing to send');
-    return result;
   }
 }
 

@@ -70,6 +70,21 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) 
         ),
       `an answer containing "${text}"`,
     );
+  /** An owner command in the owners' room (as the Slack adapter marks its senders). */
+  const owner = async (text: string) => {
+    const [, name = '', args = ''] = /^\/(\w+)\s*(.*)$/.exec(text) ?? [];
+    await t.app.hearth.bot.dispatch({
+      kind: 'command',
+      id: `owner-${Math.random()}`,
+      at: new Date(),
+      address: { platform: 'slack', chatId: OWNERS },
+      sender: { userId: OWNER, name: 'Owner', isBot: false, isOwner: true },
+      isDirect: false,
+      name,
+      args,
+      text,
+    });
+  };
   const callbackOf = (id: string) => t.fake.callbacks.find((c) => c.interactionId === id);
 
   beforeAll(async () => {
@@ -155,6 +170,60 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) 
     await t.replyIn(pia, 'Fresh');
     expect(inChannel.body.allowed_mentions).toEqual({ parse: [] });
     expect(inChannel.content).toContain('\\@everyone');
+  });
+
+  it('a native poll in #bakery: votes added, removed and changed from raw events, one tally with Telegram, closed early', async () => {
+    const db = t.app.hearth.services.db;
+    expect(
+      (
+        await t.app.post('/console/api/messages', {
+          platform: 'telegram',
+          userId: 'tg-1',
+          text: '/subscribe news',
+        })
+      ).status,
+    ).toBe(200);
+    await owner('/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news');
+    const message = await t.fake.waitFor(
+      () => t.fake.sent(FAKE_CHANNEL_ID).find((m) => m.poll),
+      'the native poll',
+    );
+    expect(message.body.poll).toMatchObject({
+      question: { text: 'Which bread tomorrow?' },
+      answers: [{ poll_media: { text: 'Rye' } }, { poll_media: { text: 'Spelt' } }],
+      duration: 2,
+      allow_multiselect: true,
+    });
+    const poll = await db.poll.findFirstOrThrow({ where: { question: 'Which bread tomorrow?' } });
+    t.fake.vote('vic', message.id, 1, true);
+    t.fake.vote('wes', message.id, 2, true);
+    t.fake.vote('vic', message.id, 1, false);
+    t.fake.vote('vic', message.id, 2, true);
+    t.fake.vote('wes', message.id, 1, true);
+    const telegramPost = await until(
+      () => db.pollPost.findFirst({ where: { pollId: poll.id, platform: 'telegram' } }),
+      'the telegram post',
+      10_000,
+    );
+    const voted = await t.app.post('/console/api/votes', {
+      platform: 'telegram',
+      userId: 'tg-1',
+      pollRef: telegramPost.nativePollId,
+      optionIds: [1],
+    });
+    expect(voted.status).toBe(200);
+    const tally = async () => {
+      const votes = await db.vote.findMany({ where: { pollId: poll.id } });
+      return [0, 1].map((i) => votes.filter((v) => v.optionIdx === i).length);
+    };
+    await until(async () => JSON.stringify(await tally()) === '[1,3]', 'the tally Rye 1, Spelt 3', 10_000);
+    await owner(`/hearth poll close ${poll.id.slice(0, 8)}`);
+    await t.fake.waitFor(
+      () => t.fake.calls.find((c) => c.path.endsWith(`/polls/${message.id}/expire`)),
+      'the early end',
+    );
+    expect(t.fake.message(message.id)?.poll?.finalized).toBe(true);
+    expect(await tally()).toEqual([1, 3]);
   });
 
   it('the bot removed from the server deactivates its community channels', async () => {
