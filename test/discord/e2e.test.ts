@@ -80,6 +80,22 @@ describe.each(TEST_DATABASES)('discord end to end ($name)', (kind) => {
     expect(t.adapterLog.find('debug', 'not addressed to the bot').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('a gateway RESUME replaying events: each is processed once', async () => {
+    say('jan', '/topics');
+    await t.replyIn(dm('jan'), 'Topics');
+    t.fake.gateway.dropConnection(3);
+    await until(
+      () => t.fake.gateway.resumes === 1 && t.fake.gateway.connected,
+      'the resumed session',
+      15_000,
+    );
+    say('jan', '/help');
+    await t.replyIn(dm('jan'), '/subscribe');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.fake.sent(dm('jan')).filter((m) => m.shown.includes('Topics'))).toHaveLength(1);
+    expect(t.fake.gateway.identifies).toHaveLength(1);
+  });
+
   it('a 429 (route) is resent after retry_after on the Hearth clock, exactly once', async () => {
     const user = 'ratelimited-route';
     t.fake.failNext(
