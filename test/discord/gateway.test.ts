@@ -13,7 +13,9 @@ import { until } from '../support/until.ts';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('the Discord gateway and the send guard (real discord.js, fake Discord)', () => {
+describe('the Discord gateway and the send guard (real discord.js, fake Discord)', {
+  timeout: 90_000,
+}, () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});

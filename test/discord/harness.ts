@@ -68,7 +68,7 @@ export async function startDiscordHearth(
       ),
     async stop() {
       await app.stop();
-      await fake.close();
+      if (!options.fake) await fake.close(); // a fake passed in is the caller's to close
       await slack.close();
     },
   };

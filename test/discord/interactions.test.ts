@@ -17,7 +17,9 @@ import { until } from '../support/until.ts';
 import { type DiscordHearth, OWNER, OWNERS, startDiscordHearth } from './harness.ts';
 
 describe('slash commands are registered at start only when their set changed', () => {
-  it('one bulk overwrite in the guild of DISCORD_GUILD_ID, none at the next start', async () => {
+  it('one bulk overwrite in the guild of DISCORD_GUILD_ID, none at the next start', {
+    timeout: 90_000,
+  }, async () => {
     const fake = await FakeDiscordApi.start();
     const database = await (TEST_DATABASES[0] ?? { open: () => Promise.reject() }).open();
     try {
