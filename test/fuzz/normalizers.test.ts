@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConsoleHub } from '../../adapters/console/hub.ts';
 import { actionRequest, messageRequest, parseBody, voteRequest } from '../../adapters/console/requests.ts';
+import { normalizeDispatch, parseHandle } from '../../adapters/discord/normalize.ts';
+import { CustomIdCodec, escapeDiscord } from '../../adapters/discord/render.ts';
 import {
   normalizeBlockActions,
   normalizeMessage,
@@ -21,6 +23,14 @@ import { cleanEvent, INBOUND_LIMITS } from '../../src/core/clean-text.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { type InboundEvent, PLATFORMS, parseCommand } from '../../src/core/events.ts';
 import { InboundReceiver } from '../../src/core/receiver.ts';
+import {
+  buttonInteraction,
+  commandInteraction,
+  dmMessage,
+  FAKE_BOT,
+  guildMessage,
+  shownText,
+} from '../fakes/discord-wire.ts';
 import { CapturingLogger } from '../support/logger.ts';
 import {
   blockedBy,
@@ -375,6 +385,82 @@ describe('the core: command parsing and inbound cleaning', () => {
         expect(cleaned.id.length).toBeGreaterThan(0);
         expect(cleaned.address.chatId.length).toBeGreaterThan(0);
         if (cleaned.sender.name !== undefined) expect(typeof cleaned.sender.name).toBe('string');
+      },
+      RUNS.parser,
+    );
+  });
+});
+
+describe('Discord dispatches (adapters/discord/normalize.ts) and its escaping', () => {
+  const me = { botId: FAKE_BOT.id };
+  const codec = new CustomIdCodec();
+  const samples: [string, unknown][] = [
+    ['MESSAGE_CREATE', dmMessage('alice', 'When are you open?')],
+    ['MESSAGE_CREATE', dmMessage('alice', '/subscribe news')],
+    ['MESSAGE_CREATE', guildMessage('bob', 'what time do you open?', { mentionBot: true })],
+    ['MESSAGE_CREATE', guildMessage('bob', 'just chatting')],
+    ['MESSAGE_CREATE', guildMessage('otherbot', 'beep', { mentionBot: true, bot: true })],
+    ['INTERACTION_CREATE', commandInteraction('carol', 'subscribe', { topic: 'news' })],
+    ['INTERACTION_CREATE', commandInteraction('carol', 'register', { name: 'bakery' }, { guild: true })],
+    ['INTERACTION_CREATE', buttonInteraction('carol', codec.encode('poll.vote', 'p1:2'), '123456789012')],
+    [
+      'MESSAGE_POLL_VOTE_ADD',
+      { user_id: '2000000000001', channel_id: '4000000001', message_id: '70000001', answer_id: 2 },
+    ],
+    [
+      'MESSAGE_POLL_VOTE_REMOVE',
+      {
+        user_id: '2000000000001',
+        channel_id: '4000000001',
+        message_id: '70000001',
+        answer_id: 1,
+        guild_id: '30000001',
+      },
+    ],
+  ];
+  const property = ([t, d]: [unknown, unknown]) => {
+    const result = normalizeDispatch(t, d, me, codec);
+    if ('event' in result) {
+      assertEventShape(result.event);
+      assertClean(result.event);
+      if (result.event.replyHandle) expect(parseHandle(result.event.replyHandle.value)).not.toBeNull();
+    } else {
+      expect(typeof result.ignored).toBe('string');
+    }
+  };
+
+  it('takes any value without throwing', () => {
+    check('discord: arbitrary dispatch', fc.tuple(anyValue, anyValue), property, RUNS.arbitrary);
+    check(
+      'discord: arbitrary payloads of known dispatches',
+      fc.tuple(fc.constantFrom(...new Set(samples.map(([t]) => t))), anyValue),
+      property,
+      RUNS.arbitrary,
+    );
+  });
+
+  it('takes real payloads with random edits', () => {
+    const types = samples.map(([t]) => t);
+    check(
+      'discord: mutated real payloads',
+      fc
+        .tuple(fc.nat(samples.length - 1), mutated(samples.map(([, d]) => d)))
+        .map(([i, d]) => [types[i], d] as [string, unknown]),
+      property,
+      RUNS.mutated,
+    );
+  });
+
+  it('escaping keeps every text as written and leaves no markdown, link or mention active', () => {
+    check(
+      'discord: escapeDiscord',
+      hostileString,
+      (text) => {
+        const escaped = escapeDiscord(text);
+        expect(shownText(escaped)).toBe(text);
+        const active = escaped.replace(/\\[^0-9A-Za-z\s]/g, 'x');
+        expect(active).not.toMatch(/[\\*_~`|[\]<>@]/);
+        expect(active).not.toMatch(/^[ \t]*[#\-+]/m);
       },
       RUNS.parser,
     );

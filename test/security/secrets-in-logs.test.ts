@@ -9,6 +9,7 @@ import { Hearth } from '../../src/hearth.ts';
 import { createLogger } from '../../src/logger.ts';
 import { secretsOf } from '../../src/secrets.ts';
 import { ChildHearth, freePort } from '../broadcasts/child-hearth.ts';
+import { FakeDiscordApi } from '../fakes/discord-api.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
@@ -93,8 +94,9 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
   async function fakes() {
     const telegram = await FakeTelegramApi.start();
     const slack = await FakeSlackApi.start();
-    started.push(telegram, slack);
-    return { telegram, slack };
+    const discord = await FakeDiscordApi.start();
+    started.push(telegram, slack, discord);
+    return { telegram, slack, discord };
   }
 
   /** Owner traffic on Slack: a command, a forged request, a send that fails once, a thread message. */
@@ -151,10 +153,11 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
   }
 
   it('Telegram long polling, Slack HTTP mode, a failing LLM endpoint and a wrong console token', async () => {
-    const { telegram, slack } = await fakes();
+    const { telegram, slack, discord } = await fakes();
     const deadPort = await freePort();
     child = await ChildHearth.start({
       ...KNOWN,
+      DISCORD_API_URL: discord.apiUrl,
       TELEGRAM_WEBHOOK_SECRET: '',
       TELEGRAM_API_ROOT: telegram.url,
       SLACK_API_URL: slack.apiUrl,
@@ -185,9 +188,10 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
   });
 
   it('Telegram webhook and Slack HTTP mode, with forged and malformed posts and failing sends', async () => {
-    const { telegram, slack } = await fakes();
+    const { telegram, slack, discord } = await fakes();
     child = await ChildHearth.start({
       ...KNOWN,
+      DISCORD_API_URL: discord.apiUrl,
       TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_WEBHOOK_URL: 'https://bot.example.test/telegram/hook',
       SLACK_API_URL: slack.apiUrl,
@@ -237,10 +241,11 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
   it('an adapter that cannot start: its error (the Bot API URL with the token) is redacted in the log and in /health', async () => {
     const database = await TEST_DATABASES[0]?.open();
     if (!database) throw new Error('no test database');
-    const { telegram } = await fakes();
+    const { telegram, discord } = await fakes();
     telegram.failNext({ kind: 'server-error', status: 404 }, { method: 'getMe' });
     const env = {
       ...KNOWN,
+      DISCORD_API_URL: discord.apiUrl,
       TELEGRAM_WEBHOOK_SECRET: '',
       TELEGRAM_API_ROOT: telegram.url,
       SLACK_BOT_TOKEN: '',

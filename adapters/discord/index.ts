@@ -1,0 +1,301 @@
+import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
+import type { AdapterContext, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
+import type { AdapterState } from '../../src/core/adapter-state.ts';
+import type { Logger } from '../../src/core/log.ts';
+import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import type { InboundReceiver } from '../../src/core/receiver.ts';
+import { registerCommands } from './commands.ts';
+import { toCoreError } from './errors.ts';
+import { InvalidRequestGuard } from './guard.ts';
+import { GuildChannels } from './guilds.ts';
+import { DISCORD_CAPABILITIES } from './module.ts';
+import { type DiscordIdentity, type InteractionToAck, normalizeDispatch } from './normalize.ts';
+import { CustomIdCodec } from './render.ts';
+import { DiscordSender } from './send.ts';
+
+export type MessageContentMode = 'on' | 'off' | 'auto';
+
+export interface DiscordAdapterOptions {
+  token: string;
+  /** REST base (default https://discord.com/api); the gateway is found through it. */
+  apiUrl?: string;
+  /** Register slash commands in this server only (instant), else globally. */
+  guildId?: string;
+  applicationId?: string;
+  /** Ask for the privileged MESSAGE_CONTENT intent: on, off, or when the application has it enabled. */
+  messageContent?: MessageContentMode;
+  log: Logger;
+  now?: () => number;
+  /** 401/403/429 answers in 10 minutes after which sends pause (default 1,000; Discord bans at 10,000). */
+  guardLimit?: number;
+}
+
+/** Application flags: GATEWAY_MESSAGE_CONTENT (1 << 18) and its _LIMITED toggle (1 << 19). */
+const MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19);
+/** Close codes after which connecting again cannot help (fix the token or the Developer Portal). */
+const FATAL_CLOSES: Record<number, string> = {
+  4004: 'Discord refused the bot token (gateway close 4004): set a valid DISCORD_BOT_TOKEN',
+  4013: 'Discord refused the gateway intents (close 4013, invalid intents)',
+  4014: 'Discord refused the MESSAGE_CONTENT intent (close 4014): enable "Message Content Intent" under Bot → Privileged Gateway Intents in the Developer Portal, or set DISCORD_MESSAGE_CONTENT=off',
+};
+/** How long start() waits for the first gateway connection when this instance holds the role. */
+const FIRST_CONNECTION_MS = 30_000;
+
+/** Discord through discord.js: the gateway in one instance (asLeader), REST sends from any. */
+export class DiscordAdapter implements PlatformAdapter {
+  readonly platform = 'discord' as const;
+  readonly capabilities = DISCORD_CAPABILITIES;
+  readonly rest: REST;
+  private readonly guard: InvalidRequestGuard;
+  private readonly sender: DiscordSender;
+  private readonly codec = new CustomIdCodec();
+  private readonly guilds = new GuildChannels();
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private receiver: InboundReceiver | undefined;
+  private state: AdapterState | undefined;
+  private me: DiscordIdentity | undefined;
+  private gatewayRole: LeaderRole | undefined;
+  private intents = 0;
+  /** Acknowledgements in flight, by interaction id (an answer waits for its defer). */
+  private readonly acks = new Map<string, Promise<void>>();
+  /** Interactions whose deferred answer was given (without durable state: this process only). */
+  private readonly answeredHere = new Set<string>();
+  private firstConnection: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(private readonly options: DiscordAdapterOptions) {
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    // Hearth's outbox owns every delay and retry: a 429 is thrown, not waited out, and nothing is
+    // retried inside discord.js (a retried POST is deduplicated by its nonce anyway).
+    this.rest = new REST({ ...this.restOptions(), rejectOnRateLimit: () => true }).setToken(options.token);
+    this.guard = new InvalidRequestGuard({
+      now: this.now,
+      ...(options.guardLimit ? { limit: options.guardLimit } : {}),
+    });
+    this.sender = new DiscordSender({
+      rest: this.rest,
+      codec: this.codec,
+      now: this.now,
+      pendingAck: (id) => this.acks.get(id),
+      claimOriginal: (id) => this.claimOriginal(id),
+    });
+  }
+
+  private restOptions() {
+    return {
+      version: '10',
+      offset: 0,
+      retries: 0,
+      ...(this.options.apiUrl ? { api: this.options.apiUrl } : {}),
+    };
+  }
+
+  get identity(): DiscordIdentity | undefined {
+    return this.me;
+  }
+
+  async start(context: AdapterContext): Promise<void> {
+    this.context = context;
+    this.receiver = context.receiver;
+    const app = (await this.rest.get(Routes.currentApplication())) as {
+      id: string;
+      flags?: number;
+      bot?: { id?: string };
+    };
+    const applicationId = this.options.applicationId ?? app.id;
+    const botId = app.bot?.id ?? ((await this.rest.get(Routes.user('@me'))) as { id: string }).id;
+    this.me = { botId };
+    this.state = context.state(applicationId);
+    this.intents = this.chooseIntents(app.flags ?? 0);
+    await this.registerSlashCommands(applicationId, this.state);
+    const first = new Promise<void>((resolve, reject) => {
+      this.firstConnection = { resolve, reject };
+    });
+    first.catch(() => {});
+    this.gatewayRole = context.asLeader('gateway', (signal) => this.runGateway(signal));
+    // Start-up fails on a refused intent (one clear line) when this instance connects first.
+    const leader = await waitFor(() => this.gatewayRole?.held === true, 2_000);
+    if (leader) await Promise.race([first, sleep(FIRST_CONNECTION_MS)]);
+    this.firstConnection = undefined;
+  }
+
+  /** Slash commands by bulk overwrite when their set changed (in the server of DISCORD_GUILD_ID, or global). */
+  private async registerSlashCommands(applicationId: string, state: AdapterState): Promise<void> {
+    const guildId = this.options.guildId;
+    const route = guildId
+      ? Routes.applicationGuildCommands(applicationId, guildId)
+      : Routes.applicationCommands(applicationId);
+    try {
+      const changed = await registerCommands({
+        state,
+        guildId,
+        put: (body) => this.rest.put(route, { body }),
+      });
+      if (changed)
+        this.log.info(
+          guildId
+            ? `discord: slash commands registered in server ${guildId}`
+            : 'discord: slash commands registered globally',
+        );
+    } catch (error) {
+      this.log.warn(
+        { err: toCoreError(error) },
+        'discord: slash commands not registered (tried again at the next start)',
+      );
+    }
+  }
+
+  private chooseIntents(applicationFlags: number): number {
+    const mode = this.options.messageContent ?? 'auto';
+    const content = mode === 'on' || (mode === 'auto' && (applicationFlags & MESSAGE_CONTENT_FLAGS) !== 0);
+    this.log.info(
+      content
+        ? 'discord: MESSAGE_CONTENT intent on; still only DMs, @mentions and slash commands are read'
+        : 'discord: MESSAGE_CONTENT intent off: DMs, @mentions of the bot and slash commands work (all Hearth reads)',
+    );
+    return (
+      GatewayIntentBits.Guilds |
+      GatewayIntentBits.GuildMessages |
+      GatewayIntentBits.DirectMessages |
+      GatewayIntentBits.GuildMessagePolls |
+      GatewayIntentBits.DirectMessagePolls |
+      (content ? GatewayIntentBits.MessageContent : 0)
+    );
+  }
+
+  /** Holds the gateway connection while this instance has the role; events come from raw packets. */
+  private async runGateway(signal: AbortSignal): Promise<void> {
+    const client = new Client({ intents: this.intents, rest: this.restOptions() });
+    let fatal = (_line: string) => {};
+    const refused = new Promise<string>((resolve) => {
+      fatal = resolve;
+    });
+    client.on(Events.Raw, (packet: { t?: unknown; d?: unknown }) => {
+      if (packet.t) this.onDispatch(packet.t, packet.d);
+    });
+    client.on(Events.ShardDisconnect, (event: { code: number }) => {
+      const line = FATAL_CLOSES[event.code];
+      if (line) fatal(line);
+    });
+    client.on(Events.Error, (error) => this.log.warn({ err: error }, 'discord: gateway error'));
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    try {
+      const ready = new Promise<'ready'>((resolve) =>
+        client.once(Events.ClientReady, () => resolve('ready')),
+      );
+      const login = client.login(this.options.token).then(() => ready);
+      login.catch(() => {});
+      const outcome = await Promise.race([login, refused, aborted.then(() => 'aborted' as const)]);
+      if (outcome === 'ready') {
+        this.log.info('discord: gateway connected');
+        this.firstConnection?.resolve();
+        const after = await Promise.race([refused, aborted.then(() => 'aborted' as const)]);
+        if (after !== 'aborted') await this.refuse(after, aborted);
+      } else if (outcome !== 'aborted') {
+        await this.refuse(outcome, aborted);
+      }
+    } finally {
+      await client.destroy().catch(() => {});
+    }
+  }
+
+  /** A refused connection: one clear line, the owners told, no more logins until restarted. */
+  private async refuse(line: string, aborted: Promise<void>): Promise<void> {
+    this.log.error(`discord: ${line}`);
+    this.firstConnection?.reject(new Error(line));
+    await this.context
+      ?.tellOwners(`Discord is not connected: ${line}.`, `discord-refused:${line}`)
+      .catch(() => {});
+    await aborted;
+  }
+
+  private context: AdapterContext | undefined;
+
+  private onDispatch(t: unknown, d: unknown): void {
+    const me = this.me;
+    const receiver = this.receiver;
+    if (!me || !receiver) return;
+    if (typeof t === 'string')
+      for (const left of this.guilds.observe(t, d, new Date(this.now()))) {
+        this.log.info({ chatId: left.address.chatId }, 'discord: the bot was removed from a server');
+        receiver.receive(left).recorded.catch(() => {});
+      }
+    const result = normalizeDispatch(t, d, me, this.codec);
+    if ('ignored' in result) {
+      this.log.debug(
+        { dispatch: typeof t === 'string' ? t.slice(0, 40) : undefined },
+        `discord: ignored: ${result.ignored}`,
+      );
+      return;
+    }
+    if (result.interaction) this.acknowledge(result.interaction);
+    const receipt = receiver.receive(result.event);
+    receipt.recorded.catch((error: unknown) => this.log.warn({ err: error }, 'discord: event not recorded'));
+  }
+
+  /** Acknowledges an interaction at once (Discord allows 3 s): a deferred answer or update. */
+  private acknowledge(interaction: InteractionToAck): void {
+    const body =
+      interaction.kind === 'command'
+        ? { type: 5, ...(interaction.ephemeral ? { data: { flags: 64 } } : {}) }
+        : { type: 6 };
+    const ack = this.rest
+      .post(Routes.interactionCallback(interaction.id, interaction.token), { body, auth: false })
+      .then(
+        () => {},
+        (error: unknown) =>
+          this.log.warn({ err: toCoreError(error) }, 'discord: interaction not acknowledged'),
+      );
+    this.acks.set(interaction.id, ack);
+    setTimeout(() => this.acks.delete(interaction.id), 60_000).unref();
+  }
+
+  async stop(): Promise<void> {
+    const receiverStopped = this.receiver?.stop();
+    await this.gatewayRole?.stop();
+    await receiverStopped;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    try {
+      this.guard.check();
+      return await this.sender.deliver(message);
+    } catch (error) {
+      const mapped = toCoreError(error);
+      if (this.guard.count(error)) void this.warnOwnersOfGuard();
+      throw mapped;
+    }
+  }
+
+  /** The guard just paused sends: the owners hear it once per pause. */
+  private async warnOwnersOfGuard(): Promise<void> {
+    const line = this.guard.pauseLine();
+    this.log.error(`discord: ${line}`);
+    await this.context?.tellOwners(line, `discord-guard:${this.guard.pausedUntil}`).catch(() => {});
+  }
+
+  /** True for the one answer (across instances) that edits the interaction's deferred message. */
+  private async claimOriginal(interactionId: string): Promise<boolean> {
+    if (this.state)
+      return (await this.state.compareAndSet(`answered:${interactionId}`, null, this.now())) !== undefined;
+    if (this.answeredHere.has(interactionId)) return false;
+    this.answeredHere.add(interactionId);
+    return true;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** Polls `check` every 50 ms until it holds or `ms` pass. */
+async function waitFor(check: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}

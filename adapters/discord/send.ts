@@ -1,0 +1,176 @@
+import type { REST } from 'discord.js';
+import { Routes } from 'discord.js';
+import { PermanentError } from '../../src/core/errors.ts';
+import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import { discordCode, POLL_ALREADY_CLOSED } from './errors.ts';
+import { type HandleValue, parseHandle } from './normalize.ts';
+import {
+  actionRows,
+  type CustomIdCodec,
+  clip,
+  DISCORD_LIMITS,
+  discordPieces,
+  escapeDiscord,
+  NO_MENTIONS,
+  nonceFor,
+  pollBody,
+} from './render.ts';
+
+export interface SenderDeps {
+  rest: REST;
+  codec: CustomIdCodec;
+  now: () => number;
+  /** Resolves once this process's acknowledgement of the interaction (if any) is done. */
+  pendingAck(interactionId: string): Promise<void> | undefined;
+  /** True for the one answer (across instances) that edits the interaction's deferred message. */
+  claimOriginal(interactionId: string): Promise<boolean>;
+}
+
+/**
+ * One outbox row → REST calls: text in escaped pieces with a nonce each (enforce_nonce), buttons as
+ * action rows, native polls and their early end, files, edits; a reply through an interaction's
+ * token while it is valid. A retried row resumes at the piece that failed.
+ */
+export class DiscordSender {
+  /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
+  private readonly progress = new Map<string, number>();
+
+  constructor(private readonly deps: SenderDeps) {}
+
+  async deliver(message: OutboundMessage): Promise<SendResult> {
+    const channelId = message.to.chatId;
+    const components = message.buttons?.length ? actionRows(message.buttons, this.deps.codec) : undefined;
+    const text = message.text ?? '';
+    const handle = message.replyHandle;
+    const plain = !message.poll && !message.stopPoll && !message.file && !message.editMessageId;
+    if (plain && handle && Date.parse(handle.expiresAt) > this.deps.now()) {
+      const parsed = parseHandle(handle.value);
+      if (parsed) return this.answerInteraction(message.id, parsed, text, components);
+    }
+    if (message.editMessageId) {
+      const messageId = message.editMessageId;
+      await this.deps.rest.patch(Routes.channelMessage(channelId, messageId), {
+        body: {
+          content: clip(escapeDiscord(text), DISCORD_LIMITS.text),
+          components: components ?? [],
+          allowed_mentions: NO_MENTIONS,
+        },
+      });
+      return { messageId };
+    }
+    const steps: (() => Promise<SendResult>)[] = [];
+    const pieces = text.trim() ? discordPieces(text) : [];
+    const post =
+      (index: number, body: Record<string, unknown>, files?: { name: string; data: Buffer }[]) =>
+      async () => {
+        const sent = (await this.deps.rest.post(Routes.channelMessages(channelId), {
+          body: {
+            ...body,
+            allowed_mentions: NO_MENTIONS,
+            nonce: nonceFor(message.id, index),
+            enforce_nonce: true,
+          },
+          ...(files ? { files } : {}),
+        })) as { id: string };
+        return { messageId: sent.id };
+      };
+    const textSteps = (withComponentsLast: boolean) =>
+      pieces.map((content, i) =>
+        post(i, {
+          content,
+          ...(withComponentsLast && components && i === pieces.length - 1 ? { components } : {}),
+        }),
+      );
+    if (message.stopPoll) {
+      const pollMessageId = message.stopPoll.messageId;
+      steps.push(async () => {
+        try {
+          await this.deps.rest.post(Routes.expirePoll(channelId, pollMessageId));
+        } catch (error) {
+          if (!POLL_ALREADY_CLOSED.has(discordCode(error) ?? 0)) throw error;
+        }
+        return { messageId: pollMessageId };
+      });
+      steps.push(...textSteps(true));
+    } else if (message.poll) {
+      const poll = message.poll;
+      if (text.trim() && text.trim() !== poll.question.trim()) steps.push(...textSteps(false));
+      steps.push(async () => {
+        const result = await post(pieces.length, {
+          poll: pollBody(poll, this.deps.now()),
+          ...(components ? { components } : {}),
+        })();
+        return { ...result, nativePollId: result.messageId };
+      });
+    } else if (message.file) {
+      const file = message.file;
+      const [first, ...rest] = pieces;
+      steps.push(
+        post(0, { content: first ?? '', ...(components && rest.length === 0 ? { components } : {}) }, [
+          { name: file.name, data: Buffer.from(file.contentBase64, 'base64') },
+        ]),
+      );
+      rest.forEach((content, i) => {
+        steps.push(post(i + 1, { content, ...(components && i === rest.length - 1 ? { components } : {}) }));
+      });
+    } else {
+      if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
+      steps.push(...textSteps(true));
+    }
+    return this.runSteps(message.id, steps);
+  }
+
+  /**
+   * Answers an interaction through its token: the first answer to a slash command edits the
+   * deferred "thinking…" message, every other one is a follow-up (ephemeral when the command was).
+   */
+  private async answerInteraction(
+    outboxId: string,
+    handle: HandleValue,
+    text: string,
+    components: unknown[] | undefined,
+  ): Promise<SendResult> {
+    await this.deps.pendingAck(handle.i);
+    const pieces = text.trim() ? discordPieces(text) : [];
+    if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
+    const steps = pieces.map((content, i) => async (): Promise<SendResult> => {
+      const body = {
+        content,
+        allowed_mentions: NO_MENTIONS,
+        ...(components && i === pieces.length - 1 ? { components } : {}),
+      };
+      const original = i === 0 && handle.k === 'command' && (await this.deps.claimOriginal(handle.i));
+      const sent = (
+        original
+          ? await this.deps.rest.patch(Routes.webhookMessage(handle.a, handle.t, '@original'), {
+              body,
+              auth: false,
+            })
+          : await this.deps.rest.post(Routes.webhook(handle.a, handle.t), {
+              body: { ...body, ...(handle.e ? { flags: 64 } : {}) },
+              auth: false,
+            })
+      ) as { id?: string };
+      return { messageId: sent.id ?? `${handle.i}:${i}` };
+    });
+    return this.runSteps(outboxId, steps);
+  }
+
+  /** Runs the steps of one send, skipping those a previous attempt of the same outbox row did. */
+  private async runSteps(id: string, steps: (() => Promise<SendResult>)[]): Promise<SendResult> {
+    const done = this.progress.get(id) ?? 0;
+    let result: SendResult | undefined;
+    for (let i = done; i < steps.length; i++) {
+      const step = steps[i];
+      if (!step) continue;
+      result = await step();
+      if (i < steps.length - 1) {
+        if (this.progress.size > 10_000) this.progress.clear();
+        this.progress.set(id, i + 1);
+      }
+    }
+    this.progress.delete(id);
+    if (!result) throw new PermanentError('discord: nothing to send');
+    return result;
+  }
+}

@@ -1,0 +1,75 @@
+import type { DiscordAdapter } from '../../adapters/discord/index.ts';
+import { discord } from '../../adapters/discord/module.ts';
+import { SlackAdapter } from '../../adapters/slack/index.ts';
+import type { PlatformAdapter } from '../../src/core/adapter.ts';
+import type { Database } from '../../src/db/database.ts';
+import { type DiscordMessage, FakeDiscordApi } from '../fakes/discord-api.ts';
+import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
+import { CapturingLogger } from '../support/logger.ts';
+
+export const DISCORD_TOKEN = 'fake.discord.e2e-token';
+export const OWNERS = 'COWNERS';
+export const OWNER = 'UOWNER1';
+const SLACK_SECRET = 'discord-e2e-signing-secret';
+
+/**
+ * A whole Hearth whose Discord side is the real adapter (discord.js) against the fake Discord, with
+ * the owners' room on Slack (the real Bolt adapter against the fake Slack) for handoffs and notes.
+ */
+export interface DiscordHearth {
+  app: TestHearth;
+  fake: FakeDiscordApi;
+  adapter: DiscordAdapter;
+  adapterLog: CapturingLogger;
+  slack: FakeSlackApi;
+  signer: SlackRequestSigner;
+  /** Waits for a message in `channelId` whose shown text contains `text`. */
+  replyIn(channelId: string, text: string): Promise<DiscordMessage>;
+  stop(): Promise<void>;
+}
+
+export async function startDiscordHearth(
+  database: Database,
+  options: { env?: Record<string, string>; now?: () => Date; fake?: FakeDiscordApi } = {},
+): Promise<DiscordHearth> {
+  const fake = options.fake ?? (await FakeDiscordApi.start());
+  const slack = await FakeSlackApi.start();
+  const env = { DISCORD_BOT_TOKEN: DISCORD_TOKEN, DISCORD_API_URL: fake.apiUrl, ...options.env };
+  const adapterLog = new CapturingLogger();
+  const adapter = (await discord.create(env, adapterLog)) as DiscordAdapter | null;
+  if (!adapter) throw new Error('the discord adapter was not created');
+  const slackAdapter: PlatformAdapter = new SlackAdapter({
+    botToken: 'xoxb-test',
+    signingSecret: SLACK_SECRET,
+    apiUrl: slack.apiUrl,
+    ownersChannel: OWNERS,
+    log: new CapturingLogger(),
+  });
+  const app = await startTestHearth({
+    database,
+    adapters: [adapter, slackAdapter],
+    env: { ...env, SLACK_OWNERS_CHANNEL: OWNERS },
+    ...(options.now ? { now: options.now } : {}),
+  });
+  await fake.gateway.whenConnected();
+  const signer = new SlackRequestSigner(SLACK_SECRET, `${app.baseUrl}/slack/events`, slack);
+  return {
+    app,
+    fake,
+    adapter,
+    adapterLog,
+    slack,
+    signer,
+    replyIn: (channelId, text) =>
+      fake.waitFor(
+        () => fake.sent(channelId).find((m) => m.shown.includes(text)),
+        `a reply containing "${text}" in ${channelId}`,
+      ),
+    async stop() {
+      await app.stop();
+      if (!options.fake) await fake.close(); // a fake passed in is the caller's to close
+      await slack.close();
+    },
+  };
+}
