@@ -11,6 +11,7 @@ import { secretsOf } from '../../src/secrets.ts';
 import { ChildHearth, freePort } from '../broadcasts/child-hearth.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { FakeXApi } from '../fakes/x-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { until } from '../support/until.ts';
 import { groupText, privateText } from '../telegram/updates.ts';
@@ -74,6 +75,8 @@ describe('the secret registry', () => {
 describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 }, () => {
   const dirs: string[] = [];
   const started: { close(): Promise<void> }[] = [];
+  /** The X credentials are set too: X talks to a fake on 127.0.0.1, never to api.x.com. */
+  let xApiUrl = '';
   let child: ChildHearth | undefined;
 
   const dataDir = () => {
@@ -93,7 +96,9 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
   async function fakes() {
     const telegram = await FakeTelegramApi.start();
     const slack = await FakeSlackApi.start();
-    started.push(telegram, slack);
+    const x = await FakeXApi.start();
+    started.push(telegram, slack, x);
+    xApiUrl = x.url;
     return { telegram, slack };
   }
 
@@ -155,6 +160,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     const deadPort = await freePort();
     child = await ChildHearth.start({
       ...KNOWN,
+      X_API_URL: xApiUrl,
       TELEGRAM_WEBHOOK_SECRET: '',
       TELEGRAM_API_ROOT: telegram.url,
       SLACK_API_URL: slack.apiUrl,
@@ -188,6 +194,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     const { telegram, slack } = await fakes();
     child = await ChildHearth.start({
       ...KNOWN,
+      X_API_URL: xApiUrl,
       TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_WEBHOOK_URL: 'https://bot.example.test/telegram/hook',
       SLACK_API_URL: slack.apiUrl,
@@ -241,6 +248,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     telegram.failNext({ kind: 'server-error', status: 404 }, { method: 'getMe' });
     const env = {
       ...KNOWN,
+      X_API_URL: xApiUrl,
       TELEGRAM_WEBHOOK_SECRET: '',
       TELEGRAM_API_ROOT: telegram.url,
       SLACK_BOT_TOKEN: '',

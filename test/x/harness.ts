@@ -1,0 +1,88 @@
+import type { XAdapter } from '../../adapters/x/index.ts';
+import { x } from '../../adapters/x/module.ts';
+import type { FeatureFactory } from '../../src/app/feature.ts';
+import type { Database } from '../../src/db/database.ts';
+import { type FakeDmEvent, FakeXApi } from '../fakes/x-api.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
+import { CapturingLogger } from '../support/logger.ts';
+
+/** OAuth 1.0a credentials for tests (the fake accepts any). */
+export const X_TEST_ENV = {
+  X_APP_KEY: 'test-app-key',
+  X_APP_SECRET: 'test-app-secret',
+  X_ACCESS_TOKEN: 'test-access-token',
+  X_ACCESS_SECRET: 'test-access-secret',
+  X_POLL_INTERVAL_MS: '30',
+  X_REQUEST_TIMEOUT_MS: '2000',
+};
+
+const ids = new Map<string, string>();
+/** A numeric X user id for a test's user name (X ids are big integers). */
+export function xUserId(name: string): string {
+  let id = ids.get(name);
+  if (!id) {
+    id = String(3_000_000_000_000_000_000n + BigInt(ids.size + 1));
+    ids.set(name, id);
+  }
+  return id;
+}
+
+/** Creates the X adapter from settings, as Hearth does, against `fake`. */
+export async function createXAdapter(
+  fake: FakeXApi,
+  env: Record<string, string> = {},
+  log = new CapturingLogger(),
+): Promise<XAdapter> {
+  const adapter = (await x.create({ ...X_TEST_ENV, X_API_URL: fake.url, ...env }, log)) as XAdapter | null;
+  if (!adapter) throw new Error('the X adapter was not created');
+  return adapter;
+}
+
+/** A whole Hearth whose X side is the real adapter (twitter-api-v2) talking to the fake X API. */
+export interface XHearth {
+  app: TestHearth;
+  fake: FakeXApi;
+  adapter: XAdapter;
+  adapterLog: CapturingLogger;
+  /** Waits for a DM to `userId` whose text contains `text`. */
+  replyTo(userId: string, text: string, timeoutMs?: number): Promise<FakeDmEvent>;
+  stop(): Promise<void>;
+}
+
+export async function startXHearth(
+  database: Database,
+  options: {
+    env?: Record<string, string>;
+    now?: () => Date;
+    features?: FeatureFactory[];
+    fake?: FakeXApi;
+  } = {},
+): Promise<XHearth> {
+  const fake = options.fake ?? (await FakeXApi.start());
+  const env = { ...X_TEST_ENV, X_API_URL: fake.url, ...options.env };
+  const adapterLog = new CapturingLogger();
+  const adapter = await createXAdapter(fake, env, adapterLog);
+  const app = await startTestHearth({
+    database,
+    adapters: [adapter],
+    env,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.features ? { features: options.features } : {}),
+  });
+  return {
+    app,
+    fake,
+    adapter,
+    adapterLog,
+    replyTo: (userId, text, timeoutMs = 15_000) =>
+      fake.waitFor(
+        () => fake.sent(userId).find((m) => m.text.includes(text)),
+        timeoutMs,
+        `a DM to ${userId} containing "${text}"`,
+      ),
+    async stop() {
+      await app.stop();
+      if (!options.fake) await fake.close();
+    },
+  };
+}
