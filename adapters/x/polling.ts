@@ -67,7 +67,10 @@ export class DmPoller {
           );
         } else {
           if (isAuthError(caught)) this.options.onAuthError(caught);
-          log.warn({ err: error }, 'x: polling DMs failed; trying again at the next interval');
+          log.warn(
+            { err: error },
+            `x: polling DMs failed (${error.message}); trying again at the next interval`,
+          );
         }
       }
       await sleep(wait, undefined, { signal }).catch(() => {});
@@ -110,7 +113,7 @@ export class DmPoller {
       if ('event' in normalized) {
         await receiver.room();
         const receipt = receiver.receive(normalized.event);
-        if (!(await receipt.recorded)) break; // given back (stopping): the next poll reads it again
+        if (!(await receipt.recorded)) break; // given back (stopping): the next poll reads it again // given back (stopping): the next poll reads it again
       } else {
         log.debug({ eventId: dm.id }, `x: DM event ignored: ${normalized.ignored}`);
       }

@@ -112,6 +112,11 @@ export class FakeXApi {
     return this.addEvent(userId, conversationId(userId, this.botUserId), text);
   }
 
+  /** The business account writes to `userId` itself (from the X app): an own event in the timeline. */
+  botSays(userId: string, text: string): FakeDmEvent {
+    return this.addEvent(this.botUserId, conversationId(userId, this.botUserId), text);
+  }
+
   /** What the bot sent to `userId`, oldest first. */
   sent(userId: string): FakeDmEvent[] {
     const conversation = conversationId(userId, this.botUserId);

@@ -1,7 +1,9 @@
+import { SlackAdapter } from '../../adapters/slack/index.ts';
 import type { XAdapter } from '../../adapters/x/index.ts';
 import { x } from '../../adapters/x/module.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
 import type { Database } from '../../src/db/database.ts';
+import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { type FakeDmEvent, FakeXApi } from '../fakes/x-api.ts';
 import { startTestHearth, type TestHearth } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
@@ -15,6 +17,10 @@ export const X_TEST_ENV = {
   X_POLL_INTERVAL_MS: '30',
   X_REQUEST_TIMEOUT_MS: '2000',
 };
+
+/** The owners' Slack channel in X tests. */
+export const X_OWNERS = 'COWNERS';
+const SLACK_SECRET = 'x-test-slack-signing-secret';
 
 const ids = new Map<string, string>();
 /** A numeric X user id for a test's user name (X ids are big integers). */
@@ -42,6 +48,9 @@ export async function createXAdapter(
 export interface XHearth {
   app: TestHearth;
   fake: FakeXApi;
+  /** The owners' Slack (a fake, with the real Slack adapter) and a signer to post as an owner. */
+  slack: FakeSlackApi;
+  signer: SlackRequestSigner;
   adapter: XAdapter;
   adapterLog: CapturingLogger;
   /** Waits for a DM to `userId` whose text contains `text`. */
@@ -59,12 +68,21 @@ export async function startXHearth(
   } = {},
 ): Promise<XHearth> {
   const fake = options.fake ?? (await FakeXApi.start());
-  const env = { ...X_TEST_ENV, X_API_URL: fake.url, ...options.env };
+  const slack = await FakeSlackApi.start();
+  const env = { ...X_TEST_ENV, X_API_URL: fake.url, SLACK_OWNERS_CHANNEL: X_OWNERS, ...options.env };
   const adapterLog = new CapturingLogger();
   const adapter = await createXAdapter(fake, env, adapterLog);
+  const slackAdapter = new SlackAdapter({
+    botToken: 'xoxb-test',
+    signingSecret: SLACK_SECRET,
+    apiUrl: slack.apiUrl,
+    ownersChannel: X_OWNERS,
+    log: new CapturingLogger(),
+    capabilities: { rateLimits: [{ scope: 'account', limit: 200, windowMs: 1000 }] },
+  });
   const app = await startTestHearth({
     database,
-    adapters: [adapter],
+    adapters: [adapter, slackAdapter],
     env,
     ...(options.now ? { now: options.now } : {}),
     ...(options.features ? { features: options.features } : {}),
@@ -72,6 +90,8 @@ export async function startXHearth(
   return {
     app,
     fake,
+    slack,
+    signer: new SlackRequestSigner(SLACK_SECRET, `${app.baseUrl}/slack/events`, slack),
     adapter,
     adapterLog,
     replyTo: (userId, text, timeoutMs = 15_000) =>
@@ -82,6 +102,7 @@ export async function startXHearth(
       ),
     async stop() {
       await app.stop();
+      await slack.close();
       if (!options.fake) await fake.close();
     },
   };
