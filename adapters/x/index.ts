@@ -6,7 +6,8 @@ import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
-import { isUserId, XClient as XApiClient, type XClient, type XCredentials } from './client.ts';
+import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { type DmEvent, isUserId, XClient as XApiClient, type XClient, type XCredentials } from './client.ts';
 import {
   DM_PERMISSION_HINT,
   isAmbiguous,
@@ -15,9 +16,10 @@ import {
   msUntilReset,
   toCoreError,
 } from './errors.ts';
-import { compareIds } from './normalize.ts';
+import { compareIds, normalizeDmEvent } from './normalize.ts';
 import { DmPoller, snowflakeAt } from './polling.ts';
 import { dmText } from './render.ts';
+import { crcHandler, eventsHandler, webhookPath } from './webhook.ts';
 
 export interface XAdapterOptions {
   credentials: XCredentials;
@@ -30,6 +32,8 @@ export interface XAdapterOptions {
   pageSize: number;
   /** How long one X API call may take before it counts as failed (ambiguous for a send). */
   requestTimeoutMs?: number;
+  /** Webhook mode: X posts DM events to this public URL (its path is served by Hearth); no polling. */
+  webhookUrl?: string;
   log: Logger;
 }
 
@@ -55,7 +59,7 @@ const CLOCK_SKEW_MS = 60_000;
  * POST /2/dm_conversations/with/:id/messages within X's per-account windows (the limiter reads
  * `capabilities.rateLimits`; the 24-hour quota X reports is respected on top).
  */
-export class XAdapter implements PlatformAdapter {
+export class XAdapter implements PlatformAdapter, HttpMountable {
   readonly platform = 'x' as const;
   readonly capabilities: Capabilities;
   readonly client: XClient;
@@ -78,6 +82,44 @@ export class XAdapter implements PlatformAdapter {
   /** The business account's X user id, once started. */
   get accountId(): string | undefined {
     return this.botUserId;
+  }
+
+  /** Webhook mode: the CRC challenge and X's signed POSTs, on the path of X_WEBHOOK_URL. */
+  mount(http: HttpMount): void {
+    const url = this.options.webhookUrl;
+    if (!url) return;
+    const secret = this.options.credentials.appSecret;
+    http.raw('GET', webhookPath(url), crcHandler(secret, this.log));
+    http.raw(
+      'POST',
+      webhookPath(url),
+      eventsHandler({
+        secret,
+        log: this.log,
+        ready: () => this.botUserId !== undefined && this.receiver !== undefined,
+        handle: (events) => this.receivePushed(events),
+      }),
+    );
+  }
+
+  /** DMs X pushed: each recorded before X gets its 200 (the core drops one already seen by its id). */
+  private async receivePushed(events: DmEvent[]): Promise<void> {
+    const receiver = this.receiver;
+    const botUserId = this.botUserId;
+    if (!receiver || !botUserId) throw new Error('x: not started');
+    this.onEventsRead(events.length);
+    const receipts = [];
+    for (const dm of events) {
+      const normalized = normalizeDmEvent(dm, botUserId);
+      if ('ignored' in normalized) {
+        this.log.debug({ eventId: dm.id }, `x: webhook DM event ignored: ${normalized.ignored}`);
+        continue;
+      }
+      receipts.push(receiver.receive(normalized.event, { retry: false }));
+    }
+    for (const receipt of receipts) {
+      if (!(await receipt.recorded)) throw new Error('x: a pushed DM was not recorded');
+    }
   }
 
   async start(context: AdapterContext): Promise<void> {
@@ -103,6 +145,13 @@ export class XAdapter implements PlatformAdapter {
     const state = context.state(me.id);
     this.state = state;
     this.quota = (await state.get<DailyQuota>(QUOTA_KEY))?.value;
+    if (this.options.webhookUrl) {
+      this.log.info(
+        { account: me.username, path: webhookPath(this.options.webhookUrl) },
+        'x: receiving DMs by webhook (register the URL with X; see the README)',
+      );
+      return;
+    }
     const poller = new DmPoller({
       client: this.client,
       botUserId: me.id,
@@ -112,7 +161,7 @@ export class XAdapter implements PlatformAdapter {
       intervalMs: this.options.pollIntervalMs,
       pageSize: this.options.pageSize,
       startedAt,
-      onEventsRead: () => {},
+      onEventsRead: (count) => this.onEventsRead(count),
       onAuthError: () => this.tellAboutAuth(),
     });
     this.pollingRole = context.asLeader('polling', (signal) => poller.run(signal));
@@ -190,6 +239,9 @@ export class XAdapter implements PlatformAdapter {
       throw toCoreError(error);
     }
   }
+
+  /** DM events X returned or pushed (each billed as a read). */
+  private onEventsRead(_count: number): void {}
 
   private onSendError(error: unknown): void {
     if (isAuthError(error)) this.tellAboutAuth();

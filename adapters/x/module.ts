@@ -55,6 +55,9 @@ export const X_SETTINGS = {
   X_API_URL: url('the X API base URL, e.g. https://api.x.com').describe(
     'X API base URL (default https://api.x.com).',
   ),
+  X_WEBHOOK_URL: url('the public https URL X posts DM events to').describe(
+    'Public https URL (no port) X posts DM events to, signed with X_APP_SECRET; its path is served by Hearth. Unset = polling.',
+  ),
   X_POLL_INTERVAL_MS: int(60_000, 10, 86_400_000).describe(
     'Least time between two reads of new DMs (default 60000; X allows 15 reads per 15 minutes, and never faster than X reports).',
   ),
@@ -108,6 +111,7 @@ export const x = defineAdapter({
         shortMs: settings.X_SEND_WINDOW_MS,
         dailyLimit: settings.X_SEND_DAILY_LIMIT,
       }),
+      ...(settings.X_WEBHOOK_URL ? { webhookUrl: settings.X_WEBHOOK_URL } : {}),
       pollIntervalMs: settings.X_POLL_INTERVAL_MS,
       pageSize: settings.X_POLL_PAGE_SIZE,
       requestTimeoutMs: settings.X_REQUEST_TIMEOUT_MS,

@@ -3,16 +3,10 @@ import type { Database } from '../../src/db/database.ts';
 import { FakeXApi } from '../fakes/x-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { until } from '../support/until.ts';
-import { startXHearth, X_OWNERS, type XHearth, xUserId } from './harness.ts';
+import { startXHearth, X_FAST_SENDS, X_OWNERS, type XHearth, xUserId } from './harness.ts';
 
 const WAIT_MS = 15_000;
-/** Short send windows: these tests send far more than X's 15 per 15 minutes. */
-const FAST_SENDS = {
-  X_SEND_WINDOW_LIMIT: '1000',
-  X_SEND_WINDOW_MS: '1000',
-  X_SEND_DAILY_LIMIT: '1000000',
-  X_POLL_PAGE_SIZE: '5',
-};
+const FAST_SENDS = { ...X_FAST_SENDS, X_POLL_PAGE_SIZE: '5' };
 
 /** The database stays open when a Hearth on it stops (a restart on the same data). */
 function keptOpen(database: Database): Database {

@@ -18,6 +18,16 @@ export const X_TEST_ENV = {
   X_REQUEST_TIMEOUT_MS: '2000',
 };
 
+/**
+ * Send windows far above X's (tests send many DMs in seconds). The core paces at the tightest
+ * account rate, and X's 1,440 per day is one DM per minute.
+ */
+export const X_FAST_SENDS = {
+  X_SEND_WINDOW_LIMIT: '1000',
+  X_SEND_WINDOW_MS: '1000',
+  X_SEND_DAILY_LIMIT: '1000000',
+};
+
 /** The owners' Slack channel in X tests. */
 export const X_OWNERS = 'COWNERS';
 const SLACK_SECRET = 'x-test-slack-signing-secret';
