@@ -30,6 +30,8 @@ export const X_FAST_SENDS = {
 
 /** The owners' Slack channel in X tests. */
 export const X_OWNERS = 'COWNERS';
+/** An owner (a member of the owners' channel). */
+export const X_OWNER = 'UOWNER1';
 const SLACK_SECRET = 'x-test-slack-signing-secret';
 
 const ids = new Map<string, string>();
@@ -79,6 +81,7 @@ export async function startXHearth(
 ): Promise<XHearth> {
   const fake = options.fake ?? (await FakeXApi.start());
   const slack = await FakeSlackApi.start();
+  slack.channelMembers.set(X_OWNERS, [X_OWNER]);
   const env = { ...X_TEST_ENV, X_API_URL: fake.url, SLACK_OWNERS_CHANNEL: X_OWNERS, ...options.env };
   const adapterLog = new CapturingLogger();
   const adapter = await createXAdapter(fake, env, adapterLog);
