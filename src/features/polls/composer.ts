@@ -105,8 +105,12 @@ async function voteByWords(store: PollStore, ctx: HearthContext, next: () => Pro
     return next();
   const words = comparable(event.text);
   if (!words) return next();
-  const poll = await store.numberedPollInChat(event.address.platform, event.address.chatId, ctx.services.now());
-  if (!poll || poll.status !== 'open') return next();
+  const poll = await store.numberedPollInChat(
+    event.address.platform,
+    event.address.chatId,
+    ctx.services.now(),
+  );
+  if (poll?.status !== 'open') return next();
   const idx = poll.options.findIndex((option) => comparable(option) === words);
   if (idx < 0) return next();
   const outcome = await castVote(store, ctx, poll.id, { set: [idx] });
