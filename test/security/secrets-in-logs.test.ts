@@ -12,6 +12,7 @@ import { ChildHearth, freePort } from '../broadcasts/child-hearth.ts';
 import { FakeDiscordApi } from '../fakes/discord-api.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
+import { FakeXApi } from '../fakes/x-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { until } from '../support/until.ts';
 import { groupText, privateText } from '../telegram/updates.ts';
@@ -75,6 +76,8 @@ describe('the secret registry', () => {
 describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 }, () => {
   const dirs: string[] = [];
   const started: { close(): Promise<void> }[] = [];
+  /** The X credentials are set too: X talks to a fake on 127.0.0.1, never to api.x.com. */
+  let xApiUrl = '';
   let child: ChildHearth | undefined;
 
   const dataDir = () => {
@@ -95,7 +98,9 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     const telegram = await FakeTelegramApi.start();
     const slack = await FakeSlackApi.start();
     const discord = await FakeDiscordApi.start();
-    started.push(telegram, slack, discord);
+    const x = await FakeXApi.start();
+    started.push(telegram, slack, discord, x);
+    xApiUrl = x.url;
     return { telegram, slack, discord };
   }
 
@@ -158,6 +163,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     child = await ChildHearth.start({
       ...KNOWN,
       DISCORD_API_URL: discord.apiUrl,
+      X_API_URL: xApiUrl,
       TELEGRAM_WEBHOOK_SECRET: '',
       TELEGRAM_API_ROOT: telegram.url,
       SLACK_API_URL: slack.apiUrl,
@@ -192,6 +198,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     child = await ChildHearth.start({
       ...KNOWN,
       DISCORD_API_URL: discord.apiUrl,
+      X_API_URL: xApiUrl,
       TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_WEBHOOK_URL: 'https://bot.example.test/telegram/hook',
       SLACK_API_URL: slack.apiUrl,
@@ -246,6 +253,7 @@ describe('secrets stay out of the logs of a running Hearth', { timeout: 120_000 
     const env = {
       ...KNOWN,
       DISCORD_API_URL: discord.apiUrl,
+      X_API_URL: xApiUrl,
       TELEGRAM_WEBHOOK_SECRET: '',
       TELEGRAM_API_ROOT: telegram.url,
       SLACK_BOT_TOKEN: '',

@@ -19,7 +19,7 @@ const CLOSED_REPLY = 'Thanks! This poll is closed now, so your vote was not coun
  * - native poll answers (VoteEvent; pollRef = the platform's poll id → PollPost → Poll): the whole
  *   choice (Telegram) or one option added or removed (Discord), applied to the stored state;
  * - poll buttons (ActionEvent `poll.vote`, value `<pollId>:<idx>`; a press toggles that option);
- * - numbered replies: a message made only of numbers in a chat where a poll was posted as numbered
+ * - numbered replies (or exactly one option's words): a message made only of numbers in a chat where a poll was posted as numbered
  *   text counts for the latest open poll posted as numbered text in that chat. With none open, a
  *   number there is answered "closed" for 24 hours after such a poll closed, else passed on.
  * Malformed or unknown payloads are logged and ignored; nothing is thrown.
@@ -57,7 +57,7 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
 
   composer.on('message', async (ctx, next) => {
     const { event } = ctx;
-    if (!NUMBERED_REPLY.test(event.text)) return next();
+    if (!NUMBERED_REPLY.test(event.text)) return voteByWords(store, ctx, next);
     const closedSince = new Date(ctx.services.now().getTime() - CLOSED_NOTICE_MS);
     const poll = await store.numberedPollInChat(event.address.platform, event.address.chatId, closedSince);
     if (!poll) return next();
@@ -81,6 +81,41 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
   });
 
   return composer;
+}
+
+/** Option words are short: longer messages are never taken for a vote (and cost no lookup). */
+const MAX_OPTION_WORDS_LENGTH = 100;
+
+/** Lower case, letters and digits only: "Tuesday!" and " tuesday" are the same answer. */
+function comparable(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/**
+ * A reply that is exactly one option's words ("Tue", "tuesday!" for "Tuesday") in a chat with an
+ * open numbered poll votes for that option, as its number would; anything else goes on.
+ */
+async function voteByWords(store: PollStore, ctx: HearthContext, next: () => Promise<void>): Promise<void> {
+  const { event } = ctx;
+  if (event.kind !== 'message' || event.text.length > MAX_OPTION_WORDS_LENGTH || event.text.includes('\n'))
+    return next();
+  const words = comparable(event.text);
+  if (!words) return next();
+  const poll = await store.numberedPollInChat(
+    event.address.platform,
+    event.address.chatId,
+    ctx.services.now(),
+  );
+  if (poll?.status !== 'open') return next();
+  const idx = poll.options.findIndex((option) => comparable(option) === words);
+  if (idx < 0) return next();
+  const outcome = await castVote(store, ctx, poll.id, { set: [idx] });
+  if (outcome.kind === 'recorded') await ctx.reply(confirmation(outcome));
+  if (outcome.kind === 'closed') await ctx.reply(CLOSED_REPLY);
 }
 
 /** A vote choice the store can apply: whole numbers only (adapters are trusted, payloads are not). */
