@@ -38,6 +38,8 @@ const FATAL_CLOSES: Record<number, string> = {
   4013: 'Discord refused the gateway intents (close 4013, invalid intents)',
   4014: 'Discord refused the MESSAGE_CONTENT intent (close 4014): enable "Message Content Intent" under Bot → Privileged Gateway Intents in the Developer Portal, or set DISCORD_MESSAGE_CONTENT=off',
 };
+/** How long a lost role waits for a login in progress to settle before destroying its client. */
+const LOGIN_SETTLE_MS = 10_000;
 /** How long start() waits for the first gateway connection when this instance holds the role. */
 const FIRST_CONNECTION_MS = 30_000;
 
@@ -183,11 +185,12 @@ export class DiscordAdapter implements PlatformAdapter {
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
+    let login: Promise<'ready'> | undefined;
     try {
       const ready = new Promise<'ready'>((resolve) =>
         client.once(Events.ClientReady, () => resolve('ready')),
       );
-      const login = client.login(this.options.token).then(() => ready);
+      login = client.login(this.options.token).then(() => ready);
       login.catch(() => {});
       const outcome = await Promise.race([login, refused, aborted.then(() => 'aborted' as const)]);
       if (outcome === 'ready') {
@@ -199,6 +202,8 @@ export class DiscordAdapter implements PlatformAdapter {
         await this.refuse(outcome, aborted);
       }
     } finally {
+      // A login still connecting would connect after destroy(): let it settle first (bounded).
+      if (login) await Promise.race([login.catch(() => {}), refused, sleep(LOGIN_SETTLE_MS)]);
       await client.destroy().catch(() => {});
     }
   }

@@ -29,8 +29,8 @@ export interface OutboundContent {
   /**
    * Plain text on every platform: never markup, a mention or a link label. Adapters of platforms
    * that parse markup make it inert: Slack escapes `&`, `<`, `>` (adapters/slack/escape.ts);
-   * Telegram sends no parse_mode; Discord (to come) must send with `allowed_mentions: { parse: [] }`
-   * (a mention only when an owner's broadcast asks for one) and escape its markdown.
+   * Telegram sends no parse_mode; Discord sends with `allowed_mentions: { parse: [] }` and escapes
+   * its markdown, mentions and masked links (adapters/discord/render.ts).
    */
   text: string;
   /** Rows of buttons. */

@@ -49,7 +49,8 @@ export async function startDiscordHearth(
   const app = await startTestHearth({
     database,
     adapters: [adapter, slackAdapter],
-    env: { ...env, SLACK_OWNERS_CHANNEL: OWNERS },
+    // A long lease: on a loaded machine a late renewal must not move the gateway mid-test.
+    env: { LEADER_LEASE_MS: '60000', ...env, SLACK_OWNERS_CHANNEL: OWNERS },
     ...(options.now ? { now: options.now } : {}),
   });
   await fake.gateway.whenConnected();

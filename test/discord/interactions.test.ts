@@ -54,7 +54,7 @@ describe('slash commands are registered at start only when their set changed', (
   });
 });
 
-describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) => {
+describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeout: 120_000 }, (kind) => {
   let t: DiscordHearth;
   const interact = (payload: Record<string, unknown>) => {
     t.fake.gateway.dispatch('INTERACTION_CREATE', payload);
@@ -165,7 +165,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) 
     const said = await until(
       () => t.slack.messages(OWNERS).find((m) => m.text.includes('Broadcast')),
       'the owner reply',
-      10_000,
+      45_000,
     );
     expect(said.text).toContain('#bakery,news');
     const inChannel = await t.replyIn(FAKE_CHANNEL_ID, 'Fresh');
@@ -205,7 +205,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) 
     const telegramPost = await until(
       () => db.pollPost.findFirst({ where: { pollId: poll.id, platform: 'telegram' } }),
       'the telegram post',
-      10_000,
+      45_000,
     );
     const voted = await t.app.post('/console/api/votes', {
       platform: 'telegram',
@@ -218,7 +218,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) 
       const votes = await db.vote.findMany({ where: { pollId: poll.id } });
       return [0, 1].map((i) => votes.filter((v) => v.optionIdx === i).length);
     };
-    await until(async () => JSON.stringify(await tally()) === '[1,3]', 'the tally Rye 1, Spelt 3', 10_000);
+    await until(async () => JSON.stringify(await tally()) === '[1,3]', 'the tally Rye 1, Spelt 3', 45_000);
     await owner(`/hearth poll close ${poll.id.slice(0, 8)}`);
     await t.fake.waitFor(
       () => t.fake.calls.find((c) => c.path.endsWith(`/polls/${message.id}/expire`)),
@@ -234,7 +234,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', (kind) 
     await until(
       () => db.channel.findFirst({ where: { platform: 'discord', active: false } }),
       'the channel deactivated',
-      10_000,
+      45_000,
     );
   });
 });

@@ -39,7 +39,7 @@ describe.each(TEST_DATABASES)('Discord across a restart of Hearth ($name)', (kin
   });
 
   it('a vote before the restart and one after it both count; the poll then closes on Discord', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const database = await kind.open();
     closing.push(() => database.close());
@@ -66,7 +66,11 @@ describe.each(TEST_DATABASES)('Discord across a restart of Hearth ($name)', (kin
       where: { question: 'Croissants or scones?' },
     });
     fake.vote('bea', message.id, 1, true);
-    await until(() => database.prisma.vote.findFirst({ where: { pollId: poll.id } }), 'the first vote');
+    await until(
+      () => database.prisma.vote.findFirst({ where: { pollId: poll.id } }),
+      'the first vote',
+      60_000,
+    );
     await first.stop();
 
     const second = await startDiscordHearth(surviving(database), { fake });
@@ -78,7 +82,7 @@ describe.each(TEST_DATABASES)('Discord across a restart of Hearth ($name)', (kin
       const votes = await database.prisma.vote.findMany({ where: { pollId: poll.id } });
       return [0, 1].map((i) => votes.filter((v) => v.optionIdx === i).length);
     };
-    await until(async () => JSON.stringify(await tally()) === '[0,2]', 'the tally after the restart', 10_000);
+    await until(async () => JSON.stringify(await tally()) === '[0,2]', 'the tally after the restart', 60_000);
     await ownerSays(second, `/hearth poll close ${poll.id.slice(0, 8)}`);
     await fake.waitFor(() => fake.message(message.id)?.poll?.finalized, 'the poll ended on Discord');
     expect(await tally()).toEqual([0, 2]);

@@ -147,7 +147,7 @@ export class FakeDiscordApi {
   }
 
   /** Waits until `check` gives a value. */
-  async waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
+  async waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 45_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = check();
