@@ -1,6 +1,7 @@
 import type { HearthContext } from '../../app/context.ts';
 import type { Feature, FeatureFactory } from '../../app/feature.ts';
 import { Composer } from '../../core/composer.ts';
+import { STOP_WORDS } from '../subscriptions/composer.ts';
 import { installMarketingGate } from './gate.ts';
 import {
   type Credit,
@@ -42,6 +43,16 @@ function creditReply(credit: Credit): string {
   }
 }
 
+/**
+ * Whether an event may change its sender's facts. Plain messages (mostly questions) do so only when
+ * they are the sender's first, STOP, a numbered vote or a purchase code: the rest skip the derivation.
+ */
+function mayChangeFacts(ctx: HearthContext): boolean {
+  if (ctx.event.kind !== 'message' || ctx.member?.isNew) return true;
+  const text = ctx.event.text.trim();
+  return STOP_WORDS.test(text) || /^[\d\s,]+$/.test(text) || PURCHASE_CODE_TEXT.test(text);
+}
+
 /** The journey feature, with its services (tests drive the series with an injected clock). */
 export interface JourneyFeature extends Feature {
   journey: JourneyService;
@@ -66,7 +77,7 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
 
   composer.use(async (ctx, next) => {
     await next();
-    if (!ctx.member || ctx.isOwner) return;
+    if (!ctx.member || ctx.isOwner || !mayChangeFacts(ctx)) return;
     await journey.sync(ctx.memberId);
   });
 

@@ -35,8 +35,22 @@ export async function exportMember(db: Db, memberId: string): Promise<Record<str
     }),
     db.metricEvent.count({ where: { memberId } }),
   ]);
+  const journey = await Promise.all([
+    db.memberJourney.findUnique({ where: { memberId } }),
+    db.stageChange.findMany({ where: { memberId }, orderBy: { id: 'asc' } }),
+    db.journeyFact.findMany({ where: { memberId }, orderBy: { id: 'asc' } }),
+    db.seriesEnrollment.findMany({ where: { memberId } }),
+    db.referral.findMany({ where: { OR: [{ referredId: memberId }, { referrerId: memberId }] } }),
+  ]);
   return json({
     exportedAt: new Date().toISOString(),
+    journey: {
+      current: journey[0],
+      stageHistory: journey[1],
+      facts: journey[2],
+      series: journey[3],
+      referrals: journey[4],
+    },
     member,
     identities,
     subscriptions,
