@@ -34,7 +34,11 @@ export async function postDigest(services: Services, period: Period, occurrence:
   const title = `Hearth ${kind} digest`;
   const to = services.owners.channel;
   const key = `metrics:${kind}-digest:${occurrence.toISOString()}`;
-  await services.outbox.enqueue({ to, content: renderReport(report, { title }), dedupeKey: key });
+  await services.outbox.enqueue({
+    to,
+    content: renderReport(report, { title, timezone: services.config.DIGEST_TIMEZONE }),
+    dedupeKey: key,
+  });
   if (period === 'week' && (services.capabilitiesOf(to.platform)?.files ?? false)) {
     const series = report.subscriberSeries;
     await services.outbox.enqueue({
