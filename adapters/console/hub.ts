@@ -84,7 +84,7 @@ export class ConsoleHub {
     return this.dispatch(
       request,
       event,
-      `[pressed ${request.actionId}${request.value ? `=${request.value}` : ''}]`,
+      request.label ? `[pressed “${request.label}”]` : `[pressed ${request.actionId}]`,
     );
   }
 

@@ -33,6 +33,8 @@ export const actionRequest = z.object({
   actionId: id,
   value: text.optional(),
   messageId: id.optional(),
+  /** The pressed button's label, shown in the transcript instead of its action id and value. */
+  label: text.max(200).optional(),
 });
 export const voteRequest = z.object({
   ...base,

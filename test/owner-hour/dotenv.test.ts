@@ -66,3 +66,23 @@ describe('settings from .env', { timeout: 120_000 }, () => {
     expect(example).toMatch(new RegExp(`BUSINESS_NAME=${config.BUSINESS_NAME}\\b`));
   });
 });
+
+/** Issue 23 items 8 and 11: the README is for people who run Hearth and names every setting. */
+describe('the README', () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+
+  it('lists every variable of .env.example, BUSINESS_NAME included', () => {
+    const example = readFileSync(join(import.meta.dirname, '..', '..', '.env.example'), 'utf8');
+    const names = [...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1] ?? '');
+    // NODE_ENV is the usual Node switch, not a Hearth setting.
+    expect(names.filter((name) => name !== 'NODE_ENV' && !readme.includes(`\`${name}\``))).toEqual([]);
+    expect(readme).toContain('`BUSINESS_NAME`');
+  });
+
+  it('stays under 15 KB, with the figures in docs/benchmarks.md', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThan(15_000);
+    expect(readme).toContain('docs/benchmarks.md');
+    const benchmarks = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'benchmarks.md'), 'utf8');
+    expect(benchmarks).toContain('npm run bench:inbound');
+  });
+});

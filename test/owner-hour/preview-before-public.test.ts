@@ -58,6 +58,9 @@ describe.each(TEST_DATABASES)('preview before anything goes public ($name)', (ki
 
     const posted = await press('slack', 'owner-1', 'hearth:post', button(preview, 'Post'), OWNERS);
     expect(posted.replies[0]?.text).toMatch(/posted to 2 chats/);
+    expect(posted.replies[0]?.text).toMatch(
+      /It closes [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} at \d{2}:\d{2} UTC/,
+    );
     expect(await database.prisma.poll.count()).toBe(1);
     await until(
       () => sentToCommunity().find((e) => e.chatId === '#xchat' && e.text.includes('Which cake?')),

@@ -48,5 +48,10 @@ describe.each(TEST_DATABASES)('stats that add up ($name)', (kind) => {
     );
     expect(stats).toContain('Notes: Asked: new questions from customers');
     expect(stats.match(/Asked: new questions/g)).toHaveLength(1);
+    // Item 9: the window in the business's timezone, in words, not ISO instants.
+    expect(stats).toMatch(
+      /\([A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} at \d{2}:\d{2} – [A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} at \d{2}:\d{2} UTC\)/,
+    );
+    expect(stats).not.toMatch(/\d{4}-\d{2}-\d{2}T/);
   });
 });

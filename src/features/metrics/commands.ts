@@ -45,7 +45,9 @@ export function metricsOwnerCommands(services: Services, subscriptions: Subscrip
         to: services.now(),
         excludePlatform: services.owners.channel.platform,
       });
-      await ctx.reply(renderReport(report, { periodButtons: true }));
+      await ctx.reply(
+        renderReport(report, { periodButtons: true, timezone: ctx.services.config.DIGEST_TIMEZONE }),
+      );
     },
   };
 

@@ -35,7 +35,11 @@ export async function postDigest(services: Services, period: Period, occurrence:
   const title = `Hearth ${kind} digest`;
   const to = services.owners.channel;
   const key = `metrics:${kind}-digest:${occurrence.toISOString()}`;
-  await services.outbox.enqueue({ to, content: renderReport(report, { title }), dedupeKey: key });
+  await services.outbox.enqueue({
+    to,
+    content: renderReport(report, { title, timezone: services.config.DIGEST_TIMEZONE }),
+    dedupeKey: key,
+  });
   // The customer journey (funnel, referrals, series, council) in the weekly digest, and its funnel in the chart.
   const journey =
     period === 'week' ? await computeJourneyReport(services.db, report.from, occurrence) : undefined;

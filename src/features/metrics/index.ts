@@ -38,7 +38,7 @@ export const metricsFeature: FeatureFactory = (services) => {
       to: services.now(),
       excludePlatform: services.owners.channel.platform,
     });
-    const content = renderReport(report, { periodButtons: true });
+    const content = renderReport(report, { periodButtons: true, timezone: services.config.DIGEST_TIMEZONE });
     const canEdit = ctx.capabilities?.editMessages ?? false;
     await ctx.reply(
       canEdit && ctx.event.messageId ? { ...content, editMessageId: ctx.event.messageId } : content,

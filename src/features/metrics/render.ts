@@ -1,5 +1,6 @@
 import { type Block, context, divider, fields, header, Mrkdwn, mrkdwn, section } from '../../core/blocks.ts';
 import type { Button, OutboundContent } from '../../core/outbound.ts';
+import { dayAndTime } from '../../scheduler/describe.ts';
 import type { MetricsReport, Period, PlatformStats } from './report.ts';
 
 const BARS = '▁▂▃▄▅▆▇█';
@@ -102,6 +103,8 @@ export interface RenderOptions {
   title?: string;
   /** Add Day / Week / Month buttons that switch the period (action `hearth.stats`). */
   periodButtons?: boolean;
+  /** The business's timezone: the window is shown in it, in words (default UTC). */
+  timezone?: string;
 }
 
 export const STATS_ACTION = 'hearth.stats';
@@ -140,9 +143,11 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
     const waiting = Mrkdwn.join(report.phrasingsWaiting.top.map((w) => mrkdwn`• ${waitingLine(w)}`));
     blocks.push(section(mrkdwn`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
   }
-  blocks.push(context(mrkdwn`${report.from.toISOString()} – ${report.to.toISOString()}. ${STATS_FOOTNOTE}`));
+  const zone = options.timezone ?? 'UTC';
+  const span = `${dayAndTime(report.from, zone, report.to)} – ${dayAndTime(report.to, zone, report.to)} ${zone}`;
+  blocks.push(context(mrkdwn`${span}. ${STATS_FOOTNOTE}`));
   const buttons: Button[][] | undefined = options.periodButtons
     ? [(['day', 'week', 'month'] as const).map((p) => ({ actionId: STATS_ACTION, label: p, value: p }))]
     : undefined;
-  return { text: `${title}\n${lines.join('\n')}`, blocks, ...(buttons ? { buttons } : {}) };
+  return { text: `${title} (${span})\n${lines.join('\n')}`, blocks, ...(buttons ? { buttons } : {}) };
 }

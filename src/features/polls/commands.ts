@@ -127,7 +127,7 @@ async function createPoll(ctx: HearthContext, service: PollService, args: string
   ].filter(Boolean);
   const id = shortId(poll.id);
   const closing = poll.closesAt
-    ? `It closes ${formatTime(poll.closesAt)}; results come here then.`
+    ? `It closes ${formatTime(poll.closesAt, ctx.services.config.SCHEDULE_TIMEZONE)}; results come here then.`
     : `It stays open until you send \`/hearth poll close ${id}\`.`;
   const text =
     total === 0
@@ -181,9 +181,9 @@ async function listPolls(ctx: HearthContext, service: PollService): Promise<void
     const state = p.status === 'open' ? '🟢' : '⚪';
     const when =
       p.status === 'closed'
-        ? `closed ${p.closedAt ? formatTime(p.closedAt) : ''}`
+        ? `closed ${p.closedAt ? formatTime(p.closedAt, ctx.services.config.SCHEDULE_TIMEZONE) : ''}`
         : p.closesAt
-          ? `closes ${formatTime(p.closesAt)}`
+          ? `closes ${formatTime(p.closesAt, ctx.services.config.SCHEDULE_TIMEZONE)}`
           : 'open until closed';
     return `\`${shortId(p.id)}\` ${state} ${p.question} — ${n} voted, posted to ${sent} ${sent === 1 ? 'chat' : 'chats'}, ${when}`;
   };

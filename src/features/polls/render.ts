@@ -1,5 +1,6 @@
 import { context, header, mrkdwn, section } from '../../core/blocks.ts';
 import type { Button, OutboundContent } from '../../core/outbound.ts';
+import { dayAndTime } from '../../scheduler/describe.ts';
 import type { PollRecord, PostRendering, Tally } from './store.ts';
 
 /** The actionId of a poll button; its value is `<pollId>:<optionIdx>`. */
@@ -19,8 +20,9 @@ export function parseVoteValue(value: string | undefined): { pollId: string; idx
   return { pollId: match[1], idx: Number(match[2]) };
 }
 
-export function formatTime(at: Date): string {
-  return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** "Mon 7 Dec at 09:00 Europe/Berlin": in words, in the business's timezone (UTC unless given). */
+export function formatTime(at: Date, timezone = 'UTC'): string {
+  return `${dayAndTime(at, timezone)} ${timezone}`;
 }
 
 /** "1, 2 or 3" */
