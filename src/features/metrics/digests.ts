@@ -3,6 +3,7 @@ import type { SystemJob } from '../../scheduler/system-job.ts';
 import { barChartPng } from './chart.ts';
 import { renderReport } from './render.ts';
 import { computeReport, type Period } from './report.ts';
+import { usageLines } from './usage-lines.ts';
 
 const WEEKDAY_CRON: Record<string, number> = {
   sunday: 0,
@@ -34,7 +35,11 @@ export async function postDigest(services: Services, period: Period, occurrence:
   const title = `Hearth ${kind} digest`;
   const to = services.owners.channel;
   const key = `metrics:${kind}-digest:${occurrence.toISOString()}`;
-  await services.outbox.enqueue({ to, content: renderReport(report, { title }), dedupeKey: key });
+  await services.outbox.enqueue({
+    to,
+    content: renderReport(report, { title, usage: await usageLines(services, occurrence) }),
+    dedupeKey: key,
+  });
   if (period === 'week' && (services.capabilitiesOf(to.platform)?.files ?? false)) {
     const series = report.subscriberSeries;
     await services.outbox.enqueue({

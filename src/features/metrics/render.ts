@@ -80,6 +80,8 @@ export interface RenderOptions {
   title?: string;
   /** Add Day / Week / Month buttons that switch the period (action `hearth.stats`). */
   periodButtons?: boolean;
+  /** What platforms that bill per message cost this week (usageLines). */
+  usage?: string[];
 }
 
 export const STATS_ACTION = 'hearth.stats';
@@ -87,7 +89,7 @@ export const STATS_ACTION = 'hearth.stats';
 /** The report as a Block Kit message with a plain-text fallback. */
 export function renderReport(report: MetricsReport, options: RenderOptions = {}): OutboundContent {
   const title = options.title ?? `Hearth stats, ${PERIOD_LABEL[report.period]}`;
-  const lines = reportLines(report);
+  const lines = [...reportLines(report), ...(options.usage ?? [])];
   const t = report.totals;
   const figures = [
     ['Members', `${t.members} (${signed(t.newMembers)} new)`],
@@ -118,6 +120,9 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
     // Customers' wordings: interpolated, so escaped.
     const waiting = Mrkdwn.join(report.phrasingsWaiting.top.map((w) => mrkdwn`• ${waitingLine(w)}`));
     blocks.push(section(mrkdwn`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
+  }
+  if (options.usage?.length) {
+    blocks.push(section(mrkdwn`*Platform costs*\n${options.usage.join('\n')}`));
   }
   blocks.push(context(mrkdwn`${report.from.toISOString()} – ${report.to.toISOString()}`));
   const buttons: Button[][] | undefined = options.periodButtons
