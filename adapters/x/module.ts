@@ -45,9 +45,16 @@ export function xCapabilities(
 
 /**
  * X direct messages (../shared/notes/discord-x.md, part B): no buttons or native polls; sending is
- * limited per account to 15 per 15 minutes and 1,440 per 24 hours by default.
+ * limited per account to 15 per 15 minutes and 1,440 per 24 hours by default. These are what the
+ * console simulates; the real adapter's add its configured windows and prices.
  */
-export const X_CAPABILITIES: Capabilities = xCapabilities(X_DEFAULT_WINDOWS);
+export const X_CAPABILITIES: Capabilities = withoutPricing(xCapabilities(X_DEFAULT_WINDOWS));
+
+/** The local console simulates X for free: nothing to count or price there. */
+function withoutPricing(capabilities: Capabilities): Capabilities {
+  const { usagePricing: _free, ...rest } = capabilities;
+  return rest;
+}
 
 /** A price or budget in US dollars (a decimal number ≥ 0). */
 const usd = (def: number | undefined) =>

@@ -8,6 +8,7 @@ import { parseWhen, WHEN_GRAMMAR, type When } from '../../scheduler/when.ts';
 import { wallTimeAt } from '../../scheduler/zoned-time.ts';
 import { audienceFromJson, resolveAudience } from './audience.ts';
 import { contentFromJson, contentFromText } from './content.ts';
+import { broadcastEstimate } from './estimate.ts';
 import type { BroadcastService } from './service.ts';
 
 /** Splits `<audience> <text>` and checks both. */
@@ -65,8 +66,14 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
       async run(ctx, args) {
         const { audience, content } = await audienceAndContent(ctx, args);
         const id = await broadcasts.create({ content, audience, createdBy: ctx.event.sender.userId });
+        const estimate = await broadcastEstimate(ctx.services, audience);
         broadcasts.launch(id);
-        await ctx.reply(`Broadcast ${short(id)} to ${audience.label} is on its way; progress follows here.`);
+        await ctx.reply(
+          [
+            `Broadcast ${short(id)} to ${audience.label} is on its way; progress follows here.`,
+            ...estimate,
+          ].join('\n'),
+        );
       },
     },
     {
