@@ -184,6 +184,7 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     const pieces = text.trim() ? splitText(text, this.capabilities.maxTextLength) : [];
     if (pieces.length === 0) throw new PermanentError('x: nothing to send (empty text)');
     this.checkDailyQuota();
+    await this.checkBudget(message, pieces.length);
     let last = '';
     for (let i = this.progress.get(message.id) ?? 0; i < pieces.length; i++) {
       last = await this.sendPiece(`${message.id}:${i}`, participant, pieces[i] ?? '');
@@ -270,6 +271,23 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     else if (isAppPermissionError(error)) {
       this.log.error(DM_PERMISSION_HINT);
       void this.context?.tellOwners(DM_PERMISSION_HINT, `x-dm-permission-${today()}`);
+    }
+  }
+
+  /**
+   * Broadcast DMs stop before X spending would pass the monthly budget (X_MONTHLY_BUDGET_USD);
+   * replies to customers always go out.
+   */
+  private async checkBudget(message: OutboundMessage, pieces: number): Promise<void> {
+    const pricing = this.capabilities.usagePricing;
+    const budget = pricing?.monthlyBudgetUsd;
+    const spent = this.context?.spentThisMonthUsd;
+    if (!message.broadcast || !pricing || budget === undefined || !spent) return;
+    const usd = await spent();
+    if (usd + pieces * pricing.outboundUsd > budget) {
+      throw new PermanentError(
+        `x: broadcast DM not sent: it would pass the monthly X budget of $${budget.toFixed(2)} (about $${usd.toFixed(2)} spent); replies to customers still go out`,
+      );
     }
   }
 

@@ -143,7 +143,10 @@ export class RunningAdapters {
       asLeader: (role, lead) => this.leadership.hold(`${platform}:${role}`, lead),
       tellOwners: (text, dedupeKey) => this.options.tellOwners(text, dedupeKey),
       ...(adapter.capabilities.usagePricing
-        ? { countUsage: (usage) => void this.countUsage(adapter, usage) }
+        ? {
+            countUsage: (usage) => void this.countUsage(adapter, usage),
+            spentThisMonthUsd: () => this.spentThisMonth(adapter),
+          }
         : {}),
       log: adapterLog,
     };
@@ -190,6 +193,12 @@ export class RunningAdapters {
     } catch (error) {
       this.options.log.warn({ err: error, platform: adapter.platform }, 'usage not counted');
     }
+  }
+
+  private async spentThisMonth(adapter: PlatformAdapter): Promise<number> {
+    const pricing = adapter.capabilities.usagePricing;
+    if (!pricing) return 0;
+    return (await this.usage.monthToDate(adapter.platform, pricing, this.options.now())).usd;
   }
 
   /** Counts the sends of the platform's longest windows that an earlier run made (from the outbox). */

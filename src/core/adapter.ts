@@ -97,6 +97,8 @@ export interface AdapterContext {
    * Capabilities.usagePricing) for the owners' cost reports. Absent where nothing is counted.
    */
   countUsage?(usage: { inbound?: number; outbound?: number }): void;
+  /** What the platform's counted usage cost since the 1st of this month (UTC), in US dollars. */
+  spentThisMonthUsd?(): Promise<number>;
   log: Logger;
 }
 

@@ -67,4 +67,33 @@ describe.each(TEST_DATABASES)('X usage and cost for the owners ($name)', (kind) 
     await new Promise((r) => setTimeout(r, 300));
     expect(t.slack.messages(X_OWNERS).filter(over)).toHaveLength(1);
   });
+
+  it('stops broadcast DMs before they pass the monthly budget; replies to customers still go out', async () => {
+    const fans = ['budget-ann', 'budget-bo'].map(xUserId);
+    for (const fan of fans) {
+      fake.userSays(fan, '/subscribe news');
+      await t.replyTo(fan, "You're subscribed to news");
+    }
+    const asked = await t.signer.slashCommand({
+      userId: X_OWNER,
+      channelId: X_OWNERS,
+      text: 'announce news Spring sale this weekend',
+    });
+    expect(asked.status).toBe(200);
+    const reply = await until(
+      () => t.slack.messages(X_OWNERS).find((m) => m.text.includes('is on its way')),
+      'the announce reply',
+      10_000,
+    );
+    expect(reply.text).toMatch(/X: 2 subscribers, .*passes the \$0\.10 monthly budget/);
+    await until(
+      () => t.slack.messages(X_OWNERS).find((m) => /\(done\): 2 recipients · sent 0 · failed 2/.test(m.text)),
+      'the broadcast done with both refused',
+      15_000,
+    );
+    for (const fan of fans) expect(fake.sent(fan).filter((m) => m.text.startsWith('Spring'))).toEqual([]);
+    const [ann] = fans as [string];
+    fake.userSays(ann, 'When are you open?');
+    await t.replyTo(ann, "We're open Monday");
+  });
 });
