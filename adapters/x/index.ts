@@ -72,6 +72,9 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
   private quota: DailyQuota | undefined;
   /** Pieces already sent of multi-piece texts, by outbox id: a retry resumes where it failed. */
   private readonly progress = new Map<string, number>();
+  /** DM event ids counted as read today (see onEventsRead). */
+  private readonly billedToday = new Set<string>();
+  private billedDay = '';
 
   constructor(private readonly options: XAdapterOptions) {
     this.log = options.log;
@@ -107,7 +110,7 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     const receiver = this.receiver;
     const botUserId = this.botUserId;
     if (!receiver || !botUserId) throw new Error('x: not started');
-    this.onEventsRead(events.length);
+    this.onEventsRead(events);
     const receipts = [];
     for (const dm of events) {
       const normalized = normalizeDmEvent(dm, botUserId);
@@ -161,7 +164,7 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
       intervalMs: this.options.pollIntervalMs,
       pageSize: this.options.pageSize,
       startedAt,
-      onEventsRead: (count) => this.onEventsRead(count),
+      onEventsRead: (events) => this.onEventsRead(events),
       onAuthError: () => this.tellAboutAuth(),
     });
     this.pollingRole = context.asLeader('polling', (signal) => poller.run(signal));
@@ -181,6 +184,7 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     const pieces = text.trim() ? splitText(text, this.capabilities.maxTextLength) : [];
     if (pieces.length === 0) throw new PermanentError('x: nothing to send (empty text)');
     this.checkDailyQuota();
+    await this.checkBudget(message, pieces.length);
     let last = '';
     for (let i = this.progress.get(message.id) ?? 0; i < pieces.length; i++) {
       last = await this.sendPiece(`${message.id}:${i}`, participant, pieces[i] ?? '');
@@ -222,6 +226,7 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
       this.onSendError(error);
       throw toCoreError(error);
     }
+    this.context?.countUsage?.({ outbound: 1 });
     await state.delete(pendingKey);
     await this.noteQuota(sent.headers);
     return sent.eventId;
@@ -231,6 +236,7 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
   private async findSent(participant: string, text: string, since: string): Promise<string | undefined> {
     try {
       const page = await this.client.dmEvents({ participantId: participant, maxResults: 20 });
+      this.onEventsRead(page.events);
       const match = page.events.find(
         (e) => e.sender_id === this.botUserId && e.text === text && compareIds(e.id, since) >= 0,
       );
@@ -240,14 +246,48 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     }
   }
 
-  /** DM events X returned or pushed (each billed as a read). */
-  private onEventsRead(_count: number): void {}
+  /**
+   * DM events X returned or pushed: each is billed as a read, once per UTC day however often it is
+   * read again (X deduplicates reads within a day), so each is counted once a day.
+   */
+  private onEventsRead(events: readonly { id?: unknown }[]): void {
+    const day = today();
+    if (this.billedDay !== day || this.billedToday.size > 100_000) {
+      this.billedDay = day;
+      this.billedToday.clear();
+    }
+    let fresh = 0;
+    for (const event of events) {
+      const id = String(event.id);
+      if (this.billedToday.has(id)) continue;
+      this.billedToday.add(id);
+      fresh++;
+    }
+    if (fresh > 0) this.context?.countUsage?.({ inbound: fresh });
+  }
 
   private onSendError(error: unknown): void {
     if (isAuthError(error)) this.tellAboutAuth();
     else if (isAppPermissionError(error)) {
       this.log.error(DM_PERMISSION_HINT);
       void this.context?.tellOwners(DM_PERMISSION_HINT, `x-dm-permission-${today()}`);
+    }
+  }
+
+  /**
+   * Broadcast DMs stop before X spending would pass the monthly budget (X_MONTHLY_BUDGET_USD);
+   * replies to customers always go out.
+   */
+  private async checkBudget(message: OutboundMessage, pieces: number): Promise<void> {
+    const pricing = this.capabilities.usagePricing;
+    const budget = pricing?.monthlyBudgetUsd;
+    const spent = this.context?.spentThisMonthUsd;
+    if (!message.broadcast || !pricing || budget === undefined || !spent) return;
+    const usd = await spent();
+    if (usd + pieces * pricing.outboundUsd > budget) {
+      throw new PermanentError(
+        `x: broadcast DM not sent: it would pass the monthly X budget of $${budget.toFixed(2)} (about $${usd.toFixed(2)} spent); replies to customers still go out`,
+      );
     }
   }
 

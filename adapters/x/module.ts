@@ -9,12 +9,18 @@ export const X_DM_MAX_LENGTH = 10_000;
 /** X's per-account send limits (as of 2026-12): 15 per 15 minutes and 1,440 per 24 hours. */
 export const X_DEFAULT_WINDOWS = { shortLimit: 15, shortMs: 15 * 60_000, dailyLimit: 1440 } as const;
 
-/** X's capabilities with the given send windows (the limiter and the broadcast pacer read them). */
-export function xCapabilities(windows: {
-  shortLimit: number;
-  shortMs: number;
-  dailyLimit: number;
-}): Capabilities {
+/**
+ * X's capabilities with the given send windows (the limiter and the broadcast pacer read them) and
+ * prices (the owners' cost reports and budget warnings read them).
+ */
+export function xCapabilities(
+  windows: { shortLimit: number; shortMs: number; dailyLimit: number },
+  prices: {
+    readUsd?: number | undefined;
+    sentUsd?: number | undefined;
+    monthlyBudgetUsd?: number | undefined;
+  } = {},
+): Capabilities {
   return {
     buttons: false,
     nativePolls: false,
@@ -27,14 +33,28 @@ export function xCapabilities(windows: {
       { scope: 'account', limit: windows.shortLimit, windowMs: windows.shortMs },
       { scope: 'account', limit: windows.dailyLimit, windowMs: 24 * 3_600_000 },
     ],
+    usagePricing: {
+      platformName: 'X',
+      unit: 'DMs',
+      inboundUsd: prices.readUsd ?? 0.01,
+      outboundUsd: prices.sentUsd ?? 0.015,
+      ...(prices.monthlyBudgetUsd !== undefined ? { monthlyBudgetUsd: prices.monthlyBudgetUsd } : {}),
+    },
   };
 }
 
 /**
  * X direct messages (../shared/notes/discord-x.md, part B): no buttons or native polls; sending is
- * limited per account to 15 per 15 minutes and 1,440 per 24 hours by default.
+ * limited per account to 15 per 15 minutes and 1,440 per 24 hours by default. These are what the
+ * console simulates; the real adapter's add its configured windows and prices.
  */
-export const X_CAPABILITIES: Capabilities = xCapabilities(X_DEFAULT_WINDOWS);
+export const X_CAPABILITIES: Capabilities = withoutPricing(xCapabilities(X_DEFAULT_WINDOWS));
+
+/** The local console simulates X for free: nothing to count or price there. */
+function withoutPricing(capabilities: Capabilities): Capabilities {
+  const { usagePricing: _free, ...rest } = capabilities;
+  return rest;
+}
 
 /** A price or budget in US dollars (a decimal number ≥ 0). */
 const usd = (def: number | undefined) =>
@@ -106,11 +126,18 @@ export const x = defineAdapter({
         accessSecret: settings.X_ACCESS_SECRET ?? '',
       },
       ...(settings.X_API_URL ? { apiUrl: settings.X_API_URL } : {}),
-      capabilities: xCapabilities({
-        shortLimit: settings.X_SEND_WINDOW_LIMIT,
-        shortMs: settings.X_SEND_WINDOW_MS,
-        dailyLimit: settings.X_SEND_DAILY_LIMIT,
-      }),
+      capabilities: xCapabilities(
+        {
+          shortLimit: settings.X_SEND_WINDOW_LIMIT,
+          shortMs: settings.X_SEND_WINDOW_MS,
+          dailyLimit: settings.X_SEND_DAILY_LIMIT,
+        },
+        {
+          readUsd: settings.X_PRICE_DM_READ_USD,
+          sentUsd: settings.X_PRICE_DM_SENT_USD,
+          monthlyBudgetUsd: settings.X_MONTHLY_BUDGET_USD,
+        },
+      ),
       ...(settings.X_WEBHOOK_URL ? { webhookUrl: settings.X_WEBHOOK_URL } : {}),
       pollIntervalMs: settings.X_POLL_INTERVAL_MS,
       pageSize: settings.X_POLL_PAGE_SIZE,

@@ -35,7 +35,7 @@ export interface DmPollerOptions {
   /** When the adapter started: the first cursor ever ("now"; DMs from before it are history). */
   startedAt: number;
   /** Every DM event X returned (each is billed as a read). */
-  onEventsRead(count: number): void;
+  onEventsRead(events: readonly DmEvent[]): void;
   /** X refused the token (401): the owners are told. */
   onAuthError(error: unknown): void;
 }
@@ -91,7 +91,7 @@ export class DmPoller {
         maxResults: pageSize,
         ...(token ? { paginationToken: token } : {}),
       });
-      this.options.onEventsRead(page.events.length);
+      this.options.onEventsRead(page.events);
       quotaWait = readQuotaWait(page.headers);
       let reachedCursor = false;
       for (const event of page.events) {

@@ -13,6 +13,7 @@ import { AdapterStateStore } from '../db/adapter-state-store.ts';
 import type { Db } from '../db/database.ts';
 import { LeaseStore } from '../db/lease-store.ts';
 import type { SendRateLimiter } from '../delivery/rate-limiter.ts';
+import { formatUsd, PlatformUsage } from '../metrics/usage.ts';
 import { Leadership } from './leadership.ts';
 
 /** Account windows of this length or longer are primed at start from the sends an earlier run made. */
@@ -54,6 +55,8 @@ export class RunningAdapters {
   private readonly status = new Map<Platform, AdapterStatus>();
   private readonly receivers = new Map<Platform, InboundReceiver>();
   readonly leadership: Leadership;
+  /** Billed units of platforms that charge per message (Capabilities.usagePricing). */
+  readonly usage: PlatformUsage;
 
   constructor(private readonly options: RunningAdaptersOptions) {
     for (const adapter of options.adapters) {
@@ -65,6 +68,7 @@ export class RunningAdapters {
       }
       this.adapters.set(adapter.platform, adapter);
     }
+    this.usage = new PlatformUsage(options.db, options.now);
     this.leadership = new Leadership({
       store: new LeaseStore(options.db),
       holder: options.instanceId,
@@ -138,6 +142,12 @@ export class RunningAdapters {
       state: (account) => new AdapterStateStore(db, platform, account),
       asLeader: (role, lead) => this.leadership.hold(`${platform}:${role}`, lead),
       tellOwners: (text, dedupeKey) => this.options.tellOwners(text, dedupeKey),
+      ...(adapter.capabilities.usagePricing
+        ? {
+            countUsage: (usage) => void this.countUsage(adapter, usage),
+            spentThisMonthUsd: () => this.spentThisMonth(adapter),
+          }
+        : {}),
       log: adapterLog,
     };
     try {
@@ -150,6 +160,45 @@ export class RunningAdapters {
       this.status.set(platform, { platform, started: false, error: message });
       log.error({ err: error, platform }, `${platform} adapter failed to start: ${message}`);
     }
+  }
+
+  /**
+   * Adds billed units to the platform's daily count; near (80 %) and at the monthly budget the
+   * owners are told once a month each.
+   */
+  private async countUsage(
+    adapter: PlatformAdapter,
+    usage: { inbound?: number; outbound?: number },
+  ): Promise<void> {
+    const pricing = adapter.capabilities.usagePricing;
+    if (!pricing) return;
+    try {
+      await this.usage.add(adapter.platform, usage);
+      const budget = pricing.monthlyBudgetUsd;
+      if (budget === undefined || budget <= 0) return;
+      const at = this.options.now();
+      const month = await this.usage.monthToDate(adapter.platform, pricing, at);
+      const share = month.usd / budget;
+      if (share < 0.8) return;
+      const level = share >= 1 ? 100 : 80;
+      const spent = `${pricing.platformName}: ${formatUsd(month.usd)} of the $${budget.toFixed(2)} monthly budget is spent (${month.inbound} ${pricing.unit} in, ${month.outbound} out since the 1st).`;
+      const advice =
+        level === 100
+          ? ' Every further message costs more than planned: raise the monthly budget setting, or pause broadcasts there.'
+          : ' Consider pausing broadcasts there; replies to customers go on.';
+      await this.options.tellOwners(
+        `${spent}${advice}`,
+        `usage-budget:${adapter.platform}:${at.toISOString().slice(0, 7)}:${level}`,
+      );
+    } catch (error) {
+      this.options.log.warn({ err: error, platform: adapter.platform }, 'usage not counted');
+    }
+  }
+
+  private async spentThisMonth(adapter: PlatformAdapter): Promise<number> {
+    const pricing = adapter.capabilities.usagePricing;
+    if (!pricing) return 0;
+    return (await this.usage.monthToDate(adapter.platform, pricing, this.options.now())).usd;
   }
 
   /** Counts the sends of the platform's longest windows that an earlier run made (from the outbox). */

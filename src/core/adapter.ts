@@ -26,6 +26,23 @@ export interface PollLimits {
   maxDurationHours?: number;
 }
 
+/**
+ * What a platform bills per message (X charges per DM read and per DM sent): owners see the usage
+ * and its cost in the digest and `/hearth stats`, and are warned near the monthly budget.
+ */
+export interface UsagePricing {
+  /** The platform as owners call it ("X"). */
+  platformName: string;
+  /** What one unit is called in reports ("DMs"). */
+  unit: string;
+  /** US dollars per inbound unit read from the platform. */
+  inboundUsd: number;
+  /** US dollars per outbound unit sent. */
+  outboundUsd: number;
+  /** Monthly spending limit in US dollars, if the owners set one. */
+  monthlyBudgetUsd?: number;
+}
+
 /** What a platform can do; features branch on these, never on the platform's name. */
 export interface Capabilities {
   buttons: boolean;
@@ -49,6 +66,8 @@ export interface Capabilities {
    * `https://t.me/<bot>?start=`): `${startLink}${payload}` arrives as `/start <payload>`.
    */
   startLink?: string;
+  /** The platform bills per message: usage is counted and priced (see UsagePricing). */
+  usagePricing?: UsagePricing;
 }
 
 /** A singleton role this instance takes part in (see AdapterContext.asLeader). */
@@ -78,6 +97,13 @@ export interface AdapterContext {
    * running out), through the outbox. `dedupeKey` sends a note once however often it is raised.
    */
   tellOwners(text: string, dedupeKey?: string): Promise<void>;
+  /**
+   * Counts billed units (messages read from and sent to a platform that charges for them, see
+   * Capabilities.usagePricing) for the owners' cost reports. Absent where nothing is counted.
+   */
+  countUsage?(usage: { inbound?: number; outbound?: number }): void;
+  /** What the platform's counted usage cost since the 1st of this month (UTC), in US dollars. */
+  spentThisMonthUsd?(): Promise<number>;
   log: Logger;
 }
 

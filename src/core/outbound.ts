@@ -57,6 +57,11 @@ export interface OutboundMessage extends OutboundContent {
   correlationId?: string;
   /** The answered event's reply handle, stored with the row (see ReplyHandle). */
   replyHandle?: ReplyHandle;
+  /**
+   * Part of a broadcast: not urgent. An adapter may refuse it (PermanentError) to keep a platform's
+   * monthly budget; replies to customers are never refused for that.
+   */
+  broadcast?: boolean;
 }
 
 export interface SendResult {

@@ -369,9 +369,10 @@ export class DeliveryWorker implements DirectTaker {
   }
 }
 
-function correlation(row: OutboxRow): Pick<OutboundMessage, 'correlationId' | 'replyHandle'> {
+function correlation(row: OutboxRow): Pick<OutboundMessage, 'correlationId' | 'replyHandle' | 'broadcast'> {
   return {
     ...(row.correlationId ? { correlationId: row.correlationId } : {}),
     ...(row.replyHandle ? { replyHandle: row.replyHandle } : {}),
+    ...(row.broadcastId ? { broadcast: true } : {}),
   };
 }

@@ -70,8 +70,10 @@ export class FakeXApi {
   readonly calls: XRecordedCall[] = [];
   /** Every DM event, oldest first. */
   readonly events: FakeDmEvent[] = [];
-  /** DM events returned by the GET endpoints so far (X bills each one read). */
+  /** DM events returned by the GET endpoints so far. */
   eventsRead = 0;
+  /** Distinct DM event ids returned (X bills a read of the same event once per UTC day). */
+  readonly distinctEventsRead = new Set<string>();
   private readonly failures: { failure: XFakeFailure; filter: XFailureFilter }[] = [];
   private readonly held = new Set<ServerResponse>();
   private lastId = 0n;
@@ -294,6 +296,7 @@ export class FakeXApi {
     const data = newestFirst.slice(0, size);
     const next = newestFirst[size];
     this.eventsRead += data.length;
+    for (const event of data) this.distinctEventsRead.add(event.id);
     return {
       ...(data.length ? { data } : {}),
       meta: {

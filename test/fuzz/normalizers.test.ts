@@ -19,6 +19,8 @@ import {
 } from '../../adapters/slack/normalize.ts';
 import { normalizeUpdate } from '../../adapters/telegram/normalize.ts';
 import { CallbackCodec } from '../../adapters/telegram/render.ts';
+import { normalizeDmEvent } from '../../adapters/x/normalize.ts';
+import { dmEventsOf } from '../../adapters/x/webhook.ts';
 import { cleanEvent, INBOUND_LIMITS } from '../../src/core/clean-text.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { type InboundEvent, PLATFORMS, parseCommand } from '../../src/core/events.ts';
@@ -464,5 +466,55 @@ describe('Discord dispatches (adapters/discord/normalize.ts) and its escaping', 
       },
       RUNS.parser,
     );
+  });
+});
+
+describe('X DM events (adapters/x normalize.ts and webhook payloads)', () => {
+  const bot = '1600000000000000001';
+  const samples = [
+    {
+      id: '2128540104996683776',
+      event_type: 'MessageCreate',
+      text: 'When are you open?',
+      sender_id: '3000000000000000002',
+      dm_conversation_id: '1600000000000000001-3000000000000000002',
+      created_at: '2026-12-03T17:00:00.000Z',
+    },
+    { id: '2128540104996683777', event_type: 'MessageCreate', text: '/subscribe news', sender_id: '42' },
+    { id: '2128540104996683778', event_type: 'ParticipantsJoin', sender_id: '42' },
+    { id: '2128540104996683779', event_type: 'MessageCreate', text: 'own', sender_id: bot },
+  ];
+  const property = (value: unknown) => {
+    const result = normalizeDmEvent(value, bot);
+    if ('event' in result) {
+      assertEventShape(result.event);
+      assertClean(result.event);
+    } else {
+      expect(typeof result.ignored).toBe('string');
+    }
+  };
+  const webhook = (events: unknown) => {
+    for (const event of dmEventsOf(events)) property(event);
+  };
+  const delivery = {
+    for_user_id: bot,
+    direct_message_events: [
+      {
+        type: 'message_create',
+        id: '2128540104996683780',
+        created_timestamp: '1764781200000',
+        message_create: { target: { recipient_id: bot }, sender_id: '42', message_data: { text: 'hi' } },
+      },
+    ],
+  };
+
+  it('takes any value and real events with random edits without throwing', () => {
+    check('x: arbitrary DM event', anyValue, property, RUNS.arbitrary);
+    check('x: mutated real DM events', mutated(samples), property, RUNS.mutated);
+  });
+
+  it('webhook deliveries: any value and a real one with random edits', () => {
+    check('x: arbitrary webhook body', anyValue, webhook, RUNS.arbitrary);
+    check('x: mutated webhook delivery', mutated([delivery]), webhook, RUNS.mutated);
   });
 });

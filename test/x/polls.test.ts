@@ -29,7 +29,7 @@ describe.each(TEST_DATABASES)('X polls as numbered DMs ($name)', (kind) => {
     const asked = await t.signer.slashCommand({
       userId: X_OWNER,
       channelId: X_OWNERS,
-      text: 'poll "Which day suits you?" "Monday" "Tuesday" "Late night" --to news',
+      text: 'poll "Which day suits you?" "Monday" "Tuesday" "Late night" --to news --now',
     });
     expect(asked.status).toBe(200);
     const [ann, bo, cy] = voters as [string, string, string];

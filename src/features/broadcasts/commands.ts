@@ -8,6 +8,7 @@ import type { ScheduleRecord } from '../../scheduler/schedule-store.ts';
 import { parseWhen, WHEN_GRAMMAR, type When } from '../../scheduler/when.ts';
 import { type Audience, audienceFromJson, resolveAudience } from './audience.ts';
 import { type BroadcastContent, contentFromJson, contentFromText, renderContent } from './content.ts';
+import { broadcastEstimate } from './estimate.ts';
 import { audienceSizes, emptyAudienceWarnings, previewMessage, shownAs, sizeWords } from './preview.ts';
 import type { BroadcastService } from './service.ts';
 
@@ -44,7 +45,9 @@ async function broadcastPreview(
     return `${size.platform}: ${sizeWords(size)} get\n${shownAs(renderContent(content, capabilities))}`;
   });
   const warnings = await emptyAudienceWarnings(db, audience.topics, sizes);
-  return previewMessage(`broadcast to ${audience.label}, ${when}`, sections, warnings);
+  // Slow or paid platforms (X: one DM a minute, billed per DM): how long and what it costs.
+  const estimate = await broadcastEstimate(ctx.services, audience);
+  return previewMessage(`broadcast to ${audience.label}, ${when}`, [...sections, ...estimate], warnings);
 }
 
 function short(id: string): string {
@@ -76,8 +79,14 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
       async run(ctx, args) {
         const { audience, content } = await audienceAndContent(ctx, args);
         const id = await broadcasts.create({ content, audience, createdBy: ctx.event.sender.userId });
+        const estimate = await broadcastEstimate(ctx.services, audience);
         broadcasts.launch(id);
-        await ctx.reply(`Broadcast ${short(id)} to ${audience.label} is on its way; progress follows here.`);
+        await ctx.reply(
+          [
+            `Broadcast ${short(id)} to ${audience.label} is on its way; progress follows here.`,
+            ...estimate,
+          ].join('\n'),
+        );
       },
     },
     {

@@ -8,6 +8,7 @@ import { exportMember, parseMemberRef } from './member-data.ts';
 import { renderReport } from './render.ts';
 import { computeReport, isPeriod } from './report.ts';
 import { subscribersReply, topicsReply } from './subscribers.ts';
+import { usageLines } from './usage-lines.ts';
 
 /** Button under `member ... forget` that confirms the erasure; value = `platform:id`. */
 export const FORGET_ACTION = 'hearth.member.forget';
@@ -45,8 +46,13 @@ export function metricsOwnerCommands(services: Services, subscriptions: Subscrip
         to: services.now(),
         excludePlatform: services.owners.channel.platform,
       });
+      const usage = await usageLines(services, services.now());
       await ctx.reply(
-        renderReport(report, { periodButtons: true, timezone: ctx.services.config.DIGEST_TIMEZONE }),
+        renderReport(report, {
+          periodButtons: true,
+          timezone: ctx.services.config.DIGEST_TIMEZONE,
+          usage,
+        }),
       );
     },
   };

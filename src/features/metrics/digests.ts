@@ -4,6 +4,7 @@ import { computeJourneyReport, funnelValues, journeyLines } from '../journey/dig
 import { stackedBarChartsPng } from './chart.ts';
 import { renderReport } from './render.ts';
 import { computeReport, type Period } from './report.ts';
+import { usageLines } from './usage-lines.ts';
 
 const WEEKDAY_CRON: Record<string, number> = {
   sunday: 0,
@@ -37,7 +38,11 @@ export async function postDigest(services: Services, period: Period, occurrence:
   const key = `metrics:${kind}-digest:${occurrence.toISOString()}`;
   await services.outbox.enqueue({
     to,
-    content: renderReport(report, { title, timezone: services.config.DIGEST_TIMEZONE }),
+    content: renderReport(report, {
+      title,
+      timezone: services.config.DIGEST_TIMEZONE,
+      usage: await usageLines(services, occurrence),
+    }),
     dedupeKey: key,
   });
   // The customer journey (funnel, referrals, series, council) in the weekly digest, and its funnel in the chart.

@@ -8,6 +8,7 @@ import { digestJobs } from './digests.ts';
 import { forgetMember } from './member-data.ts';
 import { renderReport, STATS_ACTION } from './render.ts';
 import { computeReport, isPeriod } from './report.ts';
+import { usageLines } from './usage-lines.ts';
 
 /** Owner-only buttons refuse everyone else, like the /hearth router does, and log the attempt. */
 async function refuseNonOwner(ctx: HearthContext): Promise<boolean> {
@@ -38,7 +39,12 @@ export const metricsFeature: FeatureFactory = (services) => {
       to: services.now(),
       excludePlatform: services.owners.channel.platform,
     });
-    const content = renderReport(report, { periodButtons: true, timezone: services.config.DIGEST_TIMEZONE });
+    const usage = await usageLines(services, services.now());
+    const content = renderReport(report, {
+      periodButtons: true,
+      timezone: services.config.DIGEST_TIMEZONE,
+      usage,
+    });
     const canEdit = ctx.capabilities?.editMessages ?? false;
     await ctx.reply(
       canEdit && ctx.event.messageId ? { ...content, editMessageId: ctx.event.messageId } : content,

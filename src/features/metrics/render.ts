@@ -105,6 +105,8 @@ export interface RenderOptions {
   periodButtons?: boolean;
   /** The business's timezone: the window is shown in it, in words (default UTC). */
   timezone?: string;
+  /** What platforms that bill per message cost this week (usageLines). */
+  usage?: string[];
 }
 
 export const STATS_ACTION = 'hearth.stats';
@@ -112,7 +114,7 @@ export const STATS_ACTION = 'hearth.stats';
 /** The report as a Block Kit message with a plain-text fallback. */
 export function renderReport(report: MetricsReport, options: RenderOptions = {}): OutboundContent {
   const title = options.title ?? `Hearth stats, ${PERIOD_LABEL[report.period]}`;
-  const lines = reportLines(report);
+  const lines = [...reportLines(report), ...(options.usage ?? [])];
   const t = report.totals;
   const figures = [
     ['Members', `${t.members} (${signed(t.newMembers)} new)`],
@@ -142,6 +144,9 @@ export function renderReport(report: MetricsReport, options: RenderOptions = {})
     // Customers' wordings: interpolated, so escaped.
     const waiting = Mrkdwn.join(report.phrasingsWaiting.top.map((w) => mrkdwn`• ${waitingLine(w)}`));
     blocks.push(section(mrkdwn`*${waitingTitle(report)}* (/hearth faq pending)\n${waiting}`));
+  }
+  if (options.usage?.length) {
+    blocks.push(section(mrkdwn`*Platform costs*\n${options.usage.join('\n')}`));
   }
   const zone = options.timezone ?? 'UTC';
   const span = `${dayAndTime(report.from, zone, report.to)} – ${dayAndTime(report.to, zone, report.to)} ${zone}`;
