@@ -110,7 +110,7 @@ export class DiscordAdapter implements PlatformAdapter {
     this.me = { botId };
     this.state = context.state(applicationId);
     this.intents = this.chooseIntents(app.flags ?? 0);
-    await this.registerSlashCommands(applicationId, this.state);
+    await this.registerSlashCommands(applicationId, this.state, await this.topicsFor(context));
     const first = new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
     });
@@ -122,8 +122,22 @@ export class DiscordAdapter implements PlatformAdapter {
     this.firstConnection = undefined;
   }
 
+  /** The business's topics for /subscribe's choices (none when they cannot be read: free text). */
+  private async topicsFor(context: AdapterContext): Promise<string[]> {
+    try {
+      return (await context.topics?.()) ?? [];
+    } catch (error) {
+      this.log.warn({ err: error }, 'discord: topics not read; /subscribe takes its topic as free text');
+      return [];
+    }
+  }
+
   /** Slash commands by bulk overwrite when their set changed (in the server of DISCORD_GUILD_ID, or global). */
-  private async registerSlashCommands(applicationId: string, state: AdapterState): Promise<void> {
+  private async registerSlashCommands(
+    applicationId: string,
+    state: AdapterState,
+    topics: string[],
+  ): Promise<void> {
     const guildId = this.options.guildId;
     const route = guildId
       ? Routes.applicationGuildCommands(applicationId, guildId)
@@ -132,6 +146,7 @@ export class DiscordAdapter implements PlatformAdapter {
       const changed = await registerCommands({
         state,
         guildId,
+        topics,
         put: (body) => this.rest.put(route, { body }),
       });
       if (changed)

@@ -138,6 +138,8 @@ export class RunningAdapters {
       state: (account) => new AdapterStateStore(db, platform, account),
       asLeader: (role, lead) => this.leadership.hold(`${platform}:${role}`, lead),
       tellOwners: (text, dedupeKey) => this.options.tellOwners(text, dedupeKey),
+      topics: async () =>
+        (await db.topic.findMany({ orderBy: { name: 'asc' }, select: { name: true } })).map((t) => t.name),
       log: adapterLog,
     };
     try {

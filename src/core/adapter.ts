@@ -78,6 +78,8 @@ export interface AdapterContext {
    * running out), through the outbox. `dedupeKey` sends a note once however often it is raised.
    */
   tellOwners(text: string, dedupeKey?: string): Promise<void>;
+  /** The business's subscription topics, by name (e.g. offered as choices of a slash command). */
+  topics?(): Promise<string[]>;
   log: Logger;
 }
 

@@ -17,11 +17,12 @@ import { until } from '../support/until.ts';
 import { type DiscordHearth, OWNER, OWNERS, startDiscordHearth } from './harness.ts';
 
 describe('slash commands are registered at start only when their set changed', () => {
-  it('one bulk overwrite in the guild of DISCORD_GUILD_ID, none at the next start', {
+  it('one bulk overwrite in the guild of DISCORD_GUILD_ID, none at the next start; /subscribe offers the topics as choices', {
     timeout: 90_000,
   }, async () => {
     const fake = await FakeDiscordApi.start();
     const database = await (TEST_DATABASES[0] ?? { open: () => Promise.reject() }).open();
+    let topics = ['news', 'offers'];
     try {
       const start = async () => {
         const adapter = new DiscordAdapter({
@@ -34,19 +35,40 @@ describe('slash commands are registered at start only when their set changed', (
           adapterContext(async () => ({ handled: true, enqueued: 0 }), {
             db: database.prisma,
             platform: 'discord',
+            topics: async () => topics,
           }),
         );
         await adapter.stop();
       };
+      type Command = { name: string; options?: { name: string; choices?: unknown; max_length?: number }[] };
+      const topicOption = (put: number, command: string) =>
+        ((fake.commandPuts[put]?.body ?? []) as Command[])
+          .find((c) => c.name === command)
+          ?.options?.find((o) => o.name === 'topic');
       await start();
       expect(fake.commandPuts).toHaveLength(1);
       expect(fake.commandPuts[0]?.guildId).toBe(FAKE_GUILD_ID);
-      const names = ((fake.commandPuts[0]?.body ?? []) as { name: string }[]).map((c) => c.name);
+      const names = ((fake.commandPuts[0]?.body ?? []) as Command[]).map((c) => c.name);
       expect(names).toEqual(
         expect.arrayContaining(['subscribe', 'unsubscribe', 'topics', 'help', 'ask', 'register']),
       );
+      expect(topicOption(0, 'subscribe')?.choices).toEqual([
+        { name: 'news', value: 'news' },
+        { name: 'offers', value: 'offers' },
+      ]);
       await start();
       expect(fake.commandPuts).toHaveLength(1);
+      // A topic added: the set changed, so it is registered again with the new choice.
+      topics = ['events', 'news', 'offers'];
+      await start();
+      expect(fake.commandPuts).toHaveLength(2);
+      expect(topicOption(1, 'subscribe')?.choices).toEqual(topics.map((name) => ({ name, value: name })));
+      // More topics than Discord's 25 choices: the topic is free text again.
+      topics = Array.from({ length: 26 }, (_, i) => `topic${i}`);
+      await start();
+      expect(fake.commandPuts).toHaveLength(3);
+      expect(topicOption(2, 'subscribe')?.choices).toBeUndefined();
+      expect(topicOption(2, 'subscribe')?.max_length).toBe(100);
     } finally {
       await database.close();
       await fake.close();
