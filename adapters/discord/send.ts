@@ -24,6 +24,8 @@ export interface SenderDeps {
   pendingAck(interactionId: string): Promise<void> | undefined;
   /** True for the one answer (across instances) that edits the interaction's deferred message. */
   claimOriginal(interactionId: string): Promise<boolean>;
+  /** Discord's answer to an early end: the poll message with its final results. */
+  pollEnded(message: unknown): void;
 }
 
 /**
@@ -85,7 +87,7 @@ export class DiscordSender {
       const pollMessageId = message.stopPoll.messageId;
       steps.push(async () => {
         try {
-          await this.deps.rest.post(Routes.expirePoll(channelId, pollMessageId));
+          this.deps.pollEnded(await this.deps.rest.post(Routes.expirePoll(channelId, pollMessageId)));
         } catch (error) {
           if (!POLL_ALREADY_CLOSED.has(discordCode(error) ?? 0)) throw error;
         }

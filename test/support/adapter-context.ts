@@ -41,6 +41,8 @@ export interface TestContextOptions extends Partial<Omit<ReceiverOptions, 'log'>
   tellOwners?: (text: string, dedupeKey?: string) => Promise<void>;
   /** The business's topics the adapter sees (default: none). */
   topics?: () => Promise<string[]>;
+  /** Hearth's votes per option for a native poll (AdapterContext.pollVotes; default: not given). */
+  pollVotes?: (nativePollId: string) => Promise<number[] | undefined>;
 }
 
 /** An AdapterContext around `sink`, as Hearth builds one (short outage retries by default). */
@@ -75,6 +77,7 @@ export function adapterContext(sink: EventSink, options: TestContextOptions = {}
     },
     tellOwners: options.tellOwners ?? (async () => {}),
     topics: options.topics ?? (async () => []),
+    ...(options.pollVotes ? { pollVotes: options.pollVotes } : {}),
     log,
   };
 }
