@@ -10,10 +10,12 @@ import {
   clip,
   DISCORD_LIMITS,
   discordPieces,
+  EVERYONE,
   escapeDiscord,
   NO_MENTIONS,
   nonceFor,
   pollBody,
+  withEveryone,
 } from './render.ts';
 
 export interface SenderDeps {
@@ -61,14 +63,17 @@ export class DiscordSender {
       return { messageId };
     }
     const steps: (() => Promise<SendResult>)[] = [];
-    const pieces = text.trim() ? discordPieces(text) : [];
+    const plainPieces = text.trim() ? discordPieces(text) : [];
+    // Only an owner's broadcast that asked for it pings everyone, in its first piece alone.
+    const mention = message.mentionEveryone === true && !message.poll && !message.stopPoll;
+    const pieces = mention ? withEveryone(plainPieces) : plainPieces;
     const post =
       (index: number, body: Record<string, unknown>, files?: { name: string; data: Buffer }[]) =>
       async () => {
         const sent = (await this.deps.rest.post(Routes.channelMessages(channelId), {
           body: {
             ...body,
-            allowed_mentions: NO_MENTIONS,
+            allowed_mentions: mention && index === 0 ? EVERYONE : NO_MENTIONS,
             nonce: nonceFor(message.id, index),
             enforce_nonce: true,
           },

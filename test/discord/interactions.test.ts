@@ -171,7 +171,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
     t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage('pia', '/subscribe news'));
     const pia = dmChannelIdOf(t.fake.user('pia'));
     await t.replyIn(pia, "You're subscribed to news");
-    const text = '/hearth announce #bakery,news Fresh [rye](https://x.example) @everyone';
+    const text = '/hearth announce #bakery,news Fresh [rye](https://x.example) @everyone --now';
     const [, name = '', args = ''] = /^\/(\w+)\s*(.*)$/.exec(text) ?? [];
     await t.app.hearth.bot.dispatch({
       kind: 'command',
@@ -194,6 +194,28 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
     await t.replyIn(pia, 'Fresh');
     expect(inChannel.body.allowed_mentions).toEqual({ parse: [] });
     expect(inChannel.content).toContain('\\@everyone');
+    expect(inChannel.content.startsWith('@everyone')).toBe(false);
+  });
+
+  it('an owner broadcast with --mention-everyone pings @everyone in the channel only, that message only', async () => {
+    const pia = dmChannelIdOf(t.fake.user('pia'));
+    await owner('/hearth announce #bakery,news --mention-everyone Rye is back <@1234> @here --now');
+    const inChannel = await t.replyIn(FAKE_CHANNEL_ID, 'Rye is back');
+    expect(inChannel.body.allowed_mentions).toEqual({ parse: ['everyone'] });
+    expect(inChannel.content.startsWith('@everyone Rye is back')).toBe(true);
+    // The owner's own text stays inert: only the one @everyone Hearth put first acts.
+    expect(inChannel.content).toContain('\\<\\@1234\\>');
+    expect(inChannel.content).toContain('\\@here');
+    const inDm = await t.replyIn(pia, 'Rye is back');
+    expect(inDm.body.allowed_mentions).toEqual({ parse: [] });
+    expect(inDm.content).not.toContain('@everyone');
+    // A customer's relayed text never pings, even when it says @everyone.
+    t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage('pia', 'When are you open? @everyone'));
+    await t.replyIn(pia, "We're open Monday to Friday");
+    for (const message of t.fake.sent()) {
+      if (message.id === inChannel.id) continue;
+      expect(message.body.allowed_mentions).toEqual({ parse: [] });
+    }
   });
 
   it('a native poll in #bakery: votes added, removed and changed from raw events, one tally with Telegram, closed early', async () => {
@@ -207,7 +229,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
         })
       ).status,
     ).toBe(200);
-    await owner('/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news');
+    await owner('/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news --now');
     const message = await t.fake.waitFor(
       () => t.fake.sent(FAKE_CHANNEL_ID).find((m) => m.poll),
       'the native poll',
