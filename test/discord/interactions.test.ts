@@ -229,7 +229,9 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
         })
       ).status,
     ).toBe(200);
-    await owner('/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news --now');
+    await owner(
+      '/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news --now',
+    );
     const message = await t.fake.waitFor(
       () => t.fake.sent(FAKE_CHANNEL_ID).find((m) => m.poll),
       'the native poll',
