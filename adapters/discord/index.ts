@@ -10,6 +10,7 @@ import { InvalidRequestGuard } from './guard.ts';
 import { GuildChannels } from './guilds.ts';
 import { DISCORD_CAPABILITIES } from './module.ts';
 import { type DiscordIdentity, type InteractionToAck, normalizeDispatch } from './normalize.ts';
+import { finalPollCounts, PollReconciler } from './poll-results.ts';
 import { CustomIdCodec } from './render.ts';
 import { DiscordSender } from './send.ts';
 
@@ -52,6 +53,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly sender: DiscordSender;
   private readonly codec = new CustomIdCodec();
   private readonly guilds = new GuildChannels();
+  private readonly polls: PollReconciler;
   private readonly log: Logger;
   private readonly now: () => number;
   private receiver: InboundReceiver | undefined;
@@ -68,6 +70,7 @@ export class DiscordAdapter implements PlatformAdapter {
   constructor(private readonly options: DiscordAdapterOptions) {
     this.log = options.log;
     this.now = options.now ?? Date.now;
+    this.polls = new PollReconciler(this.log, () => this.context);
     // Hearth's outbox owns every delay and retry: a 429 is thrown, not waited out, and nothing is
     // retried inside discord.js (a retried POST is deduplicated by its nonce anyway).
     this.rest = new REST({ ...this.restOptions(), rejectOnRateLimit: () => true }).setToken(options.token);
@@ -81,6 +84,7 @@ export class DiscordAdapter implements PlatformAdapter {
       now: this.now,
       pendingAck: (id) => this.acks.get(id),
       claimOriginal: (id) => this.claimOriginal(id),
+      pollEnded: (message) => this.onFinalPoll(message),
     });
   }
 
@@ -110,7 +114,7 @@ export class DiscordAdapter implements PlatformAdapter {
     this.me = { botId };
     this.state = context.state(applicationId);
     this.intents = this.chooseIntents(app.flags ?? 0);
-    await this.registerSlashCommands(applicationId, this.state);
+    await this.registerSlashCommands(applicationId, this.state, await this.topicsFor(context));
     const first = new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
     });
@@ -122,8 +126,22 @@ export class DiscordAdapter implements PlatformAdapter {
     this.firstConnection = undefined;
   }
 
+  /** The business's topics for /subscribe's choices (none when they cannot be read: free text). */
+  private async topicsFor(context: AdapterContext): Promise<string[]> {
+    try {
+      return (await context.topics?.()) ?? [];
+    } catch (error) {
+      this.log.warn({ err: error }, 'discord: topics not read; /subscribe takes its topic as free text');
+      return [];
+    }
+  }
+
   /** Slash commands by bulk overwrite when their set changed (in the server of DISCORD_GUILD_ID, or global). */
-  private async registerSlashCommands(applicationId: string, state: AdapterState): Promise<void> {
+  private async registerSlashCommands(
+    applicationId: string,
+    state: AdapterState,
+    topics: string[],
+  ): Promise<void> {
     const guildId = this.options.guildId;
     const route = guildId
       ? Routes.applicationGuildCommands(applicationId, guildId)
@@ -132,6 +150,7 @@ export class DiscordAdapter implements PlatformAdapter {
       const changed = await registerCommands({
         state,
         guildId,
+        topics,
         put: (body) => this.rest.put(route, { body }),
       });
       if (changed)
@@ -229,6 +248,7 @@ export class DiscordAdapter implements PlatformAdapter {
         this.log.info({ chatId: left.address.chatId }, 'discord: the bot was removed from a server');
         receiver.receive(left).recorded.catch(() => {});
       }
+    if (t === 'MESSAGE_UPDATE') this.onFinalPoll(d);
     const result = normalizeDispatch(t, d, me, this.codec);
     if ('ignored' in result) {
       this.log.debug(
@@ -239,7 +259,17 @@ export class DiscordAdapter implements PlatformAdapter {
     }
     if (result.interaction) this.acknowledge(result.interaction);
     const receipt = receiver.receive(result.event);
+    if (result.event.kind === 'vote') this.polls.voteInHand(result.event.pollRef, receipt.handled);
     receipt.recorded.catch((error: unknown) => this.log.warn({ err: error }, 'discord: event not recorded'));
+  }
+
+  /** A message whose poll was finalized: its counts are compared with Hearth's (once). */
+  private onFinalPoll(message: unknown): void {
+    const final = finalPollCounts(message);
+    if (final)
+      void this.polls
+        .reconcile(final)
+        .catch((error: unknown) => this.log.warn({ err: error }, 'discord: final poll counts not compared'));
   }
 
   /** Acknowledges an interaction at once (Discord allows 3 s): a deferred answer or update. */

@@ -18,6 +18,21 @@ export const DISCORD_LIMITS = {
 
 /** No pings: no @everyone, @here, role or user mention acts unless a message asks for one. */
 export const NO_MENTIONS = { parse: [] as string[] };
+/** An owner's broadcast that asked to ping everyone: @everyone acts, nothing else does. */
+export const EVERYONE = { parse: ['everyone'] };
+const EVERYONE_PREFIX = '@everyone ';
+
+/**
+ * Pieces of an owner's broadcast that pings everyone: `@everyone` (unescaped, so it acts) leads the
+ * first piece, or is a piece of its own when the first is full. The rest stays escaped.
+ */
+export function withEveryone(pieces: string[]): string[] {
+  const [first, ...rest] = pieces;
+  if (first === undefined) return ['@everyone'];
+  return EVERYONE_PREFIX.length + first.length <= DISCORD_LIMITS.text
+    ? [`${EVERYONE_PREFIX}${first}`, ...rest]
+    : ['@everyone', first, ...rest];
+}
 
 /**
  * Customer text made inert for Discord's markdown: every character that could start formatting, a

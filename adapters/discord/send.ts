@@ -10,10 +10,12 @@ import {
   clip,
   DISCORD_LIMITS,
   discordPieces,
+  EVERYONE,
   escapeDiscord,
   NO_MENTIONS,
   nonceFor,
   pollBody,
+  withEveryone,
 } from './render.ts';
 
 export interface SenderDeps {
@@ -24,6 +26,8 @@ export interface SenderDeps {
   pendingAck(interactionId: string): Promise<void> | undefined;
   /** True for the one answer (across instances) that edits the interaction's deferred message. */
   claimOriginal(interactionId: string): Promise<boolean>;
+  /** Discord's answer to an early end: the poll message with its final results. */
+  pollEnded(message: unknown): void;
 }
 
 /**
@@ -59,14 +63,17 @@ export class DiscordSender {
       return { messageId };
     }
     const steps: (() => Promise<SendResult>)[] = [];
-    const pieces = text.trim() ? discordPieces(text) : [];
+    const plainPieces = text.trim() ? discordPieces(text) : [];
+    // Only an owner's broadcast that asked for it pings everyone, in its first piece alone.
+    const mention = message.mentionEveryone === true && !message.poll && !message.stopPoll;
+    const pieces = mention ? withEveryone(plainPieces) : plainPieces;
     const post =
       (index: number, body: Record<string, unknown>, files?: { name: string; data: Buffer }[]) =>
       async () => {
         const sent = (await this.deps.rest.post(Routes.channelMessages(channelId), {
           body: {
             ...body,
-            allowed_mentions: NO_MENTIONS,
+            allowed_mentions: mention && index === 0 ? EVERYONE : NO_MENTIONS,
             nonce: nonceFor(message.id, index),
             enforce_nonce: true,
           },
@@ -85,7 +92,7 @@ export class DiscordSender {
       const pollMessageId = message.stopPoll.messageId;
       steps.push(async () => {
         try {
-          await this.deps.rest.post(Routes.expirePoll(channelId, pollMessageId));
+          this.deps.pollEnded(await this.deps.rest.post(Routes.expirePoll(channelId, pollMessageId)));
         } catch (error) {
           if (!POLL_ALREADY_CLOSED.has(discordCode(error) ?? 0)) throw error;
         }

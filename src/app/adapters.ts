@@ -148,6 +148,9 @@ export class RunningAdapters {
             spentThisMonthUsd: () => this.spentThisMonth(adapter),
           }
         : {}),
+      topics: async () =>
+        (await db.topic.findMany({ orderBy: { name: 'asc' }, select: { name: true } })).map((t) => t.name),
+      pollVotes: (nativePollId) => platformPollVotes(db, platform, nativePollId),
       log: adapterLog,
     };
     try {
@@ -223,4 +226,28 @@ export class RunningAdapters {
     await Promise.allSettled([...this.receivers.values()].map((receiver) => receiver.stop()));
     await this.leadership.stop();
   }
+}
+
+/**
+ * Votes per option recorded through `platform` for the native poll posted there as `nativePollId`;
+ * undefined when it is no Hearth poll or the poll has several posts there (votes are not kept per post).
+ */
+async function platformPollVotes(
+  db: Db,
+  platform: Platform,
+  nativePollId: string,
+): Promise<number[] | undefined> {
+  const post = await db.pollPost.findUnique({
+    where: { platform_nativePollId: { platform, nativePollId } },
+    select: { pollId: true },
+  });
+  if (!post) return undefined;
+  if ((await db.pollPost.count({ where: { pollId: post.pollId, platform } })) !== 1) return undefined;
+  const [options, votes] = await Promise.all([
+    db.pollOption.count({ where: { pollId: post.pollId } }),
+    db.vote.groupBy({ by: ['optionIdx'], where: { pollId: post.pollId, platform }, _count: { _all: true } }),
+  ]);
+  const counts = Array.from({ length: options }, () => 0);
+  for (const row of votes) if (row.optionIdx < options) counts[row.optionIdx] = row._count._all;
+  return counts;
 }

@@ -104,6 +104,14 @@ export interface AdapterContext {
   countUsage?(usage: { inbound?: number; outbound?: number }): void;
   /** What the platform's counted usage cost since the 1st of this month (UTC), in US dollars. */
   spentThisMonthUsd?(): Promise<number>;
+  /** The business's subscription topics, by name (e.g. offered as choices of a slash command). */
+  topics?(): Promise<string[]>;
+  /**
+   * Hearth's count per option of the votes recorded through this platform for the native poll with
+   * this platform id (to compare with the platform's final counts); undefined when it is no Hearth
+   * poll, or the poll was posted more than once on this platform (votes are not kept per post).
+   */
+  pollVotes?(nativePollId: string): Promise<number[] | undefined>;
   log: Logger;
 }
 

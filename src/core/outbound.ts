@@ -47,6 +47,12 @@ export interface OutboundContent {
   blocks?: Block[];
   /** A file to attach (e.g. a JSON export, a chart image), base64 encoded. */
   file?: { name: string; contentBase64: string; mimeType: string };
+  /**
+   * An owner asked this broadcast to ping everyone in the community chat (never set for customer
+   * text or direct messages). Adapters that can do so add the ping (Discord: `@everyone`, allowed
+   * for this message only); others ignore it.
+   */
+  mentionEveryone?: boolean;
 }
 
 export interface OutboundMessage extends OutboundContent {

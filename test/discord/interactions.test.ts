@@ -17,11 +17,12 @@ import { until } from '../support/until.ts';
 import { type DiscordHearth, OWNER, OWNERS, startDiscordHearth } from './harness.ts';
 
 describe('slash commands are registered at start only when their set changed', () => {
-  it('one bulk overwrite in the guild of DISCORD_GUILD_ID, none at the next start', {
+  it('one bulk overwrite in the guild of DISCORD_GUILD_ID, none at the next start; /subscribe offers the topics as choices', {
     timeout: 90_000,
   }, async () => {
     const fake = await FakeDiscordApi.start();
     const database = await (TEST_DATABASES[0] ?? { open: () => Promise.reject() }).open();
+    let topics = ['news', 'offers'];
     try {
       const start = async () => {
         const adapter = new DiscordAdapter({
@@ -34,19 +35,40 @@ describe('slash commands are registered at start only when their set changed', (
           adapterContext(async () => ({ handled: true, enqueued: 0 }), {
             db: database.prisma,
             platform: 'discord',
+            topics: async () => topics,
           }),
         );
         await adapter.stop();
       };
+      type Command = { name: string; options?: { name: string; choices?: unknown; max_length?: number }[] };
+      const topicOption = (put: number, command: string) =>
+        ((fake.commandPuts[put]?.body ?? []) as Command[])
+          .find((c) => c.name === command)
+          ?.options?.find((o) => o.name === 'topic');
       await start();
       expect(fake.commandPuts).toHaveLength(1);
       expect(fake.commandPuts[0]?.guildId).toBe(FAKE_GUILD_ID);
-      const names = ((fake.commandPuts[0]?.body ?? []) as { name: string }[]).map((c) => c.name);
+      const names = ((fake.commandPuts[0]?.body ?? []) as Command[]).map((c) => c.name);
       expect(names).toEqual(
         expect.arrayContaining(['subscribe', 'unsubscribe', 'topics', 'help', 'ask', 'register']),
       );
+      expect(topicOption(0, 'subscribe')?.choices).toEqual([
+        { name: 'news', value: 'news' },
+        { name: 'offers', value: 'offers' },
+      ]);
       await start();
       expect(fake.commandPuts).toHaveLength(1);
+      // A topic added: the set changed, so it is registered again with the new choice.
+      topics = ['events', 'news', 'offers'];
+      await start();
+      expect(fake.commandPuts).toHaveLength(2);
+      expect(topicOption(1, 'subscribe')?.choices).toEqual(topics.map((name) => ({ name, value: name })));
+      // More topics than Discord's 25 choices: the topic is free text again.
+      topics = Array.from({ length: 26 }, (_, i) => `topic${i}`);
+      await start();
+      expect(fake.commandPuts).toHaveLength(3);
+      expect(topicOption(2, 'subscribe')?.choices).toBeUndefined();
+      expect(topicOption(2, 'subscribe')?.max_length).toBe(100);
     } finally {
       await database.close();
       await fake.close();
@@ -149,7 +171,7 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
     t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage('pia', '/subscribe news'));
     const pia = dmChannelIdOf(t.fake.user('pia'));
     await t.replyIn(pia, "You're subscribed to news");
-    const text = '/hearth announce #bakery,news Fresh [rye](https://x.example) @everyone';
+    const text = '/hearth announce #bakery,news Fresh [rye](https://x.example) @everyone --now';
     const [, name = '', args = ''] = /^\/(\w+)\s*(.*)$/.exec(text) ?? [];
     await t.app.hearth.bot.dispatch({
       kind: 'command',
@@ -172,6 +194,28 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
     await t.replyIn(pia, 'Fresh');
     expect(inChannel.body.allowed_mentions).toEqual({ parse: [] });
     expect(inChannel.content).toContain('\\@everyone');
+    expect(inChannel.content.startsWith('@everyone')).toBe(false);
+  });
+
+  it('an owner broadcast with --mention-everyone pings @everyone in the channel only, that message only', async () => {
+    const pia = dmChannelIdOf(t.fake.user('pia'));
+    await owner('/hearth announce #bakery,news --mention-everyone Rye is back <@1234> @here --now');
+    const inChannel = await t.replyIn(FAKE_CHANNEL_ID, 'Rye is back');
+    expect(inChannel.body.allowed_mentions).toEqual({ parse: ['everyone'] });
+    expect(inChannel.content.startsWith('@everyone Rye is back')).toBe(true);
+    // The owner's own text stays inert: only the one @everyone Hearth put first acts.
+    expect(inChannel.content).toContain('\\<\\@1234\\>');
+    expect(inChannel.content).toContain('\\@here');
+    const inDm = await t.replyIn(pia, 'Rye is back');
+    expect(inDm.body.allowed_mentions).toEqual({ parse: [] });
+    expect(inDm.content).not.toContain('@everyone');
+    // A customer's relayed text never pings, even when it says @everyone.
+    t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage('pia', 'When are you open? @everyone'));
+    await t.replyIn(pia, "We're open Monday to Friday");
+    for (const message of t.fake.sent()) {
+      if (message.id === inChannel.id) continue;
+      expect(message.body.allowed_mentions).toEqual({ parse: [] });
+    }
   });
 
   it('a native poll in #bakery: votes added, removed and changed from raw events, one tally with Telegram, closed early', async () => {
@@ -185,7 +229,9 @@ describe.each(TEST_DATABASES)('discord interactions end to end ($name)', { timeo
         })
       ).status,
     ).toBe(200);
-    await owner('/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news');
+    await owner(
+      '/hearth poll "Which bread tomorrow?" "Rye" "Spelt" --multi --closes 2h --to #bakery,news --now',
+    );
     const message = await t.fake.waitFor(
       () => t.fake.sent(FAKE_CHANNEL_ID).find((m) => m.poll),
       'the native poll',

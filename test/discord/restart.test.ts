@@ -57,7 +57,7 @@ describe.each(TEST_DATABASES)('Discord across a restart of Hearth ($name)', (kin
       () => database.prisma.channel.findFirst({ where: { platform: 'discord', name: 'bakery' } }),
       'the channel',
     );
-    await ownerSays(first, '/hearth poll "Croissants or scones?" "Croissants" "Scones" --to #bakery');
+    await ownerSays(first, '/hearth poll "Croissants or scones?" "Croissants" "Scones" --to #bakery --now');
     const message = await fake.waitFor(
       () => fake.sent(FAKE_CHANNEL_ID).find((m) => m.poll),
       'the native poll',
@@ -83,8 +83,16 @@ describe.each(TEST_DATABASES)('Discord across a restart of Hearth ($name)', (kin
       return [0, 1].map((i) => votes.filter((v) => v.optionIdx === i).length);
     };
     await until(async () => JSON.stringify(await tally()) === '[0,2]', 'the tally after the restart', 60_000);
+    // A vote Discord counted but never sent Hearth: its final counts disagree with Hearth's.
+    fake.message(message.id)?.poll?.votes.set('4242', new Set([1]));
     await ownerSays(second, `/hearth poll close ${poll.id.slice(0, 8)}`);
     await fake.waitFor(() => fake.message(message.id)?.poll?.finalized, 'the poll ended on Discord');
+    const note = await until(
+      () => second.slack.messages(OWNERS).find((m) => m.text.includes('final counts')),
+      'the owners told of the difference',
+      60_000,
+    );
+    expect(note.text).toContain('Discord 1 / 2, Hearth 0 / 2');
     expect(await tally()).toEqual([0, 2]);
     expect(fake.gateway.identifies).toHaveLength(2);
   });

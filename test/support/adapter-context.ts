@@ -39,6 +39,10 @@ export interface TestContextOptions extends Partial<Omit<ReceiverOptions, 'log'>
   log?: CapturingLogger;
   /** Receives the adapter's notes to the owners (else they are kept in `ownerNotes`). */
   tellOwners?: (text: string, dedupeKey?: string) => Promise<void>;
+  /** The business's topics the adapter sees (default: none). */
+  topics?: () => Promise<string[]>;
+  /** Hearth's votes per option for a native poll (AdapterContext.pollVotes; default: not given). */
+  pollVotes?: (nativePollId: string) => Promise<number[] | undefined>;
 }
 
 /** An AdapterContext around `sink`, as Hearth builds one (short outage retries by default). */
@@ -72,6 +76,8 @@ export function adapterContext(sink: EventSink, options: TestContextOptions = {}
       return leadership.hold(`${platform}:${role}`, lead);
     },
     tellOwners: options.tellOwners ?? (async () => {}),
+    topics: options.topics ?? (async () => []),
+    ...(options.pollVotes ? { pollVotes: options.pollVotes } : {}),
     log,
   };
 }

@@ -70,8 +70,8 @@ export function broadcastCommands(broadcasts: BroadcastService): OwnerCommand[] 
   return [
     {
       name: 'announce',
-      usage: 'announce <topic|#channel>[,...] <text> [[Button](https://link)]',
-      summary: 'send a broadcast now',
+      usage: 'announce <topic|#channel>[,...] [--mention-everyone] <text> [[Button](https://link)]',
+      summary: 'send a broadcast now (--mention-everyone pings everyone in community channels)',
       async preview(ctx, args) {
         const { audience, content } = await audienceAndContent(ctx, args);
         return broadcastPreview(ctx, audience, content, 'now');

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../../db/database.ts';
 import { marketingGateOf } from '../journey/gate.ts';
 import { type Audience, audienceFromJson } from './audience.ts';
 import { type BroadcastRowInput, insertBroadcastRows } from './bulk-insert.ts';
-import { contentFromJson, renderContent } from './content.ts';
+import { contentFromJson, renderContent, withoutMention } from './content.ts';
 
 /**
  * Once the rows written run this far ahead of their send times, the fan-out rests between pages
@@ -153,7 +153,7 @@ export class FanOut {
       slot AS (
         SELECT * FROM unnest(
           ${slots.map((x) => x.platform)}::text[],
-          ${slots.map((x) => JSON.stringify(render(x.platform)))}::jsonb[],
+          ${slots.map((x) => JSON.stringify(withoutMention(render(x.platform))))}::jsonb[],
           ${slots.map((x) => x.startMs)}::float8[],
           ${slots.map((x) => x.stepMs)}::float8[]
         ) AS v(platform, payload, start_ms, step_ms)),
