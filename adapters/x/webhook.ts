@@ -2,6 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../src/core/log.ts';
 import type { RawHandler } from '../../src/http/routes.ts';
+
+/** The latest time a JavaScript Date holds (ms since the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
 import type { DmEvent } from './client.ts';
 
 export const SIGNATURE_HEADER = 'x-twitter-webhooks-signature';
@@ -77,7 +81,10 @@ export function dmEventsOf(payload: unknown): DmEvent[] {
       ...(typeof raw.message_create?.message_data?.text === 'string'
         ? { text: raw.message_create.message_data.text }
         : {}),
-      ...(Number.isFinite(millis) && millis > 0 ? { created_at: new Date(millis).toISOString() } : {}),
+      // A time JavaScript cannot represent (beyond ±8.64e15 ms) is left out, like a missing one.
+      ...(Number.isFinite(millis) && millis > 0 && millis <= MAX_DATE_MS
+        ? { created_at: new Date(millis).toISOString() }
+        : {}),
     });
   }
   return events;
