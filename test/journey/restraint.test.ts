@@ -40,7 +40,7 @@ describe.each(TEST_DATABASES)('marketing restraint: weekly cap, quiet hours, the
       "Marketing restraint: at most 3 message(s) a week per member, quiet hours 21:00-09:00 in each member's timezone; held messages older than 48 h are dropped.",
     );
     await say(app, 'telegram', 'alice', '/subscribe news');
-    for (const n of [1, 2, 3, 4]) await owner(app, `announce news Weekly news ${n}`);
+    for (const n of [1, 2, 3, 4]) await owner(app, `announce --now news Weekly news ${n}`);
     await until(
       () => texts('telegram', 'alice').filter((t) => t.startsWith('Weekly news')).length === 3,
       '3 sent',
@@ -55,7 +55,7 @@ describe.each(TEST_DATABASES)('marketing restraint: weekly cap, quiet hours, the
     expect(fourth.lastError).toBe('not sent: weekly cap of 3 (would have been stale)');
 
     expect(await owner(app, 'restraint stale 240')).toContain('older than 240 h');
-    await owner(app, 'announce news Weekly news 5');
+    await owner(app, 'announce --now news Weekly news 5');
     const fifth = await until(
       () =>
         database.prisma.outbox.findFirst({
@@ -79,7 +79,7 @@ describe.each(TEST_DATABASES)('marketing restraint: weekly cap, quiet hours, the
     await say(app, 'x', 'xena', '/subscribe offers');
     // 12:00 in Berlin (a week on) is 06:00 in New York: bob's copy waits for 09:00 there.
     offset = tomorrowNoonBerlin().getTime() + 8 * DAY - Date.now();
-    await owner(app, 'announce offers Fresh offers');
+    await owner(app, 'announce --now offers Fresh offers');
     await until(() => texts('x', 'xena').includes('Fresh offers'), 'xena (Berlin time, noon)');
     const held = await database.prisma.outbox.findFirstOrThrow({
       where: {
@@ -100,7 +100,9 @@ describe.each(TEST_DATABASES)('marketing restraint: weekly cap, quiet hours, the
   it('a poll that would reach a member only after it closes is dropped for them with the reason', async () => {
     // 21:30 in Berlin: xena (Berlin time) is in quiet hours until 09:00; the poll closes in 1 hour.
     offset = tomorrowNoonBerlin().getTime() + 9 * DAY + 9.5 * HOUR - Date.now();
-    expect(await owner(app, 'poll "Which cake?" "Apple" "Plum" --closes 1h --to offers')).toMatch(/Poll `/);
+    expect(await owner(app, 'poll --now "Which cake?" "Apple" "Plum" --closes 1h --to offers')).toMatch(
+      /Poll `/,
+    );
     const xena = await memberIdOf(app, 'x', 'xena');
     const row = await database.prisma.outbox.findFirstOrThrow({
       where: { memberId: xena, dedupeKey: { startsWith: 'poll:' } },

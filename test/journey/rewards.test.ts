@@ -71,7 +71,7 @@ describe.each(TEST_DATABASES)('rewards and the customer council ($name)', (kind)
       'friend2 welcomed',
     );
     expect(await say(app, 'x', 'friend2', '/subscribe council')).toContain("You're subscribed to council");
-    await owner(app, 'announce council Council preview: the new rye, Friday');
+    await owner(app, 'announce --now council Council preview: the new rye, Friday');
     await until(
       () => sentTo(app, 'telegram', 'mia').some((e) => e.text.startsWith('Council preview')),
       'mia',
@@ -80,7 +80,7 @@ describe.each(TEST_DATABASES)('rewards and the customer council ($name)', (kind)
       () => sentTo(app, 'x', 'friend2').some((e) => e.text.startsWith('Council preview')),
       'friend2',
     );
-    expect(await owner(app, 'poll "Council: which bread next?" "Rye" "Spelt" --to council')).toMatch(
+    expect(await owner(app, 'poll --now "Council: which bread next?" "Rye" "Spelt" --to council')).toMatch(
       /Poll `/,
     );
     await until(

@@ -50,7 +50,7 @@ describe.each(TEST_DATABASES)('journey stages from recorded facts ($name)', (kin
   });
 
   it('voting makes a member community; /hearth member shows the stage and its history', async () => {
-    const poll = await owner(app, 'poll "Best bread?" "Rye" "Spelt" --to news');
+    const poll = await owner(app, 'poll --now "Best bread?" "Rye" "Spelt" --to news');
     expect(poll).toMatch(/Poll `[0-9a-f]{8}`/);
     const pollId = (await database.prisma.poll.findFirstOrThrow()).id;
     await press(app, 'discord', 'bob', 'poll.vote', `${pollId}:0`);
