@@ -14,7 +14,8 @@ export interface TranscriptEntry {
   buttons?: Button[][];
   poll?: PollContent & { nativePollId?: string };
   blocks?: unknown[];
-  file?: { name: string; mimeType: string; sizeBytes: number };
+  /** A sent file; `contentBase64` when small enough for the page to offer as a download. */
+  file?: { name: string; mimeType: string; sizeBytes: number; contentBase64?: string };
   messageId?: string;
   editOf?: string;
   stoppedPoll?: string;
