@@ -165,6 +165,26 @@ describe('the console page in a browser', { timeout: 180_000 }, () => {
     expect(shown).not.toMatch(/\*Open\*|&lt;|&amp;|`/);
     expect(shown).toContain('Fudge <b>or</b> toffee & ');
     expect(await list.locator('.body b, .body img').count()).toBe(0);
+    // Links Hearth builds, entities and line breaks, as Slack shows them; markup-like text stays text.
+    // Evaluated in the page (a string: the test's own TypeScript has no DOM types); mrkdwnNodes is the page's.
+    const sample =
+      '_Hi_ <https://shop.test/a?b=1&amp;c=2|Shop &amp; more>\n&lt;img src=x onerror=alert(1)&gt; <javascript:alert(1)|x> <!channel>';
+    const rendered = await page.evaluate<{
+      text: string;
+      html: string;
+      href: string | null;
+      links: number;
+    }>(`(() => {
+      const box = document.createElement('div');
+      box.append(mrkdwnNodes(${JSON.stringify(sample)}));
+      const link = box.querySelector('a');
+      return { text: box.textContent, html: box.innerHTML, href: link && link.getAttribute('href'), links: box.querySelectorAll('a').length };
+    })()`);
+    expect(rendered.text).toBe('Hi Shop & more\n<img src=x onerror=alert(1)> x @channel');
+    expect(rendered.href).toBe('https://shop.test/a?b=1&c=2');
+    expect(rendered.links).toBe(1);
+    expect(rendered.html).toContain('<em>Hi</em>');
+    expect(rendered.html).not.toContain('<img');
     await shot('slack-mrkdwn');
   });
 
