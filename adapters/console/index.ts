@@ -92,7 +92,7 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
 }
 
 /** Files up to this size travel in the transcript, so the page can offer them as a download. */
-const MAX_DOWNLOAD_BYTES = 5 * 1024 * 1024;
+const MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024;
 
 /** A sent file as the transcript keeps it: its bytes too when small enough to download from the page. */
 function consoleFile(file: NonNullable<OutboundMessage['file']>): TranscriptEntry['file'] {
