@@ -7,6 +7,7 @@ import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { SLACK_CONSOLE_OWNERS_CHANNEL } from '../slack/module.ts';
 import { SIMULATED_CAPABILITIES } from './capabilities.ts';
 import { ConsoleHub } from './hub.ts';
+import type { TranscriptEntry } from './transcript.ts';
 
 export { ConsoleHub } from './hub.ts';
 
@@ -70,16 +71,9 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
       messageId,
       ...(message.buttons ? { buttons: message.buttons } : {}),
       ...(message.poll ? { poll: { ...message.poll, ...(nativePollId ? { nativePollId } : {}) } } : {}),
-      ...(message.blocks ? { blocks: message.blocks } : {}),
-      ...(message.file
-        ? {
-            file: {
-              name: message.file.name,
-              mimeType: message.file.mimeType,
-              sizeBytes: Buffer.from(message.file.contentBase64, 'base64').length,
-            },
-          }
-        : {}),
+      // Blocks only where the simulated platform shows them (Slack); elsewhere `text` is the message.
+      ...(message.blocks && this.capabilities.blocks ? { blocks: message.blocks } : {}),
+      ...(message.file ? { file: consoleFile(message.file) } : {}),
       ...(message.editMessageId ? { editOf: message.editMessageId } : {}),
       ...(message.stopPoll ? { stoppedPoll: message.stopPoll.messageId } : {}),
       ...(message.correlationId ? { correlationId: message.correlationId } : {}),
@@ -95,6 +89,20 @@ export class ConsoleAdapter implements PlatformAdapter, HttpMountable {
   mount(http: HttpMount): void {
     this.hub.mount(http);
   }
+}
+
+/** Files up to this size travel in the transcript, so the page can offer them as a download. */
+const MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024;
+
+/** A sent file as the transcript keeps it: its bytes too when small enough to download from the page. */
+function consoleFile(file: NonNullable<OutboundMessage['file']>): TranscriptEntry['file'] {
+  const sizeBytes = Buffer.from(file.contentBase64, 'base64').length;
+  return {
+    name: file.name,
+    mimeType: file.mimeType,
+    sizeBytes,
+    ...(sizeBytes <= MAX_DOWNLOAD_BYTES ? { contentBase64: file.contentBase64 } : {}),
+  };
 }
 
 /** One console adapter per platform that no real adapter serves, sharing one hub. */

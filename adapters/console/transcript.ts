@@ -14,7 +14,8 @@ export interface TranscriptEntry {
   buttons?: Button[][];
   poll?: PollContent & { nativePollId?: string };
   blocks?: unknown[];
-  file?: { name: string; mimeType: string; sizeBytes: number };
+  /** A sent file; `contentBase64` when small enough for the page to offer as a download. */
+  file?: { name: string; mimeType: string; sizeBytes: number; contentBase64?: string };
   messageId?: string;
   editOf?: string;
   stoppedPoll?: string;
@@ -29,16 +30,24 @@ interface Waiter {
 }
 
 const MAX_ENTRIES = 2000;
+/** The bytes of this many latest files are kept for download; older entries keep name and size only. */
+const MAX_HELD_FILES = 20;
 
 /** A bounded log of what the console saw and sent, with waits for a given event's replies. */
 export class Transcript {
   private entries: TranscriptEntry[] = [];
   private seq = 0;
   private waiters: Waiter[] = [];
+  private heldFiles: TranscriptEntry[] = [];
 
   add(entry: Omit<TranscriptEntry, 'seq' | 'at'>): TranscriptEntry {
     const full = { ...entry, seq: ++this.seq, at: new Date().toISOString() };
     this.entries.push(full);
+    if (full.file?.contentBase64 !== undefined) {
+      this.heldFiles.push(full);
+      const dropped = this.heldFiles.length > MAX_HELD_FILES ? this.heldFiles.shift() : undefined;
+      if (dropped?.file) delete dropped.file.contentBase64;
+    }
     if (this.entries.length > MAX_ENTRIES) this.entries = this.entries.slice(-MAX_ENTRIES);
     this.waiters = this.waiters.filter((waiter) => {
       const replies = this.repliesTo(waiter.correlationId);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,81 @@ describe('the console page in a browser', { timeout: 180_000 }, () => {
     await option.click();
     await until(async () => (await database.prisma.vote.count()) === 1, 'the vote recorded');
     await shot('poll-vote');
+  });
+
+  it('an X customer votes in a numbered poll by clicking an option; the number is sent and counts', async () => {
+    await actAs('x', 'xena');
+    await send('/subscribe news');
+    await chat().getByText("You're subscribed to news").waitFor(WAIT);
+    await actAs('slack', 'owner-1', '#owners');
+    await send('/hearth poll "Fudge <b>or</b> toffee & *more*?" "Fudge" "Toffee" --to news --now');
+    await chat()
+      .getByText(/posted to \d+ chat/)
+      .last()
+      .waitFor(WAIT);
+    await actAs('x', 'xena');
+    const option = chat().getByRole('button', { name: '2. Toffee' });
+    await option.waitFor(WAIT);
+    await option.click();
+    // Sent as xena's own message, as she would type it on X.
+    await chat().locator('.msg.in .body', { hasText: /^2$/ }).waitFor(WAIT);
+    const poll = await until(
+      () => database.prisma.poll.findFirst({ where: { question: { startsWith: 'Fudge' } } }),
+      'the poll',
+    );
+    await until(
+      async () =>
+        (await database.prisma.vote.count({ where: { pollId: poll.id, optionIdx: 1, platform: 'x' } })) === 1,
+      'the numbered vote recorded for option 2',
+    );
+    await shot('numbered-poll-vote');
+  });
+
+  it("the owners' Slack messages show their mrkdwn formatted, customer text literally", async () => {
+    await actAs('slack', 'owner-1', '#owners');
+    await send('/hearth polls');
+    const list = chat().locator('.msg', { hasText: 'Fudge' }).last();
+    await list.locator('strong', { hasText: /^Open$/ }).waitFor(WAIT);
+    expect(await list.locator('code').count()).toBeGreaterThan(0);
+    const shown = (await list.locator('.body').textContent()) ?? '';
+    // Hearth's markup is formatted, never shown raw; the owner's (customer-like) text stays literal.
+    expect(shown).not.toMatch(/\*Open\*|&lt;|&amp;|`/);
+    expect(shown).toContain('Fudge <b>or</b> toffee & ');
+    expect(await list.locator('.body b, .body img').count()).toBe(0);
+    // Links Hearth builds, entities and line breaks, as Slack shows them; markup-like text stays text.
+    // Evaluated in the page (a string: the test's own TypeScript has no DOM types); mrkdwnNodes is the page's.
+    const sample =
+      '_Hi_ <https://shop.test/a?b=1&amp;c=2|Shop &amp; more>\n&lt;img src=x onerror=alert(1)&gt; <javascript:alert(1)|x> <!channel>';
+    const rendered = await page.evaluate<{
+      text: string;
+      html: string;
+      href: string | null;
+      links: number;
+    }>(`(() => {
+      const box = document.createElement('div');
+      box.append(mrkdwnNodes(${JSON.stringify(sample)}));
+      const link = box.querySelector('a');
+      return { text: box.textContent, html: box.innerHTML, href: link && link.getAttribute('href'), links: box.querySelectorAll('a').length };
+    })()`);
+    expect(rendered.text).toBe('Hi Shop & more\n<img src=x onerror=alert(1)> x @channel');
+    expect(rendered.href).toBe('https://shop.test/a?b=1&c=2');
+    expect(rendered.links).toBe(1);
+    expect(rendered.html).toContain('<em>Hi</em>');
+    expect(rendered.html).not.toContain('<img');
+    await shot('slack-mrkdwn');
+  });
+
+  it('the owner downloads a member export as a JSON file', async () => {
+    await actAs('slack', 'owner-1', '#owners');
+    await send('/hearth member telegram:ann export');
+    const link = chat().getByRole('link', { name: /member-telegram-ann\.json/ });
+    await link.waitFor(WAIT);
+    const [download] = await Promise.all([page.waitForEvent('download', WAIT), link.click()]);
+    expect(download.suggestedFilename()).toBe('member-telegram-ann.json');
+    const path = await download.path();
+    const exported = JSON.parse(readFileSync(path, 'utf8')) as { identities: { platformUserId: string }[] };
+    expect(exported.identities.map((i) => i.platformUserId)).toContain('ann');
+    await shot('member-export');
   });
 
   it('a very long word keeps the layout; a refused text stays in the box', async () => {
