@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Database, type DatabaseOptions, openDatabase } from './database.ts';
 
 /**
- * Opens the database Hearth runs on, with an embedded data folder that is new or behind the
- * committed migrations first migrated by a short-lived child process (`db:migrate`). Migrating
+ * Opens the database Hearth runs on; an embedded data folder behind the committed migrations (an
+ * upgrade, or a template older than the migrations) is migrated by a short-lived child process
+ * (`db:migrate`) before it is opened for good. Migrating
  * in-process leaves the schema engine and the memory PGlite's thread used for the DDL behind for
  * good (about 70 MB of the idle process after a first start); a child gives all of it back when it
  * exits. PostgreSQL and in-memory databases open as usual (Hearth migrates them at start).
@@ -14,11 +14,10 @@ import { type Database, type DatabaseOptions, openDatabase } from './database.ts
 export async function openMigratedDatabase(options: DatabaseOptions): Promise<Database> {
   const dataDir = options.dataDir ?? '.hearth';
   if (options.url || dataDir.startsWith('memory://')) return openDatabase(options);
-  if (existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))) {
-    const database = await openDatabase(options);
-    if (await database.upToDate()) return database;
-    await database.close();
-  }
+  // A new folder is unpacked from the shipped template, which normally holds every migration.
+  const database = await openDatabase(options);
+  if (await database.upToDate()) return database;
+  await database.close();
   await migrateInChild(dataDir, options.sharedBuffers);
   return openDatabase(options);
 }

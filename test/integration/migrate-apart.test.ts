@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,10 +38,15 @@ describe('opening the embedded data folder', () => {
   }, 240_000);
 
   it('says which folder could not be migrated when the child fails', async () => {
-    const notAFolder = join(root, 'a-file');
-    writeFileSync(notAFolder, 'not a folder');
-    await expect(openMigratedDatabase({ dataDir: join(notAFolder, 'data') })).rejects.toThrow(
-      /migrating the embedded database .*a-file.* failed/,
+    const dataDir = join(root, 'conflicting');
+    const broken = await openDatabase({ dataDir });
+    await broken.prisma.$executeRawUnsafe('DROP SCHEMA public CASCADE');
+    await broken.prisma.$executeRawUnsafe('CREATE SCHEMA public');
+    // A table the first migration creates, already there in another shape: that migration fails.
+    await broken.prisma.$executeRawUnsafe('CREATE TABLE "member" (x int)');
+    await broken.close();
+    await expect(openMigratedDatabase({ dataDir })).rejects.toThrow(
+      /migrating the embedded database .*conflicting failed/,
     );
   }, 240_000);
 });
