@@ -5,7 +5,7 @@ import { TEST_DATABASES } from '../support/databases.ts';
 import { until } from '../support/until.ts';
 import { startXHearth, X_FAST_SENDS, X_OWNERS, type XHearth, xUserId } from './harness.ts';
 
-const WAIT_MS = 15_000;
+const WAIT_MS = 60_000; // generous: a loaded 2-core machine
 const FAST_SENDS = { ...X_FAST_SENDS, X_POLL_PAGE_SIZE: '5' };
 
 /** The database stays open when a Hearth on it stops (a restart on the same data). */
