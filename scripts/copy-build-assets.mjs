@@ -12,6 +12,7 @@ const assets = [
   'src/db/pglite-one-trip.mjs',
   'src/db/pglite-template.tar.gz',
   'src/db/pglite-template.json',
+  'src/db/pglite-template-unpack.mjs',
   'prisma/schema.prisma',
   'prisma/migrations',
   'src/features/support/data',

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -63,12 +64,32 @@ export async function createFromTemplate(
   rmSync(partial, { recursive: true, force: true });
   await mkdir(partial, { recursive: true });
   try {
-    await extract({ file: template.path, cwd: partial });
+    await unpackApart(template.path, partial).catch(async () => {
+      // No child process here (or it failed): unpack in this process instead.
+      rmSync(partial, { recursive: true, force: true });
+      await mkdir(partial, { recursive: true });
+      await extract({ file: template.path, cwd: partial });
+    });
     renameSync(partial, location);
   } finally {
     rmSync(partial, { recursive: true, force: true });
   }
   return true;
+}
+
+/** Unpacks `file` into `folder` in a child process (pglite-template-unpack.mjs). */
+function unpackApart(file: string, folder: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(HERE, 'pglite-template-unpack.mjs'), file, folder], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`unpacking failed: ${errors}`))));
+  });
 }
 
 /**
