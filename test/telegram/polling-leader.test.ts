@@ -140,8 +140,15 @@ if (POSTGRES_URL) {
       // Kill the poller while nothing is in flight: the platform holds requests a moment; one still
       // open when the process dies is dropped unseen (a send the platform got but Hearth could not
       // record would go again: Telegram has no idempotency key).
-      fake.setLatency(1_500);
-      await new Promise((r) => setTimeout(r, 300));
+      fake.setLatency(10_000);
+      // ...and every send it already answered is recorded (on a loaded machine a mark can take a
+      // while): what the platform got before the kill is exactly what the outbox says was sent.
+      const recorded = await openDatabase({ url: server.url, poolSize: 1 });
+      await until(
+        async () => (await recorded.prisma.outbox.count({ where: { status: 'sent' } })) >= fake.sent().length,
+        'the answered sends recorded',
+        8_000,
+      ).finally(() => recorded.close());
       const killedAt = Date.now();
       await instances[first]?.kill();
       fake.setLatency(0);
