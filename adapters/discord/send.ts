@@ -2,6 +2,7 @@ import type { REST } from 'discord.js';
 import { Routes } from 'discord.js';
 import { PermanentError } from '../../src/core/errors.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
+import { ResumableSends } from '../send-steps.ts';
 import { discordCode, POLL_ALREADY_CLOSED } from './errors.ts';
 import { type HandleValue, parseHandle } from './normalize.ts';
 import {
@@ -37,7 +38,7 @@ export interface SenderDeps {
  */
 export class DiscordSender {
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
-  private readonly progress = new Map<string, number>();
+  private readonly resumable = new ResumableSends('discord');
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -124,7 +125,7 @@ export class DiscordSender {
       if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
       steps.push(...textSteps(true));
     }
-    return this.runSteps(message.id, steps);
+    return this.resumable.run(message.id, steps);
   }
 
   /**
@@ -160,24 +161,6 @@ export class DiscordSender {
       ) as { id?: string };
       return { messageId: sent.id ?? `${handle.i}:${i}` };
     });
-    return this.runSteps(outboxId, steps);
-  }
-
-  /** Runs the steps of one send, skipping those a previous attempt of the same outbox row did. */
-  private async runSteps(id: string, steps: (() => Promise<SendResult>)[]): Promise<SendResult> {
-    const done = this.progress.get(id) ?? 0;
-    let result: SendResult | undefined;
-    for (let i = done; i < steps.length; i++) {
-      const step = steps[i];
-      if (!step) continue;
-      result = await step();
-      if (i < steps.length - 1) {
-        if (this.progress.size > 10_000) this.progress.clear();
-        this.progress.set(id, i + 1);
-      }
-    }
-    this.progress.delete(id);
-    if (!result) throw new PermanentError('discord: nothing to send');
-    return result;
+    return this.resumable.run(outboxId, steps);
   }
 }

@@ -10,6 +10,7 @@ import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { ResumableSends } from '../send-steps.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
 import { TELEGRAM_CAPABILITIES } from './module.ts';
 import { type BotIdentity, normalizeUpdate } from './normalize.ts';
@@ -50,7 +51,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   private readonly log: Logger;
   private readonly admins = new Map<string, { admin: boolean; until: number }>();
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
-  private readonly progress = new Map<string, number>();
+  private readonly resumable = new ResumableSends('telegram');
   /** Webhook updates in telegraf's hands (stop() waits for them). */
   private readonly webhookUpdates = new Set<Promise<unknown>>();
   private me: BotIdentity | undefined;
@@ -309,7 +310,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
         steps.push(sendText(piece, i === pieces.length - 1 ? markup : {}));
       });
     }
-    return this.runSteps(message.id, steps);
+    return this.resumable.run(message.id, steps);
   }
 
   private async sendPoll(
@@ -333,24 +334,6 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       sent = await send(true); // channels only take anonymous polls
     }
     return { messageId: String(sent.message_id), nativePollId: sent.poll.id };
-  }
-
-  /** Runs the steps of one send, skipping those a previous attempt of the same outbox row did. */
-  private async runSteps(id: string, steps: (() => Promise<SendResult>)[]): Promise<SendResult> {
-    const done = this.progress.get(id) ?? 0;
-    let result: SendResult | undefined;
-    for (let i = done; i < steps.length; i++) {
-      const step = steps[i];
-      if (!step) continue;
-      result = await step();
-      if (i < steps.length - 1) {
-        if (this.progress.size > 10_000) this.progress.clear();
-        this.progress.set(id, i + 1);
-      }
-    }
-    this.progress.delete(id);
-    if (!result) throw new PermanentError('telegram: nothing to send');
-    return result;
   }
 }
 
