@@ -1,5 +1,7 @@
+import type { Prisma } from '../../../prisma/generated/client.ts';
 import type { Db } from '../../db/database.ts';
 import { STAGES, stageCounts } from './facts.ts';
+import { personKeysOf, personLabels, personOf } from './person.ts';
 import { stepStatsOf } from './series.ts';
 
 /** The customer journey over a window: the funnel, its movement, referrals, series, the council. */
@@ -31,13 +33,7 @@ export async function computeJourneyReport(db: Db, from: Date, to: Date): Promis
   ] = await Promise.all([
     stageCounts(db),
     db.stageChange.groupBy({ by: ['stage'], where: { at: window }, _count: { _all: true } }),
-    db.referral.groupBy({
-      by: ['referrerId'],
-      where: { at: window },
-      _count: { _all: true },
-      orderBy: { _count: { referrerId: 'desc' } },
-      take: 3,
-    }),
+    topReferrers(db, { at: window }, 3, false),
     db.referral.count({ where: { at: window } }),
     db.referral.count(),
     db.series.findMany({ orderBy: { createdAt: 'asc' } }),
@@ -49,10 +45,6 @@ export async function computeJourneyReport(db: Db, from: Date, to: Date): Promis
       _sum: { value: true },
     }),
   ]);
-  const identities = await db.identity.findMany({
-    where: { memberId: { in: referralTop.map((r) => r.referrerId) } },
-    orderBy: { createdAt: 'asc' },
-  });
   const series = [];
   for (const s of allSeries)
     series.push({ name: s.name, topic: s.topic, steps: await stepStatsOf(db, s.id) });
@@ -66,13 +58,7 @@ export async function computeJourneyReport(db: Db, from: Date, to: Date): Promis
     referrals: {
       inWindow: referralWindow,
       total: referralTotal,
-      top: referralTop.map((r) => {
-        const who = identities.find((i) => i.memberId === r.referrerId);
-        return {
-          label: who ? `${who.platform}:${who.platformUserId}` : 'an erased member',
-          count: r._count._all,
-        };
-      }),
+      top: referralTop,
     },
     series,
     levels: levels.map((l) => ({
@@ -120,4 +106,30 @@ export function journeyLines(report: JourneyReport): string[] {
 /** The funnel's bar values, in STAGES order (for the digest's chart). */
 export function funnelValues(report: JourneyReport): number[] {
   return report.funnel.map((f) => f.members);
+}
+
+/** The top referrers (people: their linked accounts' referrals add up), with every account named. */
+export async function topReferrers(
+  db: Db,
+  where: Prisma.ReferralWhereInput,
+  take: number,
+  withNames = true,
+): Promise<{ label: string; count: number }[]> {
+  const grouped = await db.referral.groupBy({ by: ['referrerId'], where, _count: { _all: true } });
+  const keys = await personKeysOf(
+    db,
+    grouped.map((g) => g.referrerId),
+  );
+  const byPerson = new Map<string, number>();
+  for (const g of grouped) {
+    const key = keys.get(g.referrerId) ?? g.referrerId;
+    byPerson.set(key, (byPerson.get(key) ?? 0) + g._count._all);
+  }
+  const top = [...byPerson].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, take);
+  const result = [];
+  for (const [key, count] of top) {
+    const labels = await personLabels(db, (await personOf(db, key)).memberIds, withNames);
+    result.push({ label: labels.length > 0 ? labels.join(' + ') : 'an erased member', count });
+  }
+  return result;
 }

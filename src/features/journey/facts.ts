@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../../db/database.ts';
+import { personOf } from './person.ts';
 
 /** The customer journey's stages, in order. */
 export const STAGES = ['visitor', 'audience', 'customer', 'community'] as const;
@@ -8,11 +9,14 @@ export function isStage(value: string): value is Stage {
   return (STAGES as readonly string[]).includes(value);
 }
 
-/** The recorded facts a member's stage and reward level are derived from. */
+/** The recorded facts a person's stage and reward level are derived from (all their linked members'). */
 export interface MemberFacts {
+  /** The person's key (its journey row) and its members, one per linked platform account. */
+  personKey: string;
+  memberIds: string[];
   /** Ever opted in to a topic (consent ledger). */
   subscribed: boolean;
-  /** Topics subscribed to now. */
+  /** Topics subscribed to now (on any of their platforms). */
   topics: string[];
   /** Marked a customer by an owner. */
   markedCustomer: boolean;
@@ -20,17 +24,19 @@ export interface MemberFacts {
   purchases: number;
   /** Polls voted in. */
   pollsVoted: number;
-  /** Members who arrived through this member's invite. */
+  /** People who arrived through this person's invites (each credited once, see referrals.ts). */
   referrals: number;
   /** Invited to the council by an owner. */
   ownerInvited: boolean;
-  /** As stored: the stage and level last derived (null before the first), the member's timezone. */
+  /** As stored: the stage and level last derived (null before the first), the person's timezone. */
   stage: Stage | null;
   level: string | null;
   timezone: string | null;
 }
 
 interface FactsRow {
+  key: string;
+  members: string[];
   subscribed: boolean;
   topics: string[] | null;
   marked: boolean;
@@ -43,22 +49,34 @@ interface FactsRow {
   timezone: string | null;
 }
 
-/** Reads a member's facts in one statement. */
+/**
+ * Reads a person's facts in one statement: those of every member linked with `memberId` (a vote on
+ * Discord and a referral on Telegram add up), with the journey row of the person's key.
+ */
 export async function readFacts(db: Db | Tx, memberId: string): Promise<MemberFacts> {
   const [row] = await db.$queryRaw<FactsRow[]>`
-    SELECT
-      EXISTS (SELECT 1 FROM consent_event WHERE "memberId" = ${memberId} AND action = 'subscribe') AS subscribed,
-      (SELECT array_agg(topic ORDER BY topic) FROM subscription WHERE "memberId" = ${memberId}) AS topics,
-      EXISTS (SELECT 1 FROM journey_fact WHERE "memberId" = ${memberId} AND kind = 'customer_mark') AS marked,
-      (SELECT count(*)::int FROM journey_fact WHERE "memberId" = ${memberId} AND kind = 'purchase_code') AS purchases,
-      (SELECT count(DISTINCT "pollId")::int FROM vote WHERE "memberId" = ${memberId}) AS polls,
-      (SELECT count(*)::int FROM referral WHERE "referrerId" = ${memberId}) AS referrals,
-      EXISTS (SELECT 1 FROM journey_fact WHERE "memberId" = ${memberId} AND kind = 'owner_invite') AS invited,
-      CASE WHEN EXISTS (SELECT 1 FROM stage_change WHERE "memberId" = ${memberId}) THEN j.stage END AS stage,
+    WITH p AS (
+      SELECT COALESCE((SELECT COALESCE("personId", id) FROM member WHERE id = ${memberId}), ${memberId}) AS key
+    ), ms AS (
+      SELECT ${memberId}::text AS id
+      UNION SELECT m.id FROM member m, p WHERE m.id = p.key OR m."personId" = p.key
+    )
+    SELECT p.key,
+      (SELECT array_agg(id ORDER BY id) FROM ms) AS members,
+      EXISTS (SELECT 1 FROM consent_event WHERE "memberId" IN (SELECT id FROM ms) AND action = 'subscribe') AS subscribed,
+      (SELECT array_agg(DISTINCT topic ORDER BY topic) FROM subscription WHERE "memberId" IN (SELECT id FROM ms)) AS topics,
+      EXISTS (SELECT 1 FROM journey_fact WHERE "memberId" IN (SELECT id FROM ms) AND kind = 'customer_mark') AS marked,
+      (SELECT count(*)::int FROM journey_fact WHERE "memberId" IN (SELECT id FROM ms) AND kind = 'purchase_code') AS purchases,
+      (SELECT count(DISTINCT "pollId")::int FROM vote WHERE "memberId" IN (SELECT id FROM ms)) AS polls,
+      (SELECT count(*)::int FROM referral WHERE "referrerId" IN (SELECT id FROM ms)) AS referrals,
+      EXISTS (SELECT 1 FROM journey_fact WHERE "memberId" IN (SELECT id FROM ms) AND kind = 'owner_invite') AS invited,
+      CASE WHEN EXISTS (SELECT 1 FROM stage_change WHERE "memberId" = p.key) THEN j.stage END AS stage,
       j.level, j.timezone
-    FROM (SELECT 1) AS one LEFT JOIN member_journey j ON j."memberId" = ${memberId}`;
+    FROM p LEFT JOIN member_journey j ON j."memberId" = p.key`;
   if (!row) throw new Error('facts query returned no row');
   return {
+    personKey: row.key,
+    memberIds: row.members,
     subscribed: row.subscribed,
     topics: row.topics ?? [],
     markedCustomer: row.marked,
@@ -108,11 +126,12 @@ export async function recordStage(
   return stage;
 }
 
-/** The stage lines of `/hearth member`: the stage now and its history. */
+/** The stage lines of `/hearth member`: the person's stage now and its history. */
 export async function stageLines(db: Db, memberId: string): Promise<string[]> {
+  const { key, memberIds } = await personOf(db, memberId);
   const [journey, history] = await Promise.all([
-    db.memberJourney.findUnique({ where: { memberId } }),
-    db.stageChange.findMany({ where: { memberId }, orderBy: { id: 'asc' }, take: 20 }),
+    db.memberJourney.findUnique({ where: { memberId: key } }),
+    db.stageChange.findMany({ where: { memberId: { in: memberIds } }, orderBy: { id: 'asc' }, take: 20 }),
   ]);
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const lines = [
@@ -125,10 +144,17 @@ export async function stageLines(db: Db, memberId: string): Promise<string[]> {
   return lines;
 }
 
-/** Members per stage (every customer who wrote to us has a journey row; owners have none). */
+/**
+ * People per stage (every customer who wrote to us has a journey row; owners have none). Linked
+ * members count once: only the rows of persons' keys (a lone member is its own key).
+ */
 export async function stageCounts(db: Db | Tx): Promise<Record<string, number>> {
-  const grouped = await db.memberJourney.groupBy({ by: ['stage'], _count: { _all: true } });
+  const grouped = await db.$queryRaw<{ stage: string; n: number }[]>`
+    SELECT j.stage, count(*)::int AS n FROM member_journey j
+    LEFT JOIN member m ON m.id = j."memberId"
+    WHERE m."personId" IS NULL OR m."personId" = m.id
+    GROUP BY j.stage`;
   const counts: Record<string, number> = {};
-  for (const g of grouped) counts[g.stage] = g._count._all;
+  for (const g of grouped) counts[g.stage] = g.n;
   return counts;
 }

@@ -3,6 +3,7 @@ import type { Feature, FeatureFactory } from '../../app/feature.ts';
 import { Composer } from '../../core/composer.ts';
 import { STOP_WORDS } from '../subscriptions/composer.ts';
 import { installMarketingGate } from './gate.ts';
+import { linkCommand } from './link.ts';
 import {
   type Credit,
   creditReferral,
@@ -68,9 +69,9 @@ export interface JourneyFeature extends Feature {
 export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   const journey = new JourneyService(services);
   const series = new SeriesService(services);
-  journey.onFacts((memberId, facts, at) => promote(services, memberId, facts, at));
-  journey.onFacts(async (memberId, facts, at) => {
-    await series.syncMember(memberId, facts, at);
+  journey.onFacts((personKey, facts, at) => promote(services, personKey, facts, at));
+  journey.onFacts(async (_personKey, facts, at) => {
+    for (const memberId of facts.memberIds) await series.syncMember(memberId, at);
     return false;
   });
   const composer = new Composer<HearthContext>();
@@ -82,6 +83,10 @@ export const journeyFeature: FeatureFactory = (services): JourneyFeature => {
   });
 
   composer.command('timezone', timezoneCommand);
+  composer.command(
+    'link',
+    linkCommand(services, (memberId) => journey.sync(memberId)),
+  );
   composer.use(rewardsComposer(services).middleware());
 
   const credit = async (ctx: HearthContext, code: string) => {

@@ -2,6 +2,8 @@ import type { HearthContext, Services } from '../../app/context.ts';
 import type { OwnerCommand } from '../../app/feature.ts';
 import { isPlatform } from '../../core/events.ts';
 import { isUniqueViolation } from '../../members/directory.ts';
+import { topReferrers } from './digest.ts';
+import { personOf, reachableIdentityOf } from './person.ts';
 import { newCode, normalizeCode } from './stages.ts';
 
 /** A Telegram deep link's payload (`/start ref_<code>`). */
@@ -42,18 +44,24 @@ export function inviteText(business: string, code: string, startLink: string | u
 }
 
 /**
- * Credits the member behind `ctx` to the owner of `code`: once per member ever (whatever platform
- * they come back on), never to oneself, and only for someone new since the code was made.
+ * Credits the person behind `ctx` to the owner of `code`: once per person ever (whichever of their
+ * linked platforms they come on), never to oneself (any of one's linked accounts), and only for
+ * someone new since the code was made (all their linked accounts newer than it).
  */
 export async function creditReferral(ctx: HearthContext, code: string): Promise<Credit> {
   const { db } = ctx.services;
   const referrer = await db.memberJourney.findUnique({ where: { inviteCode: normalizeCode(code) } });
   if (!referrer) return { outcome: 'unknown' };
   const memberId = ctx.memberId;
-  if (referrer.memberId === memberId) return { outcome: 'self' };
-  if (await db.referral.findUnique({ where: { referredId: memberId } })) return { outcome: 'already' };
-  const member = await db.member.findUnique({ where: { id: memberId } });
-  if (!member || !referrer.inviteCodeAt || member.createdAt < referrer.inviteCodeAt)
+  const [me, them] = await Promise.all([personOf(db, memberId), personOf(db, referrer.memberId)]);
+  if (me.key === them.key) return { outcome: 'self' };
+  if (await db.referral.findFirst({ where: { referredId: { in: me.memberIds } } }))
+    return { outcome: 'already' };
+  const first = await db.member.findFirst({
+    where: { id: { in: me.memberIds } },
+    orderBy: { createdAt: 'asc' },
+  });
+  if (!first || !referrer.inviteCodeAt || first.createdAt < referrer.inviteCodeAt)
     return { outcome: 'not_new' };
   try {
     await db.referral.create({
@@ -77,10 +85,8 @@ export async function creditReferral(ctx: HearthContext, code: string): Promise<
 
 /** Tells the referrer, in their direct chat, that a friend joined (a reply to what they did, not marketing). */
 export async function thankReferrer(services: Services, referrerId: string): Promise<void> {
-  const identity = await services.db.identity.findFirst({
-    where: { memberId: referrerId, reachable: true, dmChatId: { not: null } },
-    orderBy: { lastSeenAt: 'desc' },
-  });
+  const { memberIds } = await personOf(services.db, referrerId);
+  const identity = await reachableIdentityOf(services.db, memberIds);
   if (!identity?.dmChatId || !isPlatform(identity.platform)) return;
   await services.outbox.enqueue({
     to: { platform: identity.platform, chatId: identity.dmChatId },
@@ -102,12 +108,7 @@ export function referralOwnerCommand(services: Services): OwnerCommand {
       const { db } = services;
       const since = new Date(services.now().getTime() - 7 * 86_400_000);
       const [top, total, week] = await Promise.all([
-        db.referral.groupBy({
-          by: ['referrerId'],
-          _count: { _all: true },
-          orderBy: { _count: { referrerId: 'desc' } },
-          take: 10,
-        }),
+        topReferrers(db, {}, 10),
         db.referral.count(),
         db.referral.count({ where: { at: { gte: since } } }),
       ]);
@@ -115,16 +116,7 @@ export function referralOwnerCommand(services: Services): OwnerCommand {
         return void (await ctx.reply(
           'Nobody has joined through an invite yet. Members get theirs with /invite.',
         ));
-      const identities = await db.identity.findMany({
-        where: { memberId: { in: top.map((t) => t.referrerId) } },
-      });
-      const lines = top.map((t, i) => {
-        const who = identities.find((x) => x.memberId === t.referrerId);
-        const label = who
-          ? `${who.platform}:${who.platformUserId}${who.displayName ? ` (${who.displayName})` : ''}`
-          : 'an erased member';
-        return `${i + 1}. ${label}: ${t._count._all}`;
-      });
+      const lines = top.map((t, i) => `${i + 1}. ${t.label}: ${t.count}`);
       await ctx.reply(
         `Members who came through invites: ${total} (${week} this week).\nTop referrers:\n${lines.join('\n')}`,
       );

@@ -3,6 +3,7 @@ import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import { isTimezone } from '../../settings.ts';
 import { auditConsent, auditText } from './audit.ts';
+import { personOf } from './person.ts';
 import {
   formatClock,
   parseClock,
@@ -86,7 +87,9 @@ export function restraintOwnerCommands(services: Services): OwnerCommand[] {
 export async function timezoneCommand(ctx: HearthContext): Promise<void> {
   const { db, config } = ctx.services;
   const wanted = ctx.event.kind === 'command' ? ctx.event.args.trim() : '';
-  const current = await db.memberJourney.findUnique({ where: { memberId: ctx.memberId } });
+  // The person's timezone, whichever of their linked platforms they ask from.
+  const { key } = await personOf(db, ctx.memberId);
+  const current = await db.memberJourney.findUnique({ where: { memberId: key } });
   if (!wanted) {
     await ctx.reply(
       `Your timezone is ${current?.timezone ?? `${config.SCHEDULE_TIMEZONE} (ours)`}. ` +
@@ -102,8 +105,8 @@ export async function timezoneCommand(ctx: HearthContext): Promise<void> {
   }
   const timezone = new Intl.DateTimeFormat('en-US', { timeZone: wanted }).resolvedOptions().timeZone;
   await db.memberJourney.upsert({
-    where: { memberId: ctx.memberId },
-    create: { memberId: ctx.memberId, timezone },
+    where: { memberId: key },
+    create: { memberId: key, timezone },
     update: { timezone },
   });
   await ctx.reply(`Thanks! Your timezone is now ${timezone}.`);

@@ -56,7 +56,8 @@ export function allowedTime(
 
 interface CandidateRow {
   id: bigint;
-  memberId: string;
+  /** The person the row's member belongs to: the cap counts per person, across platforms. */
+  personKey: string;
   availableAt: Date;
   timezone: string | null;
 }
@@ -74,31 +75,37 @@ export function restraintGate(services: Services): MarketingGate {
   return {
     async restrain(tx: Tx, rows: MarketingRows, options = {}) {
       const candidates = await tx.$queryRaw<CandidateRow[]>`
-        SELECT o.id, o."memberId", o."availableAt", j.timezone
-        FROM outbox o LEFT JOIN member_journey j ON j."memberId" = o."memberId"
+        SELECT o.id, COALESCE(m."personId", o."memberId") AS "personKey", o."availableAt", j.timezone
+        FROM outbox o
+        LEFT JOIN member m ON m.id = o."memberId"
+        LEFT JOIN member_journey j ON j."memberId" = COALESCE(m."personId", o."memberId")
         WHERE o.status = 'pending' AND o."memberId" IS NOT NULL AND ${rowsFilter(rows)}
         ORDER BY o."availableAt", o.id`;
       if (candidates.length === 0) return;
       const now = services.now();
       const settings = await readRestraint(tx);
-      const members = [...new Set(candidates.map((c) => c.memberId))];
-      const earlier = await tx.$queryRaw<{ memberId: string; at: Date }[]>`
-        SELECT "memberId", "availableAt" AS at FROM outbox
-        WHERE "memberId" = ANY(${members}::text[]) AND status IN ('pending', 'sending', 'sent')
-          AND id <> ALL(${candidates.map((c) => c.id)}::bigint[]) AND ${MARKETING_KEYS}
-          AND "availableAt" > ${new Date(now.getTime() - WEEK_MS)}`;
+      const persons = [...new Set(candidates.map((c) => c.personKey))];
+      // Every marketing message of the week to any of the persons' linked members.
+      const earlier = await tx.$queryRaw<{ personKey: string; at: Date }[]>`
+        SELECT COALESCE(m."personId", m.id) AS "personKey", o."availableAt" AS at
+        FROM member m JOIN outbox o ON o."memberId" = m.id
+        WHERE (m.id = ANY(${persons}::text[]) OR m."personId" = ANY(${persons}::text[]))
+          AND o.status IN ('pending', 'sending', 'sent')
+          AND o.id <> ALL(${candidates.map((c) => c.id)}::bigint[]) AND ${MARKETING_KEYS}
+          AND o."availableAt" > ${new Date(now.getTime() - WEEK_MS)}`;
       const othersOf = new Map<string, Date[]>();
-      for (const row of earlier) othersOf.set(row.memberId, [...(othersOf.get(row.memberId) ?? []), row.at]);
+      for (const row of earlier)
+        othersOf.set(row.personKey, [...(othersOf.get(row.personKey) ?? []), row.at]);
       const held: { id: bigint; at: Date }[] = [];
       const dropped: { id: bigint; reason: string }[] = [];
       const staleMs = settings.staleAfterHours * 3_600_000;
       for (const row of candidates) {
-        const others = othersOf.get(row.memberId) ?? [];
+        const others = othersOf.get(row.personKey) ?? [];
         const wanted = row.availableAt.getTime() < now.getTime() ? now : row.availableAt;
         const timezone = row.timezone ?? services.config.SCHEDULE_TIMEZONE;
         const { at, reason } = allowedTime(wanted, others, settings, timezone);
         if (!reason) {
-          othersOf.set(row.memberId, [...others, wanted]);
+          othersOf.set(row.personKey, [...others, wanted]);
           continue;
         }
         const expired = options.expiresAt && at.getTime() >= options.expiresAt.getTime();
@@ -107,7 +114,7 @@ export function restraintGate(services: Services): MarketingGate {
           continue;
         }
         held.push({ id: row.id, at });
-        othersOf.set(row.memberId, [...others, at]);
+        othersOf.set(row.personKey, [...others, at]);
       }
       if (held.length > 0) {
         await tx.$executeRaw`

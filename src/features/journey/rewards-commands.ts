@@ -92,7 +92,7 @@ export function rewardsOwnerCommand(
           },
         });
         await sync(identity.memberId);
-        const row = await services.db.memberJourney.findUnique({ where: { memberId: identity.memberId } });
+        const row = await readFacts(services.db, identity.memberId);
         return void (await ctx.reply(
           `Invited ${rest}. Their level: ${row?.level ?? 'none yet (no level has "invited" as a way in)'}.`,
         ));
@@ -111,8 +111,8 @@ export function rewardsComposer(services: Services): Composer<HearthContext> {
     const rules = await readRewards(services);
     const needed = rankOf(rules, topic);
     if (needed < 0) return null;
-    const journey = await services.db.memberJourney.findUnique({ where: { memberId: ctx.memberId } });
-    if (rankOf(rules, journey?.level ?? null) >= needed) return null;
+    const { level } = await readFacts(services.db, ctx.memberId);
+    if (rankOf(rules, level) >= needed) return null;
     return `The ${topic} topic is for our ${topic} members. Send /rewards to see the ways to join; we'd love to have you there.`;
   };
 

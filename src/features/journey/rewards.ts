@@ -1,6 +1,7 @@
 import type { Services } from '../../app/context.ts';
 import { isPlatform } from '../../core/events.ts';
 import type { MemberFacts } from './facts.ts';
+import { reachableIdentityOf } from './person.ts';
 import { readSetting, writeSetting } from './settings.ts';
 
 /** One way to reach a level: every stated part must hold (3 referrals; a customer with 5 votes; invited). */
@@ -142,7 +143,7 @@ export function progressText(rules: RewardRules, facts: MemberFacts, business: s
 }
 
 /**
- * Moves a member up when their facts reach a higher level: stores it, welcomes them (offering the
+ * Moves a person (`memberId`: their key) up when their facts reach a higher level: stores it, welcomes them (offering the
  * level's topic: a button where there are buttons), and tells the owners. Levels are never taken back.
  */
 export async function promote(
@@ -168,10 +169,8 @@ export async function promote(
   });
   if (!moved) return false;
   facts.level = reached;
-  const identity = await db.identity.findFirst({
-    where: { memberId, reachable: true, dmChatId: { not: null } },
-    orderBy: { lastSeenAt: 'desc' },
-  });
+  // Welcomed once, where the person was last seen (whichever of their linked platforms).
+  const identity = await reachableIdentityOf(db, facts.memberIds);
   const business = services.config.BUSINESS_NAME;
   if (identity?.dmChatId && isPlatform(identity.platform)) {
     const buttons = services.capabilitiesOf(identity.platform)?.buttons ?? false;

@@ -4,7 +4,6 @@ import { isPlatform } from '../../core/events.ts';
 import type { Button, OutboundContent } from '../../core/outbound.ts';
 import type { Db } from '../../db/database.ts';
 import { addDays, instantOf, wallTimeAt } from '../../scheduler/zoned-time.ts';
-import type { MemberFacts } from './facts.ts';
 import { marketingGateOf } from './gate.ts';
 
 /** Button under a series step's link (where buttons exist): a press is a click-through, answered with the link. */
@@ -58,15 +57,19 @@ export class SeriesService {
    * series of topics they left (their queued steps are cancelled at once). Sends what is due for them
    * now (an "on subscribe" step).
    */
-  async syncMember(memberId: string, facts: MemberFacts, at: Date): Promise<void> {
+  async syncMember(memberId: string, at: Date): Promise<void> {
     const { db } = this.services;
+    // The member's own subscriptions: a series follows the platform account that subscribed.
+    const topics = (await db.subscription.findMany({ where: { memberId }, select: { topic: true } })).map(
+      (s) => s.topic,
+    );
     const series = await db.$queryRaw<{ id: string; topic: string; status: string | null }[]>`
       SELECT s.id, s.topic, e.status FROM series s
       LEFT JOIN series_enrollment e ON e."seriesId" = s.id AND e."memberId" = ${memberId}
       WHERE e.status IS NULL OR e.status = 'active'`;
     let enrolled = false;
     for (const s of series) {
-      const subscribed = facts.topics.includes(s.topic);
+      const subscribed = topics.includes(s.topic);
       if (s.status === null && subscribed) {
         await db.seriesEnrollment.createMany({
           data: [{ seriesId: s.id, memberId, startedAt: at }],
@@ -106,7 +109,8 @@ export class SeriesService {
       JOIN series_step st ON st."seriesId" = e."seriesId" AND st.idx = e."nextStep"
       JOIN subscription sub ON sub."memberId" = e."memberId" AND sub.topic = s.topic
       JOIN identity i ON i.id = sub."identityId" AND i.reachable AND i."dmChatId" IS NOT NULL
-      LEFT JOIN member_journey j ON j."memberId" = e."memberId"
+      LEFT JOIN member m ON m.id = e."memberId"
+      LEFT JOIN member_journey j ON j."memberId" = COALESCE(m."personId", e."memberId")
       WHERE e.status = 'active' ${memberId ? Prisma.sql`AND e."memberId" = ${memberId}` : Prisma.empty}`;
     let sent = 0;
     for (const row of rows) {

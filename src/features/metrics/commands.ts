@@ -3,6 +3,7 @@ import type { OwnerCommand } from '../../app/feature.ts';
 import { UserFacingError } from '../../core/errors.ts';
 import type { Platform } from '../../core/events.ts';
 import { stageLines } from '../journey/facts.ts';
+import { personLabels, personOf } from '../journey/person.ts';
 import type { SubscriptionService } from '../subscriptions/service.ts';
 import { exportMember, parseMemberRef } from './member-data.ts';
 import { renderReport } from './render.ts';
@@ -143,10 +144,19 @@ export function metricsOwnerCommands(services: Services, subscriptions: Subscrip
         ctx.log.info({ memberId, by: ctx.event.sender.userId }, 'member data exported');
         return;
       }
-      const summary = [memberSummary(label, data), ...(await stageLines(services.db, memberId))].join('\n');
+      const person = await personOf(services.db, memberId);
+      const linked = await personLabels(
+        services.db,
+        person.memberIds.filter((id) => id !== memberId),
+      );
+      const summary = [
+        memberSummary(label, data),
+        ...(linked.length > 0 ? [`Linked accounts (the same person, with /link): ${linked.join(', ')}`] : []),
+        ...(await stageLines(services.db, memberId)),
+      ].join('\n');
       if (action === 'forget') {
         await ctx.reply({
-          text: `${summary}\n\nErase everything about ${label}? This cannot be undone.`,
+          text: `${summary}\n\nErase everything about ${label}?${linked.length > 0 ? ' Its linked accounts stay.' : ''} This cannot be undone.`,
           buttons: [[{ actionId: FORGET_ACTION, label: `Erase ${label}`, value: label }]],
         });
         return;

@@ -62,7 +62,10 @@ export const metricsFeature: FeatureFactory = (services) => {
         `Erased ${ref}: ${result.identities} identity(ies), ${result.subscriptions} subscription(s), ` +
           `${result.handoffs} handoff(s), ${result.votes} vote(s), ${result.messages} message(s); ` +
           `their words and name left ${result.faqEntries} FAQ entry(ies). ` +
-          'The consent ledger keeps an anonymous record of the erasure.',
+          'The consent ledger keeps an anonymous record of the erasure.' +
+          (result.linkedKept.length > 0
+            ? ` It was linked with ${result.linkedKept.join(', ')}: kept, and no longer linked to it; forget each to erase it too.`
+            : ''),
       );
     } catch (error) {
       if (error instanceof UserFacingError) return void (await ctx.reply(errorMessage(error)));

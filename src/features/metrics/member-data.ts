@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.ts';
+import { leavePerson, personLabels, personOf } from '../journey/person.ts';
 import { scrubMemberWords } from './forget-words.ts';
 
 /** `telegram:12345` → platform and platform user id; null when malformed. */
@@ -70,6 +71,8 @@ export interface ForgetResult {
   messages: number;
   /** FAQ entries their words or names were removed from. */
   faqEntries: number;
+  /** The accounts it was linked with (`/link`): kept, and no longer linked to it. */
+  linkedKept: string[];
 }
 
 /**
@@ -80,6 +83,15 @@ export interface ForgetResult {
 export async function forgetMember(db: Db, memberId: string, at: Date): Promise<ForgetResult> {
   return db.$transaction(async (tx) => {
     const identities = await tx.identity.findMany({ where: { memberId }, select: { platform: true } });
+    // Linked accounts of the same person stay (each is forgotten on its own); the link to this one goes.
+    const person = await personOf(tx, memberId);
+    const linkedKept = await personLabels(
+      tx,
+      person.memberIds.filter((id) => id !== memberId),
+      false,
+    );
+    await leavePerson(tx, memberId);
+    await tx.linkCode.deleteMany({ where: { memberId } });
     const subscriptions = await tx.subscription.findMany({ where: { memberId } });
     await tx.subscription.deleteMany({ where: { memberId } });
     if (subscriptions.length > 0) {
@@ -126,6 +138,7 @@ export async function forgetMember(db: Db, memberId: string, at: Date): Promise<
       votes: votes.count,
       messages: messages.count,
       faqEntries,
+      linkedKept,
     };
   });
 }
