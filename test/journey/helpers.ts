@@ -9,7 +9,11 @@ import { journeyFeature } from '../../src/features/journey/index.ts';
 import { metricsFeature } from '../../src/features/metrics/index.ts';
 import { pollsFeature } from '../../src/features/polls/index.ts';
 import { subscriptionsFeature } from '../../src/features/subscriptions/index.ts';
+import { OWNER as SLACK_OWNER, OWNERS as SLACK_OWNERS } from '../discord/harness.ts';
+import type { FakeSlackApi } from '../fakes/slack-api.ts';
+import type { SlackRequestSigner } from '../fakes/slack-signer.ts';
 import type { TestHearth } from '../support/hearth.ts';
+import { until } from '../support/until.ts';
 
 /** Every feature but support (its FAQ matcher is not under test here), in FEATURES order. */
 export const JOURNEY_FEATURES: FeatureFactory[] = [
@@ -34,15 +38,23 @@ export async function say(
   return (res.body as { replies: { text: string }[] }).replies.map((r) => r.text).join('\n');
 }
 
-/** A button press through the console's HTTP API. */
+/** A button press through the console's HTTP API (`chatId`: the owners' room for an owner's press). */
 export async function press(
   app: TestHearth,
   platform: Platform,
   userId: string,
   actionId: string,
   value: string,
+  chatId?: string,
 ): Promise<string> {
-  const res = await app.post('/console/api/actions', { platform, userId, name: userId, actionId, value });
+  const res = await app.post('/console/api/actions', {
+    platform,
+    userId,
+    name: userId,
+    actionId,
+    value,
+    ...(chatId ? { chatId } : {}),
+  });
   expect(res.status).toBe(200);
   return (res.body as { replies: { text: string }[] }).replies.map((r) => r.text).join('\n');
 }
@@ -83,4 +95,31 @@ export async function stageOf(
   const memberId = await memberIdOf(app, platform, userId);
   const row = await app.hearth.services.db.memberJourney.findUnique({ where: { memberId } });
   return row?.stage;
+}
+
+/** The owners' Slack of a harness with the real Slack adapter (test/discord and test/x: the same channel and owner). */
+export interface SlackOwners {
+  slack: FakeSlackApi;
+  signer: SlackRequestSigner;
+}
+
+/**
+ * An owner's `/hearth <command>` through the real Slack adapter against the fake Slack; returns the
+ * first message posted in the owners' channel after it that contains `expected`.
+ */
+export async function slackOwner(t: SlackOwners, command: string, expected: string): Promise<string> {
+  if (!t.slack.channelMembers.has(SLACK_OWNERS)) t.slack.channelMembers.set(SLACK_OWNERS, [SLACK_OWNER]);
+  const before = t.slack.messages(SLACK_OWNERS).length;
+  const res = await t.signer.slashCommand({ userId: SLACK_OWNER, channelId: SLACK_OWNERS, text: command });
+  expect(res.status).toBe(200);
+  const reply = await until(
+    () =>
+      t.slack
+        .messages(SLACK_OWNERS)
+        .slice(before)
+        .find((m) => m.text.includes(expected)),
+    `the owners' reply to "${command}" containing "${expected}"`,
+    15_000,
+  );
+  return reply.text;
 }

@@ -19,36 +19,52 @@ export interface TelegramHearth {
   stop(): Promise<void>;
 }
 
-export async function startTelegramHearth(
-  database: Database,
-  options: { env?: Record<string, string>; now?: () => Date; features?: FeatureFactory[] } = {},
-): Promise<TelegramHearth> {
+/** The Telegram side of a Hearth: the fake Bot API and the real adapter made from settings against it. */
+export type TelegramSide = Omit<TelegramHearth, 'app' | 'stop'> & {
+  /** The settings the adapter was made from (a Hearth under test takes them too). */
+  env: Record<string, string>;
+  close(): Promise<void>;
+};
+
+export async function telegramSide(extraEnv: Record<string, string> = {}): Promise<TelegramSide> {
   const fake = await FakeTelegramApi.start({ username: BOT_USERNAME });
-  const env = { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.url, ...options.env };
+  const env = { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: fake.url, ...extraEnv };
   const adapterLog = new CapturingLogger();
   const adapter = (await telegram.create(env, adapterLog)) as TelegramAdapter | null;
   if (!adapter) throw new Error('the telegram adapter was not created');
-  const app = await startTestHearth({
-    database,
-    adapters: [adapter],
-    env,
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.features ? { features: options.features } : {}),
-  });
   return {
-    app,
     fake,
     adapter,
     adapterLog,
+    env,
     replyIn: (chatId, text) =>
       fake.waitFor(
         () => fake.sent(chatId).find((m) => m.text.includes(text)),
         15_000,
         `a reply containing "${text}" in ${chatId}`,
       ),
+    close: () => fake.close(),
+  };
+}
+
+export async function startTelegramHearth(
+  database: Database,
+  options: { env?: Record<string, string>; now?: () => Date; features?: FeatureFactory[] } = {},
+): Promise<TelegramHearth> {
+  const side = await telegramSide(options.env);
+  const app = await startTestHearth({
+    database,
+    adapters: [side.adapter],
+    env: side.env,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.features ? { features: options.features } : {}),
+  });
+  return {
+    ...side,
+    app,
     async stop() {
       await app.stop();
-      await fake.close();
+      await side.close();
     },
   };
 }

@@ -1,0 +1,24 @@
+import { addDays, instantOf, wallTimeAt } from '../../src/scheduler/zoned-time.ts';
+
+/** An injected clock for a test Hearth: the real clock moved by an offset the test sets. */
+export interface TestClock {
+  now(): Date;
+  /** From now on the clock reads `at` (and runs on from there). */
+  set(at: Date): void;
+}
+
+export function testClock(start?: Date): TestClock {
+  let offset = start ? start.getTime() - Date.now() : 0;
+  return {
+    now: () => new Date(Date.now() + offset),
+    set(at) {
+      offset = at.getTime() - Date.now();
+    },
+  };
+}
+
+/** `days` days from today (by the real clock) at hh:mm in `timezone`. */
+export function zonedDayAt(timezone: string, days: number, hour: number, minute = 0): Date {
+  const wall = addDays(wallTimeAt(new Date(), timezone), days);
+  return instantOf({ ...wall, hour, minute, second: 0 }, timezone);
+}
