@@ -14,7 +14,8 @@ describe.each(TEST_DATABASES)('the journey on Discord ($name)', (kind) => {
   // Tomorrow at noon in Berlin: outside quiet hours, and ahead of the rows stamped by the real clock.
   const clock = testClock(zonedDayAt(TZ, 1, 12));
   const dm = (user: string) => dmChannelIdOf(t.fake.user(user));
-  const say = (user: string, text: string) => t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage(user, text));
+  const say = (user: string, text: string) =>
+    t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage(user, text));
 
   beforeAll(async () => {
     t = await startDiscordHearth(await kind.open(), {
