@@ -67,9 +67,14 @@ describe.each(TEST_DATABASES)('the journey on Discord ($name)', (kind) => {
   it("quiet hours hold a broadcast until 09:00 in the member's timezone, then it goes", async () => {
     say('nell', '/subscribe news');
     await t.replyIn(dm('nell'), "You're subscribed to news");
+    const db = t.app.hearth.services.db;
+    // The clock jumps only once nothing is in the delivery worker's hands (their leases run on it).
+    await until(
+      async () => (await db.outbox.count({ where: { status: { in: ['pending', 'sending'] } } })) === 0,
+      'the outbox idle',
+    );
     clock.set(zonedDayAt(TZ, 1, 22)); // 22:00 in Berlin: quiet
     await slackOwner(t, 'announce --now news Evening news: fresh bread tomorrow', 'is on its way');
-    const db = t.app.hearth.services.db;
     const held = await until(
       () =>
         db.outbox.findFirst({

@@ -118,7 +118,12 @@ export async function slackOwner(t: SlackOwners, command: string, expected: stri
         .messages(SLACK_OWNERS)
         .slice(before)
         .find((m) => m.text.includes(expected)),
-    `the owners' reply to "${command}" containing "${expected}"`,
+    `the owners' reply to "${command}" containing "${expected}" (got: ${JSON.stringify(
+      t.slack
+        .messages(SLACK_OWNERS)
+        .slice(before)
+        .map((m) => m.text),
+    )})`,
     15_000,
   );
   return reply.text;
