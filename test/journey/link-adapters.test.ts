@@ -55,10 +55,8 @@ describe.each(TEST_DATABASES)('/link across Telegram and Discord ($name)', (kind
     await dc?.fake.close();
   });
 
-  it('a referral on Telegram and a purchase on Discord add up to the council, welcomed once', async () => {
-    await owner(app, 'rewards set council: 1 referral and 1 purchase');
-    const codes = await owner(app, 'codes new 1');
-    const purchase = /^([A-Z0-9]{8})$/m.exec(codes)?.[1] ?? '';
+  it('a referral on Telegram and a poll vote on Discord add up to the council, welcomed once', async () => {
+    await owner(app, 'rewards set council: 1 referral and 1 vote');
 
     tgSay(5001, '/link');
     const made = await tg.replyIn(5001, 'Your link code:');
@@ -79,11 +77,20 @@ describe.each(TEST_DATABASES)('/link across Telegram and Discord ($name)', (kind
 
     dcSay('tess', '/rewards');
     const progress = await dc.replyIn(dm('tess'), 'any one of these is enough');
-    expect(progress.shown).toContain('1 more purchase code');
+    expect(progress.shown).toContain('1 more poll to vote in');
     expect(progress.shown).not.toContain('friend');
 
-    dcSay('tess', purchase);
-    await dc.replyIn(dm('tess'), 'Thank you for your purchase!');
+    // A poll by DM to news subscribers.
+    dcSay('tess', '/subscribe news');
+    await dc.replyIn(dm('tess'), "You're subscribed to news");
+    expect(await owner(app, 'poll --now "Which bread next?" "Rye" "Spelt" --to news')).toMatch(/Poll `/);
+    // A native Discord poll in tess's DM: she votes Rye.
+    const poll = await dc.fake.waitFor(
+      () => dc.fake.sent(dm('tess')).find((m) => m.poll?.question === 'Which bread next?'),
+      "the poll in tess's DM",
+    );
+    dc.fake.vote('tess', poll.id, 1, true);
+    await until(() => app.hearth.services.db.vote.findFirst(), 'the vote recorded');
     const welcomes = () =>
       tg.fake.sent(5001).filter((m) => m.text.startsWith('Welcome to the council')).length +
       dc.fake.sent(dm('tess')).filter((m) => m.shown.startsWith('Welcome to the council')).length;

@@ -12,7 +12,7 @@ const LINK_CODE_LENGTH = 6;
 /** Wrong codes allowed in GUESS_WINDOW_MS: per member, and from everyone together. */
 const GUESS_WINDOW_MS = 15 * 60_000;
 const MEMBER_GUESSES = 5;
-const ALL_GUESSES = 50;
+const ALL_GUESSES = 200;
 /** The metric fact a wrong code leaves (what the guess limits count). */
 const LINK_FAILED = 'link_code_failed';
 
