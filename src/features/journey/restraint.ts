@@ -44,7 +44,13 @@ export function allowedTime(
     const minutes = wall.hour * 60 + wall.minute;
     if (inQuietHours(minutes, settings)) {
       const day = minutes >= settings.quietEnd ? addDays(wall, 1) : wall;
-      const end = { ...day, hour: Math.floor(settings.quietEnd / 60), minute: settings.quietEnd % 60 };
+      // On the minute the quiet hours end (not at the seconds the message was wanted at).
+      const end = {
+        ...day,
+        hour: Math.floor(settings.quietEnd / 60),
+        minute: settings.quietEnd % 60,
+        second: 0,
+      };
       at = instantOf(end, timezone).getTime();
       reason = reason ?? 'quiet hours';
       continue;
