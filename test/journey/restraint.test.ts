@@ -81,12 +81,15 @@ describe.each(TEST_DATABASES)('marketing restraint: weekly cap, quiet hours, the
     offset = tomorrowNoonBerlin().getTime() + 8 * DAY - Date.now();
     await owner(app, 'announce --now offers Fresh offers');
     await until(() => texts('x', 'xena').includes('Fresh offers'), 'xena (Berlin time, noon)');
-    const held = await database.prisma.outbox.findFirstOrThrow({
-      where: {
-        memberId: await memberIdOf(app, 'discord', 'bob'),
-        payload: { path: ['text'], equals: 'Fresh offers' },
-      },
-    });
+    const bob = await memberIdOf(app, 'discord', 'bob');
+    // The broadcast is enqueued page by page: bob's row may come after xena's copy went.
+    const held = await until(
+      () =>
+        database.prisma.outbox.findFirst({
+          where: { memberId: bob, payload: { path: ['text'], equals: 'Fresh offers' } },
+        }),
+      "bob's copy enqueued",
+    );
     expect(held.status).toBe('pending');
     const wall = wallTimeAt(held.availableAt, 'America/New_York');
     expect([wall.hour, wall.minute]).toEqual([9, 0]);
