@@ -38,6 +38,17 @@ describe.each(TEST_DATABASES)('linking a person across platforms ($name)', (kind
   afterAll(async () => app?.stop());
 
   it('codes are single-use and expire; own and same-platform codes are refused; guesses are limited; nothing is echoed', async () => {
+    // In a group anyone could read the code: only in direct chats.
+    const inGroup = await app.post('/console/api/messages', {
+      platform: 'telegram',
+      userId: 'ann',
+      name: 'ann',
+      chatId: '#community',
+      text: '/link',
+    });
+    const groupReplies = (inGroup.body as { replies: { text: string }[] }).replies.map((r) => r.text);
+    expect(groupReplies).toEqual(['To keep your code private, send /link to me in a direct message.']);
+    expect(await database.prisma.linkCode.count()).toBe(0);
     const own = await codeFor('telegram', 'ann');
     expect(await say(app, 'telegram', 'ann', `/link ${own}`)).toBe(
       "That's the code for this account. Send it from your account on another platform.",

@@ -193,6 +193,11 @@ export function linkCommand(services: Services, sync: (memberId: string) => Prom
   return async (ctx: HearthContext): Promise<void> => {
     const platform = ctx.event.address.platform;
     const args = ctx.event.kind === 'command' ? ctx.event.args.trim() : '';
+    // A code shown in a group could be used by anyone there: codes live in direct chats only.
+    if (!ctx.event.isDirect) {
+      await ctx.reply('To keep your code private, send /link to me in a direct message.');
+      return;
+    }
     if (!args) {
       const code = await newLinkCode(services, ctx.memberId, platform);
       const others = services
