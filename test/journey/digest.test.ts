@@ -1,50 +1,41 @@
 import { decode } from 'fast-png';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth } from '../support/hearth.ts';
 import { until } from '../support/until.ts';
-import { JOURNEY_FEATURES, owner, press, say, sentTo } from './helpers.ts';
+import { consoleJourney, owner, press, say, sentTo } from './helpers.ts';
 
 describe.each(TEST_DATABASES)('the journey in the weekly digest ($name)', (kind) => {
-  let database: Database;
-  let app: TestHearth;
-
-  beforeAll(async () => {
-    database = await kind.open();
-    app = await startTestHearth({ database, env: { HEARTH_TOPICS: 'news' }, features: JOURNEY_FEATURES });
-  });
-  afterAll(async () => app?.stop());
+  const t = consoleJourney(kind);
 
   it('shows the funnel and its movement, referrals, series results and the council; the chart has the funnel', async () => {
-    await owner(app, 'series create welcome news');
-    await owner(app, 'series step welcome now Hello and welcome! [Menu](https://example.com/menu)');
-    await owner(app, 'rewards set council: 1 referral');
-    await say(app, 'telegram', 'vic', '/topics'); // a visitor
-    await say(app, 'telegram', 'amy', '/subscribe news'); // audience
-    const code = /\/join ([A-Z0-9]{8})/.exec(await say(app, 'x', 'ref', '/invite'))?.[1] ?? '';
-    await say(app, 'discord', 'newbie', `/join ${code}`); // ref reaches community and the council
-    await say(app, 'discord', 'newbie', '/subscribe news');
-    await owner(app, 'customer discord:newbie'); // customer
+    await owner(t.app, 'series create welcome news');
+    await owner(t.app, 'series step welcome now Hello and welcome! [Menu](https://example.com/menu)');
+    await owner(t.app, 'rewards set council: 1 referral');
+    await say(t.app, 'telegram', 'vic', '/topics'); // a visitor
+    await say(t.app, 'telegram', 'amy', '/subscribe news'); // audience
+    const code = /\/join ([A-Z0-9]{8})/.exec(await say(t.app, 'x', 'ref', '/invite'))?.[1] ?? '';
+    await say(t.app, 'discord', 'newbie', `/join ${code}`); // ref reaches community and the council
+    await say(t.app, 'discord', 'newbie', '/subscribe news');
+    await owner(t.app, 'customer discord:newbie'); // customer
     const [hello] = await until(
-      () => sentTo(app, 'telegram', 'amy').filter((e) => e.text === 'Hello and welcome!'),
+      () => sentTo(t.app, 'telegram', 'amy').filter((e) => e.text === 'Hello and welcome!'),
       'amy step 1',
     );
-    await press(app, 'telegram', 'amy', 'series.link', hello?.buttons?.[0]?.[0]?.value ?? '');
+    await press(t.app, 'telegram', 'amy', 'series.link', hello?.buttons?.[0]?.[0]?.value ?? '');
     await until(
       async () =>
-        (await database.prisma.outbox.count({
+        (await t.database.prisma.outbox.count({
           where: { dedupeKey: { startsWith: 'series:' }, status: 'sent' },
         })) === 2,
       'both welcomes sent',
     );
 
-    const weekly = app.hearth.features
+    const weekly = t.app.hearth.features
       .flatMap((f) => f.jobs ?? [])
       .find((j) => j.name === 'metrics.weekly-digest');
     const occurrence = new Date(Date.now() + 60_000);
     await weekly?.run(occurrence);
-    const journey = await database.prisma.outbox.findFirstOrThrow({
+    const journey = await t.database.prisma.outbox.findFirstOrThrow({
       where: { dedupeKey: `metrics:weekly-digest:${occurrence.toISOString()}:journey` },
     });
     const text = (journey.payload as { text: string }).text;
@@ -57,11 +48,11 @@ describe.each(TEST_DATABASES)('the journey in the weekly digest ($name)', (kind)
     expect(text).toContain('Referrals: 1 joined through invites (1 in all); top: x:ref (1)');
     expect(text).toContain('Series welcome (news): step 1: 2 reached, 1 clicks, 0 opted out');
     expect(text).toContain('Council and levels: council 1 (+1 new)');
-    expect(await owner(app, 'journey')).toContain(
+    expect(await owner(t.app, 'journey')).toContain(
       'Funnel: visitor 1 → audience 1 → customer 1 → community 1',
     );
 
-    const chart = await database.prisma.outbox.findFirstOrThrow({
+    const chart = await t.database.prisma.outbox.findFirstOrThrow({
       where: { dedupeKey: `metrics:weekly-digest:${occurrence.toISOString()}:chart` },
     });
     const content = chart.payload as { text: string; file: { contentBase64: string } };

@@ -1,7 +1,8 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { TranscriptEntry } from '../../adapters/console/transcript.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
 import type { Platform } from '../../src/core/events.ts';
+import type { Database } from '../../src/db/database.ts';
 import { broadcastsFeature } from '../../src/features/broadcasts/index.ts';
 import { channelsFeature } from '../../src/features/channels/index.ts';
 import { fallbackFeature } from '../../src/features/fallback.ts';
@@ -12,7 +13,7 @@ import { subscriptionsFeature } from '../../src/features/subscriptions/index.ts'
 import { OWNER as SLACK_OWNER, OWNERS as SLACK_OWNERS } from '../discord/harness.ts';
 import type { FakeSlackApi } from '../fakes/slack-api.ts';
 import type { SlackRequestSigner } from '../fakes/slack-signer.ts';
-import type { TestHearth } from '../support/hearth.ts';
+import { startTestHearth, type TestHearth } from '../support/hearth.ts';
 import { until } from '../support/until.ts';
 
 /** Every feature but support (its FAQ matcher is not under test here), in FEATURES order. */
@@ -127,4 +128,42 @@ export async function slackOwner(t: SlackOwners, command: string, expected: stri
     15_000,
   );
   return reply.text;
+}
+
+/** A journey Hearth on the console for one describe block: started before its tests, stopped after. */
+export interface ConsoleJourney {
+  readonly app: TestHearth;
+  readonly database: Database;
+}
+
+/**
+ * Starts (in `beforeAll`) a Hearth on a fresh database of `kind` with the journey's features, every
+ * platform simulated by the console, and stops it after the block; `env` adds to `HEARTH_TOPICS=news`.
+ */
+export function consoleJourney(
+  kind: { open(): Promise<Database> },
+  options: { env?: Record<string, string>; now?: () => Date } = {},
+): ConsoleJourney {
+  let app: TestHearth | undefined;
+  let database: Database | undefined;
+  beforeAll(async () => {
+    database = await kind.open();
+    app = await startTestHearth({
+      database,
+      env: { HEARTH_TOPICS: 'news', ...options.env },
+      features: JOURNEY_FEATURES,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  });
+  afterAll(async () => app?.stop());
+  return {
+    get app() {
+      if (!app) throw new Error('the journey Hearth has not started');
+      return app;
+    },
+    get database() {
+      if (!database) throw new Error('the journey Hearth has not started');
+      return database;
+    },
+  };
 }
