@@ -125,4 +125,18 @@ describe.each(TEST_DATABASES)('linking a person across platforms ($name)', (kind
     expect(after).not.toContain('Linked accounts');
     expect(after).toContain('Stage: audience');
   });
+
+  it('a credit to an account whose person was here before the invite is dropped when they link', async () => {
+    await say(t.app, 'telegram', 'olga', '/topics'); // olga has been here a while
+    const code = /\/join ([A-Z0-9]{8})/.exec(await say(t.app, 'x', 'rex', '/invite'))?.[1] ?? '';
+    // Her new Discord account looks new: credited.
+    expect(await say(t.app, 'discord', 'olga-d', `/join ${code}`)).toContain("You came through rex's invite");
+    const rex = await memberIdOf(t.app, 'x', 'rex');
+    expect(await t.database.prisma.referral.count({ where: { referrerId: rex } })).toBe(1);
+    expect(await say(t.app, 'discord', 'olga-d', `/link ${await codeFor('telegram', 'olga')}`)).toContain(
+      'Linked!',
+    );
+    expect(await t.database.prisma.referral.count({ where: { referrerId: rex } })).toBe(0);
+    expect(await say(t.app, 'telegram', 'olga', `/join ${code}`)).toContain('you were here already');
+  });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, instantOf, wallTimeAt } from '../../src/scheduler/zoned-time.ts';
+import { zonedDayAt } from '../support/clock.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 import { until } from '../support/until.ts';
 import { startTelegramHearth, type TelegramHearth } from '../telegram/harness.ts';
@@ -9,10 +9,7 @@ import { JOURNEY_FEATURES, owner } from './helpers.ts';
 const TZ = 'Europe/Berlin';
 
 /** In `days` days at hh:00 in Berlin. */
-function dayAt(days: number, hour: number): Date {
-  const wall = addDays(wallTimeAt(new Date(), TZ), days);
-  return instantOf({ ...wall, hour, minute: 0, second: 0 }, TZ);
-}
+const dayAt = (days: number, hour: number) => zonedDayAt(TZ, days, hour);
 
 describe.each(TEST_DATABASES)('a welcome series through the real Telegram adapter ($name)', (kind) => {
   let t: TelegramHearth;
