@@ -23,6 +23,7 @@ export function helpText(business: string): string {
     '/invite - invite a friend',
     '/rewards - your rewards and the customer council',
     '/timezone - your timezone (we never message you at night)',
+    '/link - one of you on several platforms: link your accounts',
     '/help - this message',
   ].join('\n');
 }
