@@ -44,6 +44,8 @@ import {
 
 /** Rarest answer words that take part in the question→answer alignment. */
 const ALIGNED_ANSWER_WORDS = 24;
+/** Candidates whose explanation of the question feeds the decision (those an ask-back may offer). */
+const DECISION_CANDIDATES = 3;
 
 /**
  * FAQ matcher for the support feature: finds the FAQ entries a customer's free-form question may be
@@ -187,7 +189,12 @@ export class FaqMatcher {
   questionWords(text: string): string[] {
     return contentTokens(text, this.settings.maxQueryChars, this.settings.maxQueryTokens, {
       lexicon: this.lexicon,
-      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
+      ...(this.settings.correctSpelling
+        ? {
+            correct: (word: string) => this.speller.correct(word),
+            inFaq: (word: string) => this.speller.inFaq(word),
+          }
+        : {}),
     }).map((token) => token.word);
   }
 
@@ -237,14 +244,13 @@ export class FaqMatcher {
     ];
     const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
     const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
-    const entry = this.entries.get(best.id);
     const decisionFeatures = decisionFeaturesOf({
-      best,
-      second: candidates[1],
+      ranked: candidates,
       query,
       known: abstainFeatures[abstainFeatures.length - 4] ?? 0,
-      lexical: (term) => (entry ? lexicalStrength(entry, term) : 0),
-      vectorSims: vectorExplanations(query.words, this.semantic.get(best.id), this.answers.get(best.id)),
+      explanations: candidates
+        .slice(0, DECISION_CANDIDATES)
+        .map((candidate) => this.wordExplanations(query, candidate.id)),
     });
     const answerProbability = sigmoid(
       dotProduct(s.answerWeights, decisionFeatures) + (s.answerWeights[decisionFeatures.length] ?? 0),
@@ -265,6 +271,16 @@ export class FaqMatcher {
       candidates: reported,
     };
     return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, decisionFeatures, match };
+  }
+
+  /** How well an entry explains each question word: lexically (with relations) or by word vectors. */
+  private wordExplanations(query: PreparedQuery, id: string): number[] {
+    const entry = this.entries.get(id);
+    const termOfStem = new Map(query.terms.map((term) => [term.term, term]));
+    const vectors = vectorExplanations(query.words, this.semantic.get(id), this.answers.get(id));
+    return query.words.map((_, i) =>
+      Math.max(entry ? lexicalStrength(entry, termOfStem.get(query.stems[i] ?? '')) : 0, vectors[i] ?? 0),
+    );
   }
 
   /** Retrieves and re-ranks the entries for a prepared question, best first. */
@@ -299,7 +315,12 @@ export class FaqMatcher {
     const s = this.settings;
     const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens, {
       lexicon: this.lexicon,
-      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
+      ...(this.settings.correctSpelling
+        ? {
+            correct: (word: string) => this.speller.correct(word),
+            inFaq: (word: string) => this.speller.inFaq(word),
+          }
+        : {}),
     });
     if (tokens.length === 0) return null;
     const terms: QueryTerm[] = [];
