@@ -21,6 +21,8 @@ interface Row {
   x: number[];
   answer: number;
   choice: number;
+  /** The message is out of scope (for this FAQ). */
+  outOfScope: boolean;
 }
 
 const DROPOUT_RUNS = 12;
@@ -59,6 +61,7 @@ function rowsOf(path: string, file: number): Row[] {
         x: explained.decisionFeatures,
         answer: expected !== null && explained.candidates[0]?.id === expected ? 1 : 0,
         choice: expected !== null && choices.includes(expected) ? 1 : 0,
+        outOfScope: expected === null,
       });
     }
   }
@@ -87,6 +90,7 @@ function streamRows(
         x: explained.decisionFeatures,
         answer: query.expected !== null && explained.candidates[0]?.id === query.expected ? 1 : 0,
         choice: query.expected !== null && choices.includes(query.expected) ? 1 : 0,
+        outOfScope: query.expected === null,
       });
     }
     const entry = query.expected === null ? undefined : faq.get(query.expected);
@@ -150,17 +154,23 @@ const all = paths.flatMap((path, i) => rowsOf(path, i));
 const round = (values: readonly number[]) => values.map((v) => Number(v.toFixed(4)));
 const byAnswer = (row: Row) => row.answer;
 const byChoice = (row: Row) => row.choice;
+/**
+ * The ask-back model learns to tell the two kinds of message its threshold trades against each
+ * other: in scope with the right entry among the choices, and out of scope. An in-scope message
+ * whose entry is not among the choices is resolved neither way, so it does not take part.
+ */
+const askable = (rows: readonly Row[]) => rows.filter((row) => row.choice === 1 || row.outOfScope);
 for (let held = 0; held < paths.length; held++) {
   const train = all.filter((row) => row.file !== held);
   const test = all.filter((row) => row.file === held);
   console.log(
     `fit without ${paths[held]}: held-out log loss answer ${logLoss(test, fitLogistic(train, byAnswer), byAnswer).toFixed(4)}, ` +
-      `choice ${logLoss(test, fitLogistic(train, byChoice), byChoice).toFixed(4)} (${test.length} rows)`,
+      `choice ${logLoss(askable(test), fitLogistic(askable(train), byChoice), byChoice).toFixed(4)} (${test.length} rows)`,
   );
 }
 console.log(
   JSON.stringify({
     answerWeights: round(fitLogistic(all, byAnswer)),
-    choiceWeights: round(fitLogistic(all, byChoice)),
+    choiceWeights: round(fitLogistic(askable(all), byChoice)),
   }),
 );
