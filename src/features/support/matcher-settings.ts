@@ -1,8 +1,10 @@
 /**
- * The FAQ matcher's settings. The weights are fitted offline by bench/faq-fit.ts on the development
- * sets only (CLINC150 small and full dev, shared/bench/faq-smb hair salon and pet shop), never on the
- * held-out shops in bench/data/faq-smb-heldout; the features they weigh are relative to each FAQ
- * (coverage weighted by how distinctive words are within it, margins between candidates, its size).
+ * The FAQ matcher's settings. The weights are fitted offline on development sets only: the ranker
+ * and the legacy confidence model by bench/faq-fit.ts (CLINC150 small and full dev, the shared hair
+ * salon and pet shop), the decision models by bench/faq-fit-decision.ts (those two shops and the
+ * five of bench/data/faq-smb-heldout, which were held out in the first round), never on the held-out
+ * shops of bench/data/faq-smb-heldout2. The features they weigh are relative to each FAQ (coverage
+ * weighted by how distinctive words are within it, margins between candidates, its size).
  */
 
 export interface MatcherSettings {
