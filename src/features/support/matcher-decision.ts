@@ -1,6 +1,6 @@
-import type { PreparedQuery } from './matcher-features.ts';
-import { RANK_FEATURES } from './matcher-features.ts';
-import { rarity } from './matcher-semantic.ts';
+import { lexicalStrength, type PreparedQuery, RANK_FEATURES } from './matcher-features.ts';
+import type { IndexedEntry } from './matcher-index.ts';
+import { rarity, type SemanticEntry, type SemanticText, vectorExplanations } from './matcher-semantic.ts';
 
 /**
  * Ranker features: the lexical ones, then the soft word-vector alignment question→entry and
@@ -137,4 +137,18 @@ function rareEvidence(words: readonly string[], explained: (i: number) => number
     covered += weight * value;
   });
   return { worst, explained: mass > 0 ? covered / mass : 0 };
+}
+
+/** How well an entry explains each question word: lexically (with relations) or by word vectors. */
+export function wordExplanations(
+  query: PreparedQuery,
+  entry: IndexedEntry | undefined,
+  semantic: SemanticEntry | null | undefined,
+  answer: SemanticText | null | undefined,
+): number[] {
+  const termOfStem = new Map(query.terms.map((term) => [term.term, term]));
+  const vectors = vectorExplanations(query.words, semantic, answer);
+  return query.words.map((_, i) =>
+    Math.max(entry ? lexicalStrength(entry, termOfStem.get(query.stems[i] ?? '')) : 0, vectors[i] ?? 0),
+  );
 }

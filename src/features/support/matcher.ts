@@ -1,13 +1,7 @@
 import MiniSearch from 'minisearch';
-import { decisionFeaturesOf, dotProduct, sigmoid } from './matcher-decision.ts';
+import { decisionFeaturesOf, dotProduct, sigmoid, wordExplanations } from './matcher-decision.ts';
 import { wordVectors } from './matcher-embeddings.ts';
-import {
-  lexicalStrength,
-  type PreparedQuery,
-  type QueryTerm,
-  rankFeatures,
-  unexplainedWeight,
-} from './matcher-features.ts';
+import { type PreparedQuery, type QueryTerm, rankFeatures, unexplainedWeight } from './matcher-features.ts';
 import {
   buildEntry,
   type IndexedEntry,
@@ -24,7 +18,6 @@ import {
   semanticFeatures,
   semanticWords,
   softAlignment,
-  vectorExplanations,
 } from './matcher-semantic.ts';
 import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
 import type { ExplainedCandidate, FaqDocument, FaqMatch, MatchExplanation } from './matcher-types.ts';
@@ -250,7 +243,9 @@ export class FaqMatcher {
       known: abstainFeatures[abstainFeatures.length - 4] ?? 0,
       explanations: candidates
         .slice(0, DECISION_CANDIDATES)
-        .map((candidate) => this.wordExplanations(query, candidate.id)),
+        .map(({ id }) =>
+          wordExplanations(query, this.entries.get(id), this.semantic.get(id), this.answers.get(id)),
+        ),
     });
     const answerProbability = sigmoid(
       dotProduct(s.answerWeights, decisionFeatures) + (s.answerWeights[decisionFeatures.length] ?? 0),
@@ -271,16 +266,6 @@ export class FaqMatcher {
       candidates: reported,
     };
     return { candidates, queryFeatures: this.queryFeatures(query), abstainFeatures, decisionFeatures, match };
-  }
-
-  /** How well an entry explains each question word: lexically (with relations) or by word vectors. */
-  private wordExplanations(query: PreparedQuery, id: string): number[] {
-    const entry = this.entries.get(id);
-    const termOfStem = new Map(query.terms.map((term) => [term.term, term]));
-    const vectors = vectorExplanations(query.words, this.semantic.get(id), this.answers.get(id));
-    return query.words.map((_, i) =>
-      Math.max(entry ? lexicalStrength(entry, termOfStem.get(query.stems[i] ?? '')) : 0, vectors[i] ?? 0),
-    );
   }
 
   /** Retrieves and re-ranks the entries for a prepared question, best first. */
