@@ -3,13 +3,15 @@
  * among the ask-back choices): `npx tsx bench/faq-fit-decision.ts <shop.json>...`.
  *
  * Runs after bench/faq-fit.ts (the ranker must be final). Uses only files with real answers (the
- * hand-written development shops in shared/bench/faq-smb), whole and with entries dropped at random:
- * a dropped entry's messages become near-miss out-of-scope messages, the hardest kind. Fits a
+ * hand-written development shops), whole, with entries dropped at random (a dropped entry's
+ * messages become near-miss out-of-scope messages, the hardest kind), and replayed as a stream that
+ * learns every in-scope message as a phrasing. Fits a
  * logistic model per label on FaqMatcher.explain's decision features, cross-validated across the
  * files (fit on the others, score the held-out one), then on all of them; prints the constants for
  * DEFAULT_MATCHER_SETTINGS (answerWeights, choiceWeights).
  */
 import { readFileSync } from 'node:fs';
+import { ConversationReader } from '../src/features/support/conversation.ts';
 import { choicesOf, DEFAULT_DECISION_SETTINGS } from '../src/features/support/decide.ts';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -19,9 +21,18 @@ interface Row {
   x: number[];
   answer: number;
   choice: number;
+  /** The message is out of scope (for this FAQ). */
+  outOfScope: boolean;
 }
 
 const DROPOUT_RUNS = 12;
+const reader = new ConversationReader();
+
+/** Messages the decision models never see: the conversation reader answers or hands them over first. */
+function readerTakes(text: string): boolean {
+  const reading = reader.read(text);
+  return reading.urgent || reading.smallTalk !== null;
+}
 
 function rowsOf(path: string, file: number): Row[] {
   const data = JSON.parse(readFileSync(path, 'utf8')) as {
@@ -41,7 +52,8 @@ function rowsOf(path: string, file: number): Row[] {
     const queries = run === 0 ? data.queries : data.queries.filter(() => random() < 0.35);
     for (const query of queries) {
       const expected = query.expected !== null && !dropped.has(query.expected) ? query.expected : null;
-      const explained = matcher.explain(query.text);
+      if (readerTakes(query.text)) continue;
+      const explained = matcher.explain(reader.read(query.text).question);
       if (!explained.decisionFeatures) continue;
       const choices = choicesOf(explained.match.candidates, DEFAULT_DECISION_SETTINGS);
       rows.push({
@@ -49,7 +61,43 @@ function rowsOf(path: string, file: number): Row[] {
         x: explained.decisionFeatures,
         answer: expected !== null && explained.candidates[0]?.id === expected ? 1 : 0,
         choice: expected !== null && choices.includes(expected) ? 1 : 0,
+        outOfScope: expected === null,
       });
+    }
+  }
+  rows.push(...streamRows(data, file));
+  return rows;
+}
+
+/**
+ * Rows of the messages replayed as a stream in which every in-scope message then becomes a phrasing
+ * of its entry (what owners' links and customers' picks do): the models see FAQs that have learned.
+ */
+function streamRows(
+  data: { faq: FaqDocument[]; queries: { text: string; expected: string | null }[] },
+  file: number,
+): Row[] {
+  const rows: Row[] = [];
+  const matcher = new FaqMatcher();
+  const faq = new Map(data.faq.map((entry) => [entry.id, entry]));
+  matcher.replaceAll(data.faq);
+  for (const query of data.queries) {
+    const explained = matcher.explain(reader.read(query.text).question);
+    if (explained.decisionFeatures && !readerTakes(query.text)) {
+      const choices = choicesOf(explained.match.candidates, DEFAULT_DECISION_SETTINGS);
+      rows.push({
+        file,
+        x: explained.decisionFeatures,
+        answer: query.expected !== null && explained.candidates[0]?.id === query.expected ? 1 : 0,
+        choice: query.expected !== null && choices.includes(query.expected) ? 1 : 0,
+        outOfScope: query.expected === null,
+      });
+    }
+    const entry = query.expected === null ? undefined : faq.get(query.expected);
+    if (entry) {
+      const learned = { ...entry, alternatives: [...entry.alternatives, query.text] };
+      faq.set(entry.id, learned);
+      matcher.upsert(learned);
     }
   }
   return rows;
@@ -106,17 +154,23 @@ const all = paths.flatMap((path, i) => rowsOf(path, i));
 const round = (values: readonly number[]) => values.map((v) => Number(v.toFixed(4)));
 const byAnswer = (row: Row) => row.answer;
 const byChoice = (row: Row) => row.choice;
+/**
+ * The ask-back model learns to tell the two kinds of message its threshold trades against each
+ * other: in scope with the right entry among the choices, and out of scope. An in-scope message
+ * whose entry is not among the choices is resolved neither way, so it does not take part.
+ */
+const askable = (rows: readonly Row[]) => rows.filter((row) => row.choice === 1 || row.outOfScope);
 for (let held = 0; held < paths.length; held++) {
   const train = all.filter((row) => row.file !== held);
   const test = all.filter((row) => row.file === held);
   console.log(
     `fit without ${paths[held]}: held-out log loss answer ${logLoss(test, fitLogistic(train, byAnswer), byAnswer).toFixed(4)}, ` +
-      `choice ${logLoss(test, fitLogistic(train, byChoice), byChoice).toFixed(4)} (${test.length} rows)`,
+      `choice ${logLoss(askable(test), fitLogistic(askable(train), byChoice), byChoice).toFixed(4)} (${test.length} rows)`,
   );
 }
 console.log(
   JSON.stringify({
     answerWeights: round(fitLogistic(all, byAnswer)),
-    choiceWeights: round(fitLogistic(all, byChoice)),
+    choiceWeights: round(fitLogistic(askable(all), byChoice)),
   }),
 );

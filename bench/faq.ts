@@ -42,7 +42,7 @@ const LATENCY_ROUNDS = 5;
 function fail(message: string): never {
   console.error(`bench:faq: ${message}`);
   console.error(
-    'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask]',
+    'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask] [--ask-at=X] [--answer-at=X]',
   );
   process.exit(1);
 }
@@ -243,9 +243,8 @@ function main(): void {
     : loaded.faq;
   const realAnswers = loaded.realAnswers && !noAnswers;
   const matcherSettings = args.includes('--no-spelling') ? { correctSpelling: false } : {};
-  const decision = args.includes('--no-ask')
-    ? { ...DEFAULT_DECISION_SETTINGS, askAt: 2 }
-    : DEFAULT_DECISION_SETTINGS;
+  const decision = { ...DEFAULT_DECISION_SETTINGS, ...thresholdFlags(args) };
+  if (args.includes('--no-ask')) decision.askAt = 2;
 
   const matcher = new FaqMatcher(matcherSettings);
   matcher.replaceAll(faq);
@@ -355,6 +354,18 @@ function main(): void {
       `RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
   );
   console.log(JSON.stringify(figures));
+}
+
+/** `--ask-at=X` and `--answer-at=X` (bench only): other thresholds than decide.ts's, to see the trade-off. */
+function thresholdFlags(args: readonly string[]): Partial<typeof DEFAULT_DECISION_SETTINGS> {
+  const value = (name: string) => {
+    const found = args.find((arg) => arg.startsWith(`--${name}=`));
+    const number = found ? Number(found.slice(name.length + 3)) : Number.NaN;
+    return Number.isFinite(number) ? number : undefined;
+  };
+  const askAt = value('ask-at');
+  const answerAt = value('answer-at');
+  return { ...(askAt === undefined ? {} : { askAt }), ...(answerAt === undefined ? {} : { answerAt }) };
 }
 
 function printError(query: BenchQuery, decision: SupportDecision): void {

@@ -1,6 +1,6 @@
-import type { PreparedQuery } from './matcher-features.ts';
-import { type QueryTerm, RANK_FEATURES } from './matcher-features.ts';
-import { rarity } from './matcher-semantic.ts';
+import { lexicalStrength, type PreparedQuery, RANK_FEATURES } from './matcher-features.ts';
+import type { IndexedEntry } from './matcher-index.ts';
+import { rarity, type SemanticEntry, type SemanticText, vectorExplanations } from './matcher-semantic.ts';
 
 /**
  * Ranker features: the lexical ones, then the soft word-vector alignment question→entry and
@@ -50,55 +50,105 @@ export const DECISION_FEATURES = [
   'alignAnswer',
   'known',
   'shortQuery',
+  'marginThird',
+  'unexplainedRareChoices',
+  'rareExplainedChoices',
+  'wordsExplained',
+  'unexplainedFaq',
+  'queryCoverage',
+  'trigramCosine',
+  'secondFullCoverage',
+  'words',
 ] as const;
 
 /** A ranked candidate as the decision sees it. */
 interface RankedCandidate {
   score: number;
   features: readonly number[];
+  /** Weight (within this FAQ) of the heaviest question term the entry does not explain. */
+  unexplained: number;
 }
+
+/** How well one candidate explains each question word: lexically or through word vectors, in [0, 1]. */
+export type WordExplanations = readonly number[];
 
 /**
  * Features of the decision to answer or ask back (order of DECISION_FEATURES), all relative to this
- * FAQ: the score and the margin to the runner-up, how much of the question the best entry explains
- * (its phrasings, its answer, word vectors), and the rarest question word it leaves unexplained,
- * rarity taken from general English (a customer's story words are common; what the FAQ lacks is not).
+ * FAQ: the score and the margins to the runners-up, how much of the question the best entry (and
+ * the best three together, which an ask-back offers) explains (its phrasings, its answer, word
+ * vectors), and the rarest question word left unexplained, rarity taken from general English (a
+ * customer's story words are common; what the FAQ lacks is not).
  */
 export function decisionFeaturesOf(input: {
-  best: RankedCandidate;
-  second: RankedCandidate | undefined;
+  /** The best candidates, best first (up to three are used). */
+  ranked: readonly RankedCandidate[];
   query: PreparedQuery;
   /** Share of the question's weight the FAQ knows at all. */
   known: number;
-  /** Lexical strength with which the best entry matches a question term. */
-  lexical: (term: QueryTerm | undefined) => number;
-  /** For each question word, its best word-vector similarity to the best entry. */
-  vectorSims: readonly number[];
+  /** For each of `ranked`, how well it explains each question word (query.words order). */
+  explanations: readonly WordExplanations[];
 }): number[] {
-  const { best, second, query } = input;
-  const termOfStem = new Map(query.terms.map((term) => [term.term, term]));
-  let worst = 0;
-  let rareMass = 0;
-  let rareExplained = 0;
-  query.words.forEach((word, i) => {
-    const explained = Math.max(input.lexical(termOfStem.get(query.stems[i] ?? '')), input.vectorSims[i] ?? 0);
-    const weight = rarity(word);
-    worst = Math.max(worst, weight * (1 - explained));
-    rareMass += weight;
-    rareExplained += weight * explained;
-  });
-  const at = (name: (typeof RANKER_FEATURES)[number]) => best.features[RANKER_FEATURES.indexOf(name)] ?? 0;
+  const { ranked, query, explanations } = input;
+  const best = ranked[0];
+  if (!best) return DECISION_FEATURES.map(() => 0);
+  const bestExplained = explanations[0] ?? [];
+  const choices = explanations.slice(0, 3);
+  const single = rareEvidence(query.words, (i) => bestExplained[i] ?? 0);
+  const union = rareEvidence(query.words, (i) =>
+    Math.max(0, ...choices.map((explained) => explained[i] ?? 0)),
+  );
+  const at = (candidate: RankedCandidate | undefined, name: (typeof RANKER_FEATURES)[number]) =>
+    candidate?.features[RANKER_FEATURES.indexOf(name)] ?? 0;
+  const explainedWords = bestExplained.filter((value) => value >= 0.5).length;
   return [
     best.score,
-    best.score - (second?.score ?? 0),
-    at('fullCoverage'),
-    at('answerCoverage'),
-    at('phrasingF1'),
-    worst,
-    rareMass > 0 ? rareExplained / rareMass : 0,
-    at('alignQuestion'),
-    at('alignAnswer'),
+    best.score - (ranked[1]?.score ?? 0),
+    at(best, 'fullCoverage'),
+    at(best, 'answerCoverage'),
+    at(best, 'phrasingF1'),
+    single.worst,
+    single.explained,
+    at(best, 'alignQuestion'),
+    at(best, 'alignAnswer'),
     input.known,
     query.terms.length <= 2 ? 1 : 0,
+    best.score - (ranked[2]?.score ?? 0),
+    union.worst,
+    union.explained,
+    query.words.length > 0 ? explainedWords / query.words.length : 0,
+    best.unexplained,
+    at(best, 'queryCoverage'),
+    at(best, 'trigramCosine'),
+    at(ranked[1], 'fullCoverage'),
+    Math.log1p(query.words.length),
   ];
+}
+
+/** The rarest unexplained word's rarity, and the rarity-weighted share of the words explained. */
+function rareEvidence(words: readonly string[], explained: (i: number) => number) {
+  let worst = 0;
+  let mass = 0;
+  let covered = 0;
+  words.forEach((word, i) => {
+    const weight = rarity(word);
+    const value = explained(i);
+    worst = Math.max(worst, weight * (1 - value));
+    mass += weight;
+    covered += weight * value;
+  });
+  return { worst, explained: mass > 0 ? covered / mass : 0 };
+}
+
+/** How well an entry explains each question word: lexically (with relations) or by word vectors. */
+export function wordExplanations(
+  query: PreparedQuery,
+  entry: IndexedEntry | undefined,
+  semantic: SemanticEntry | null | undefined,
+  answer: SemanticText | null | undefined,
+): number[] {
+  const termOfStem = new Map(query.terms.map((term) => [term.term, term]));
+  const vectors = vectorExplanations(query.words, semantic, answer);
+  return query.words.map((_, i) =>
+    Math.max(entry ? lexicalStrength(entry, termOfStem.get(query.stems[i] ?? '')) : 0, vectors[i] ?? 0),
+  );
 }

@@ -91,6 +91,11 @@ export class Speller {
   }
 
   /** The word as the customer probably meant it; the word itself when it looks right. */
+  /** True when the FAQ uses the word (phrasings or answers). */
+  inFaq(word: string): boolean {
+    return this.faqWords.has(word);
+  }
+
   correct(word: string): string {
     if (word.length < MIN_LENGTH || !/^[a-z]+$/.test(word) || this.faqWords.has(word) || isStopword(word)) {
       return word;

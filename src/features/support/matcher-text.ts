@@ -205,6 +205,8 @@ export interface TokenOptions {
   lexicon?: Lexicon;
   /** Spelling correction of a single word (questions only; FAQ text is taken as written). */
   correct?: (word: string) => string;
+  /** True for a word the FAQ uses: two question words that spell one of them are joined ("high chairs"). */
+  inFaq?: (word: string) => boolean;
 }
 
 /**
@@ -218,11 +220,26 @@ export function contentTokens(
   options: TokenOptions = {},
 ): TextToken[] {
   let words = splitWords(normalizeText(text, maxChars, options.lexicon), maxTokens);
+  if (options.inFaq) words = joinCompounds(words, options.inFaq);
   const correct = options.correct;
   if (correct) words = words.map((word) => correct(word));
   const content = words.filter((word) => !isStopword(word));
   const kept = content.length > 0 ? content : words;
   return kept.map((word) => ({ word, stem: termOf(word) }));
+}
+
+/** Adjacent words that the FAQ writes as one ("high chairs" → "highchairs"), joined; others kept. */
+export function joinCompounds(words: readonly string[], inFaq: (word: string) => boolean): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    const next = words[i + 1];
+    if (next !== undefined && word.length >= 2 && next.length >= 2 && inFaq(word + next)) {
+      joined.push(word + next);
+      i++;
+    } else joined.push(word);
+  }
+  return joined;
 }
 
 /** Character n-grams of the words (with boundary marks), counted. */

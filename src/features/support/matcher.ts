@@ -1,13 +1,7 @@
 import MiniSearch from 'minisearch';
-import { decisionFeaturesOf, dotProduct, sigmoid } from './matcher-decision.ts';
+import { decisionFeaturesOf, dotProduct, sigmoid, wordExplanations } from './matcher-decision.ts';
 import { wordVectors } from './matcher-embeddings.ts';
-import {
-  lexicalStrength,
-  type PreparedQuery,
-  type QueryTerm,
-  rankFeatures,
-  unexplainedWeight,
-} from './matcher-features.ts';
+import { type PreparedQuery, type QueryTerm, rankFeatures, unexplainedWeight } from './matcher-features.ts';
 import {
   buildEntry,
   type IndexedEntry,
@@ -24,7 +18,6 @@ import {
   semanticFeatures,
   semanticWords,
   softAlignment,
-  vectorExplanations,
 } from './matcher-semantic.ts';
 import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
 import type { ExplainedCandidate, FaqDocument, FaqMatch, MatchExplanation } from './matcher-types.ts';
@@ -44,6 +37,8 @@ import {
 
 /** Rarest answer words that take part in the question→answer alignment. */
 const ALIGNED_ANSWER_WORDS = 24;
+/** Candidates whose explanation of the question feeds the decision (those an ask-back may offer). */
+const DECISION_CANDIDATES = 3;
 
 /**
  * FAQ matcher for the support feature: finds the FAQ entries a customer's free-form question may be
@@ -187,7 +182,12 @@ export class FaqMatcher {
   questionWords(text: string): string[] {
     return contentTokens(text, this.settings.maxQueryChars, this.settings.maxQueryTokens, {
       lexicon: this.lexicon,
-      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
+      ...(this.settings.correctSpelling
+        ? {
+            correct: (word: string) => this.speller.correct(word),
+            inFaq: (word: string) => this.speller.inFaq(word),
+          }
+        : {}),
     }).map((token) => token.word);
   }
 
@@ -237,14 +237,15 @@ export class FaqMatcher {
     ];
     const bias = s.abstainWeights[abstainFeatures.length] ?? 0;
     const confidence = sigmoid(dotProduct(s.abstainWeights, abstainFeatures) + bias);
-    const entry = this.entries.get(best.id);
     const decisionFeatures = decisionFeaturesOf({
-      best,
-      second: candidates[1],
+      ranked: candidates,
       query,
       known: abstainFeatures[abstainFeatures.length - 4] ?? 0,
-      lexical: (term) => (entry ? lexicalStrength(entry, term) : 0),
-      vectorSims: vectorExplanations(query.words, this.semantic.get(best.id), this.answers.get(best.id)),
+      explanations: candidates
+        .slice(0, DECISION_CANDIDATES)
+        .map(({ id }) =>
+          wordExplanations(query, this.entries.get(id), this.semantic.get(id), this.answers.get(id)),
+        ),
     });
     const answerProbability = sigmoid(
       dotProduct(s.answerWeights, decisionFeatures) + (s.answerWeights[decisionFeatures.length] ?? 0),
@@ -299,7 +300,12 @@ export class FaqMatcher {
     const s = this.settings;
     const tokens = contentTokens(text, s.maxQueryChars, s.maxQueryTokens, {
       lexicon: this.lexicon,
-      ...(this.settings.correctSpelling ? { correct: (word: string) => this.speller.correct(word) } : {}),
+      ...(this.settings.correctSpelling
+        ? {
+            correct: (word: string) => this.speller.correct(word),
+            inFaq: (word: string) => this.speller.inFaq(word),
+          }
+        : {}),
     });
     if (tokens.length === 0) return null;
     const terms: QueryTerm[] = [];
