@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../src/db/database.ts';
+import { IN_DOUBT } from '../src/delivery/departures.ts';
 import { ChildHearth } from '../test/broadcasts/child-hearth.ts';
 import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
 import { createPostgresDatabase } from '../test/support/postgres.ts';
 import { privateText } from '../test/telegram/updates.ts';
 import { seedSubscribers } from './broadcast-seed.ts';
+import { traceReport } from './scale-trace-report.ts';
 
 export interface ScaleOptions {
   instances: number;
@@ -15,6 +17,8 @@ export interface ScaleOptions {
   /** What node runs for each instance. */
   entry: string[];
   leaderLeaseMs: number;
+  /** A folder: each process records its Bot API requests there (bench/scale-trace.mjs), explained after. */
+  traceDir?: string;
   log(line: string): void;
 }
 
@@ -72,8 +76,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       LEADER_LEASE_MS: String(options.leaderLeaseMs),
       OUTBOX_LEASE_MS: '15000',
       LOG_LEVEL: 'warn',
+      ...(options.traceDir ? { SCALE_TRACE_DIR: options.traceDir } : {}),
     };
-    const start = () => ChildHearth.start(env, options.entry);
+    const entry = options.traceDir
+      ? ['--import', new URL('../../bench/scale-trace.mjs', import.meta.url).pathname, ...options.entry]
+      : options.entry;
+    const start = () => ChildHearth.start(env, entry);
     for (let i = 0; i < options.instances; i++) instances.push(await start());
     log(`${options.instances} instances up on one PostgreSQL; ${options.recipients} subscribers`);
     const began = Date.now();
@@ -95,6 +103,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const leaderIndex = await findLeader(instances);
     const otherIndex = (leaderIndex + 1) % instances.length;
     const killedAt = Date.now();
+    const killedPids = [instances[leaderIndex]?.pid, instances[otherIndex]?.pid];
     await instances[leaderIndex]?.kill();
     await instances[otherIndex]?.kill();
     log(`killed the leader (instance ${leaderIndex + 1}) and instance ${otherIndex + 1} with SIGKILL`);
@@ -124,6 +133,11 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const once = answeredOnce(fake, asked);
     const refusals = fake.rateLimitedAt.map((t) => Math.round((t - killedAt) / 100) / 10);
     if (refusals.length > 0) log(`429s at seconds from the kill: ${refusals.join(' ')}`);
+    const duplicated = [...perChat].filter(([, n]) => n > 1).map(([chat]) => chat);
+    if (options.traceDir)
+      for (const line of traceReport(options.traceDir, fake.calls, killedAt, duplicated)) log(line);
+    log(`killed processes: ${killedPids.join(', ')}`);
+    await reportInDoubt(server.url, (chat) => fake.sent(chat).length > 0, log);
     if (duplicates > 0) await explainDuplicates(server.url, fake, perChat, text, log);
     return {
       instances: options.instances,
@@ -203,6 +217,23 @@ async function until<T>(
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`bench:scale: no ${what} within ${timeoutMs / 1000} s`);
     await sleep(200);
+  }
+}
+
+/** Rows recorded in doubt (their process died during the request), and whether the platform had them. */
+async function reportInDoubt(url: string, received: (chat: string) => boolean, log: (line: string) => void) {
+  const database = await openDatabase({ url, poolSize: 1 });
+  try {
+    const rows = await database.prisma.outbox.findMany({
+      where: { lastError: IN_DOUBT },
+      select: { id: true, chatId: true, status: true, platformMessageId: true },
+    });
+    const had = rows.filter((r) => received(r.chatId)).length;
+    log(
+      `in doubt (recorded as sent, not sent again): ${rows.length} rows; the platform had ${had} of them${rows.length > 0 ? ` (${rows.map((r) => `${r.id}→${r.chatId}`).join(', ')})` : ''}`,
+    );
+  } finally {
+    await database.close();
   }
 }
 

@@ -10,6 +10,7 @@ import { type DeliveryListener, DeliveryListeners } from './listeners.ts';
 import { addressOf, chatGroups, chatKey, type DirectTaker, type Outbox, type OutboxRow } from './outbox.ts';
 import { SendOutcomes } from './outcomes.ts';
 import type { SendRateLimiter } from './rate-limiter.ts';
+import { SendTurn } from './send-turn.ts';
 
 export interface WorkerOptions {
   outbox: Outbox;
@@ -25,6 +26,9 @@ export interface WorkerOptions {
 
 /** A row is sent only while at least this much (or a quarter) of its lease is left; else it is renewed first. */
 const LEASE_RENEW_MARGIN_MS = 500;
+
+/** Times a departure is recorded again when recording it made it late for its turn. */
+const MAX_DEPARTURE_TRIES = 3;
 
 /** Wait before retrying a row whose platform has no running adapter. */
 const NO_ADAPTER_RETRY_MS = 60_000;
@@ -308,35 +312,60 @@ export class DeliveryWorker implements DirectTaker {
         await outbox.release(row, this.id, at, null, false);
         return at;
       }
+      const turn = new SendTurn(limiter, row.platform, departure);
       if (!(await this.stillOurs(row))) {
-        limiter.landed(row.platform, departure);
+        turn.landed();
         return undefined; // its lease ran out while it waited, and another worker took it
       }
       let result: SendResult;
       try {
+        if (!(await this.departing(row, turn))) return undefined;
         result = await adapter.send({
           ...row.payload,
           id: row.id.toString(),
           to: addressOf(row),
           ...correlation(row),
+          beforeRequest: () => turn.beforeRequest(),
         });
       } catch (error) {
-        limiter.landed(row.platform, departure);
+        turn.landed();
         if (
           error instanceof RateLimitedError &&
           error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
           waits < MAX_WAITS_IN_MEMORY
         ) {
           this.outcomes.pauseFor(row, error);
+          await outbox.departures.notDeparted(row, this.id);
           continue;
         }
         return this.outcomes.failed(row, error);
       }
-      limiter.landed(row.platform, departure);
+      turn.landed();
       const id = row.id.toString();
       this.awaitingMark.add(id);
       void this.outcomes.sent(row, result).finally(() => this.awaitingMark.delete(id));
       return undefined;
+    }
+  }
+
+  /**
+   * Right before the row's request: its turn is checked again (a stall since the slot came means a
+   * new slot, not a late bunch), then the departure is recorded while the row is still this
+   * worker's (the check that another worker did not take it meanwhile). A departure recorded too
+   * late for its turn is undone before a new turn is waited for: a row is in doubt only while its
+   * request is about to leave or out. False when the row is no longer ours (then not sent).
+   */
+  private async departing(row: OutboxRow, turn: SendTurn): Promise<boolean> {
+    const { outbox, leaseMs, log } = this.options;
+    for (let tries = 1; ; tries++) {
+      await turn.recheck();
+      if (!(await outbox.departures.departing(row, this.id, leaseMs))) {
+        turn.landed();
+        log.warn({ id: row.id.toString() }, 'no longer ours right before its request; not sent from here');
+        return false;
+      }
+      if (turn.onTime() || tries >= MAX_DEPARTURE_TRIES) return true;
+      await outbox.departures.notDeparted(row, this.id);
     }
   }
 
@@ -363,7 +392,14 @@ export class DeliveryWorker implements DirectTaker {
     const { limiter } = this.options;
     const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
     if (!slot.granted) return { waitMs: slot.waitMs };
-    const departure = await limiter.depart(row.platform);
+    let departure: number | undefined;
+    try {
+      departure = await limiter.depart(row.platform);
+    } catch (error) {
+      // No shared slot could be kept (this process stalled past each one): try again shortly.
+      if (error instanceof RateLimitedError) return { waitMs: error.retryAfterMs };
+      throw error;
+    }
     const waitMs = limiter.pausedWait(row.platform, row.chatId);
     return departure === undefined ? { waitMs } : { waitMs, departure };
   }

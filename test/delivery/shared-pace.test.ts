@@ -30,8 +30,8 @@ describe.each(TEST_DATABASES)('the send pace shared through the database ($name)
     const b = new SharedPace(database.prisma);
     const departures: { slot: number; left: number }[] = [];
     const sends = Array.from({ length: 3 * LIMIT }, (_, i) =>
-      (i % 2 === 0 ? a : b).depart('discord', interval).then((slot) => {
-        departures.push({ slot, left: Date.now() });
+      (i % 2 === 0 ? a : b).depart('discord', interval, Number.POSITIVE_INFINITY).then((slot) => {
+        departures.push({ slot: slot ?? Number.NaN, left: Date.now() });
       }),
     );
     await Promise.all(sends);

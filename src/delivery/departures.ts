@@ -1,0 +1,96 @@
+import { Batcher } from '../core/batcher.ts';
+import type { Platform } from '../core/events.ts';
+import type { Db } from '../db/database.ts';
+
+/**
+ * lastError of a row recorded as sent because its worker died (or stalled past its lease) during
+ * its request: the platform may have it, and sending it again could post it twice.
+ */
+export const IN_DOUBT = 'in doubt: its worker stopped during the request; not sent again';
+
+/**
+ * A row its worker may still settle: being sent, or in doubt (its lease ran out during the request
+ * while the worker was alive but slow; the worker's outcome then replaces the doubt).
+ */
+export const stillOpen = { OR: [{ status: 'sending' }, { lastError: IN_DOUBT }] };
+
+interface DepartureMark {
+  id: bigint;
+  workerId: string;
+  leaseUntil: Date;
+}
+
+/**
+ * Departures of outbox rows (PostgreSQL). Right before a row's request leaves, its worker records
+ * the departure, only while it still holds the row (the check that no other worker took it after
+ * its lease ran out), and renews the lease. A row whose lease then runs out with the departure
+ * recorded and no outcome (its process died during the request) is in doubt: Telegram has no
+ * idempotency key, so it is recorded as sent and not sent again, unless its platform drops a
+ * repeated send (Capabilities.idempotentResend), where it is simply sent again. Recorded right
+ * before the request, a departure is wrong only if the process died in the moment between the
+ * record and the request's bytes leaving; sending again is wrong for as long as the request, its
+ * answer and the sent mark take. Without `records` (the embedded database, one process) nothing is
+ * stored and a row whose worker died is sent again.
+ */
+export class Departures {
+  private readonly marks = new Batcher<DepartureMark, boolean>((marks) => this.departMany(marks));
+  private resendable: Platform[] = [];
+
+  constructor(
+    private readonly db: Db,
+    readonly records: boolean,
+  ) {}
+
+  /** Platforms whose rows in doubt are sent again (the platform drops the repeat). */
+  resendInDoubt(platforms: Platform[]): void {
+    this.resendable = platforms;
+  }
+
+  /**
+   * Records that a row's request leaves now and renews its lease, if `workerId` still holds it.
+   * False when it does not: the row must not be sent from there.
+   */
+  departing(row: { id: bigint }, workerId: string, leaseMs: number): Promise<boolean> {
+    if (!this.records) return Promise.resolve(true);
+    return this.marks.add({ id: row.id, workerId, leaseUntil: new Date(Date.now() + leaseMs) });
+  }
+
+  /** The request did not leave after all (a new turn, a 429 waited out): the row is not in doubt. */
+  async notDeparted(row: { id: bigint }, workerId: string): Promise<void> {
+    if (!this.records) return;
+    await this.db.outbox.updateMany({
+      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      data: { departedAt: null },
+    });
+  }
+
+  /** Rows whose lease ran out during their request are recorded as sent, in doubt (see above). */
+  async settleInDoubt(now: Date): Promise<void> {
+    if (!this.records) return;
+    await this.db.outbox.updateMany({
+      where: {
+        status: 'sending',
+        lockedUntil: { lt: now },
+        departedAt: { not: null },
+        platform: { notIn: this.resendable },
+      },
+      data: { status: 'sent', sentAt: now, lockedUntil: null, lastError: IN_DOUBT },
+    });
+  }
+
+  /** One UPDATE for the departures of a tick: recorded (and leases renewed) where still held. */
+  private async departMany(marks: DepartureMark[]): Promise<boolean[]> {
+    const updated = await this.db.$queryRaw<{ id: bigint }[]>`
+      UPDATE outbox AS o SET "departedAt" = ${new Date()},
+        "lockedUntil" = greatest(o."lockedUntil", v.lease_until::timestamp(3))
+      FROM unnest(
+        ${marks.map((m) => m.id.toString())}::text[],
+        ${marks.map((m) => m.workerId)}::text[],
+        ${marks.map((m) => m.leaseUntil.toISOString())}::text[]
+      ) AS v(id, worker_id, lease_until)
+      WHERE o.id = v.id::bigint AND o.status = 'sending' AND o."lockedBy" = v.worker_id
+      RETURNING o.id`;
+    const recorded = new Set(updated.map((row) => row.id.toString()));
+    return marks.map((m) => recorded.has(m.id.toString()));
+  }
+}
