@@ -118,13 +118,25 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const takeoverSeconds = await takeover;
     log(`takeover after ${takeoverSeconds.toFixed(1)} s; the killed instances restarted`);
 
-    await until(() => delivered() >= options.recipients, 'every recipient', 30 * 60_000).catch(() => {});
+    // Until every recipient has it, or nothing is left to send (a row in doubt the platform never got).
+    const watch = await openDatabase({ url: server.url, poolSize: 1 });
+    const settled = async () =>
+      (await watch.prisma.outbox.count({ where: { status: { in: ['pending', 'sending'] } } })) === 0;
+    await until(
+      async () => delivered() >= options.recipients || (await settled()),
+      'every recipient',
+      30 * 60_000,
+    ).catch(() => {});
     writing = false;
     await writers;
     const asked = customers;
-    await until(() => answeredOnce(fake, asked) === asked, 'every customer answered', 120_000).catch(
-      () => {},
-    );
+    let quiet = 0; // settled checks in a row: the last questions may still be on their way in
+    await until(
+      async () => answeredOnce(fake, asked) === asked || ((await settled()) ? ++quiet : (quiet = 0)) >= 15,
+      'every customer answered',
+      120_000,
+    ).catch(() => {});
+    await watch.close();
     await sleep(2_000); // a late duplicate would show now
     const seconds = (Date.now() - began) / 1000;
     const perChat = countBroadcast(fake, text);
@@ -134,10 +146,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const refusals = fake.rateLimitedAt.map((t) => Math.round((t - killedAt) / 100) / 10);
     if (refusals.length > 0) log(`429s at seconds from the kill: ${refusals.join(' ')}`);
     const duplicated = [...perChat].filter(([, n]) => n > 1).map(([chat]) => chat);
-    if (options.traceDir)
-      for (const line of traceReport(options.traceDir, fake.calls, killedAt, duplicated)) log(line);
     log(`killed processes: ${killedPids.join(', ')}`);
-    await reportInDoubt(server.url, (chat) => fake.sent(chat).length > 0, log);
+    const doubted = await reportInDoubt(server.url, (chat) => fake.sent(chat).length > 0, log);
+    if (options.traceDir) {
+      const explain = [...duplicated, ...doubted];
+      for (const line of traceReport(options.traceDir, fake.calls, killedAt, explain)) log(line);
+    }
     if (duplicates > 0) await explainDuplicates(server.url, fake, perChat, text, log);
     return {
       instances: options.instances,
@@ -221,17 +235,22 @@ async function until<T>(
 }
 
 /** Rows recorded in doubt (their process died during the request), and whether the platform had them. */
-async function reportInDoubt(url: string, received: (chat: string) => boolean, log: (line: string) => void) {
+async function reportInDoubt(
+  url: string,
+  received: (chat: string) => boolean,
+  log: (line: string) => void,
+): Promise<string[]> {
   const database = await openDatabase({ url, poolSize: 1 });
   try {
     const rows = await database.prisma.outbox.findMany({
       where: { lastError: IN_DOUBT },
-      select: { id: true, chatId: true, status: true, platformMessageId: true },
+      select: { id: true, chatId: true },
     });
     const had = rows.filter((r) => received(r.chatId)).length;
     log(
       `in doubt (recorded as sent, not sent again): ${rows.length} rows; the platform had ${had} of them${rows.length > 0 ? ` (${rows.map((r) => `${r.id}→${r.chatId}`).join(', ')})` : ''}`,
     );
+    return rows.map((r) => r.chatId);
   } finally {
     await database.close();
   }

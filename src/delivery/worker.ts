@@ -10,7 +10,7 @@ import { type DeliveryListener, DeliveryListeners } from './listeners.ts';
 import { addressOf, chatGroups, chatKey, type DirectTaker, type Outbox, type OutboxRow } from './outbox.ts';
 import { SendOutcomes } from './outcomes.ts';
 import type { SendRateLimiter } from './rate-limiter.ts';
-import { SendTurn } from './send-turn.ts';
+import { SendTurn, takeTurn } from './send-turn.ts';
 
 export interface WorkerOptions {
   outbox: Outbox;
@@ -302,7 +302,7 @@ export class DeliveryWorker implements DirectTaker {
     const early = row.availableAt.getTime() - this.now().getTime();
     if (early > 0) await sleep(early);
     for (let waits = 0; ; waits++) {
-      const { waitMs, departure } = await this.takeSlot(row);
+      const { waitMs, departure } = await takeTurn(limiter, row, MAX_SLOT_DELAY_MS);
       if (waitMs > 0) {
         if (waitMs <= MAX_SLOT_DELAY_MS && waits < MAX_WAITS_IN_MEMORY) {
           await sleep(waitMs);
@@ -382,26 +382,6 @@ export class DeliveryWorker implements DirectTaker {
     if (!renewed)
       log.warn({ id: row.id.toString() }, 'lease ran out while waiting to send; another worker has the row');
     return renewed;
-  }
-
-  /**
-   * Takes the row's send slot and waits for its turn: `waitMs` 0 means send now (and tell the
-   * limiter when the platform answered `departure`), else how long to wait first.
-   */
-  private async takeSlot(row: OutboxRow): Promise<{ waitMs: number; departure?: number }> {
-    const { limiter } = this.options;
-    const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
-    if (!slot.granted) return { waitMs: slot.waitMs };
-    let departure: number | undefined;
-    try {
-      departure = await limiter.depart(row.platform);
-    } catch (error) {
-      // No shared slot could be kept (this process stalled past each one): try again shortly.
-      if (error instanceof RateLimitedError) return { waitMs: error.retryAfterMs };
-      throw error;
-    }
-    const waitMs = limiter.pausedWait(row.platform, row.chatId);
-    return departure === undefined ? { waitMs } : { waitMs, departure };
   }
 }
 
