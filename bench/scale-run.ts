@@ -131,8 +131,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     await writers;
     const asked = customers;
     let quiet = 0; // settled checks in a row: the last questions may still be on their way in
+    const quietLong = async () => {
+      quiet = (await settled()) ? quiet + 1 : 0;
+      return quiet >= 15;
+    };
     await until(
-      async () => answeredOnce(fake, asked) === asked || ((await settled()) ? ++quiet : (quiet = 0)) >= 15,
+      async () => answeredOnce(fake, asked) === asked || (await quietLong()),
       'every customer answered',
       120_000,
     ).catch(() => {});
@@ -149,7 +153,8 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     log(`killed processes: ${killedPids.join(', ')}`);
     const doubted = await reportInDoubt(server.url, (chat) => fake.sent(chat).length > 0, log);
     if (options.traceDir) {
-      const explain = [...duplicated, ...doubted];
+      const twice = answersOf(fake, asked).flatMap((n, i) => (n > 1 ? [String(CUSTOMER_BASE + i)] : []));
+      const explain = [...duplicated, ...twice, ...doubted];
       for (const line of traceReport(options.traceDir, fake.calls, killedAt, explain)) log(line);
     }
     if (duplicates > 0) await explainDuplicates(server.url, fake, perChat, text, log);

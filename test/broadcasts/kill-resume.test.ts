@@ -168,7 +168,14 @@ describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', (
     // What the platform got is exactly what is recorded as sent (and rows in doubt, if the kill came
     // in the moment a request was leaving: recorded as sent, whether the platform got them or not).
     const missing = await inDoubtMissing(db);
-    expect(sentBefore).toBe(perChat().size + missing.length);
+    const statuses = await db.prisma.outbox.groupBy({
+      by: ['status', 'lastError'],
+      where: { broadcastId: mid.id },
+      _count: { _all: true },
+    });
+    expect(sentBefore, JSON.stringify({ got: perChat().size, missing, statuses })).toBe(
+      perChat().size + missing.length,
+    );
     expect(sentBefore).toBeLessThan(RECIPIENTS);
     await dueNow(db);
     await db.close();
