@@ -188,9 +188,14 @@ function countBroadcast(fake: FakeTelegramApi, text: string): Map<string, number
   return counts;
 }
 
-/** How many answers each of the first `asked` customers got. */
+/**
+ * How many answers each of the first `asked` customers got: one pass over what the fake received
+ * (checked five times a second, a pass per customer would be quadratic and starve the fake).
+ */
 function answersOf(fake: FakeTelegramApi, asked: number): number[] {
-  return Array.from({ length: asked }, (_, i) => fake.sent(CUSTOMER_BASE + i).length);
+  const counts = new Map<string, number>();
+  for (const m of fake.sent()) counts.set(m.chatId, (counts.get(m.chatId) ?? 0) + 1);
+  return Array.from({ length: asked }, (_, i) => counts.get(String(CUSTOMER_BASE + i)) ?? 0);
 }
 
 /** Customers (the first `asked`) who got exactly one answer to their /help. */
