@@ -14,26 +14,29 @@ export const IN_DOUBT = 'in doubt: its worker stopped during the request; not se
  */
 export const stillOpen = { OR: [{ status: 'sending' }, { lastError: IN_DOUBT }] };
 
-interface DepartureMark {
+interface HoldMark {
   id: bigint;
   workerId: string;
   leaseUntil: Date;
 }
 
 /**
- * Departures of outbox rows (PostgreSQL). Right before a row's request leaves, its worker records
- * the departure, only while it still holds the row (the check that no other worker took it after
- * its lease ran out), and renews the lease. A row whose lease then runs out with the departure
- * recorded and no outcome (its process died during the request) is in doubt: Telegram has no
- * idempotency key, so it is recorded as sent and not sent again, unless its platform drops a
- * repeated send (Capabilities.idempotentResend), where it is simply sent again. Recorded right
- * before the request, a departure is wrong only if the process died in the moment between the
- * record and the request's bytes leaving; sending again is wrong for as long as the request, its
- * answer and the sent mark take. Without `records` (the embedded database, one process) nothing is
- * stored and a row whose worker died is sent again.
+ * Departures of outbox rows (PostgreSQL). Right before a row's request, its worker checks it still
+ * holds the row (no other worker took it after its lease ran out) and renews the lease (`hold`);
+ * once the request's bytes are written it records the departure (`departed`). A row whose lease
+ * then runs out with a departure and no outcome (its process died during the request) is in doubt:
+ * Telegram has no idempotency key, so it is recorded as sent and not sent again, unless its platform
+ * drops a repeated send (Capabilities.idempotentResend), where it is simply sent again. Recorded
+ * just after the request leaves, a departure is missing only if the process died in the moment
+ * between (then the row is sent again: a duplicate), and present but wrong only if the request was
+ * refused and the process died before recording the refusal. Without `records` (the embedded
+ * database, one process) nothing is stored and a row whose worker died is sent again.
  */
 export class Departures {
-  private readonly marks = new Batcher<DepartureMark, boolean>((marks) => this.departMany(marks));
+  private readonly holds = new Batcher<HoldMark, boolean>((marks) => this.holdMany(marks));
+  private readonly departures = new Batcher<{ id: bigint; workerId: string }, undefined>((marks) =>
+    this.departMany(marks),
+  );
   private resendable: Platform[] = [];
 
   constructor(
@@ -47,12 +50,18 @@ export class Departures {
   }
 
   /**
-   * Records that a row's request leaves now and renews its lease, if `workerId` still holds it.
-   * False when it does not: the row must not be sent from there.
+   * Right before a row's request: renews its lease if `workerId` still holds it. False when it does
+   * not: the row must not be sent from there.
    */
-  departing(row: { id: bigint }, workerId: string, leaseMs: number): Promise<boolean> {
+  hold(row: { id: bigint }, workerId: string, leaseMs: number): Promise<boolean> {
     if (!this.records) return Promise.resolve(true);
-    return this.marks.add({ id: row.id, workerId, leaseUntil: new Date(Date.now() + leaseMs) });
+    return this.holds.add({ id: row.id, workerId, leaseUntil: new Date(Date.now() + leaseMs) });
+  }
+
+  /** Records that a held row's request has left (its bytes are written). */
+  departed(row: { id: bigint }, workerId: string): Promise<void> {
+    if (!this.records) return Promise.resolve();
+    return this.departures.add({ id: row.id, workerId });
   }
 
   /** The request did not leave after all (a new turn, a 429 waited out): the row is not in doubt. */
@@ -78,11 +87,10 @@ export class Departures {
     });
   }
 
-  /** One UPDATE for the departures of a tick: recorded (and leases renewed) where still held. */
-  private async departMany(marks: DepartureMark[]): Promise<boolean[]> {
+  /** One UPDATE for the holds of a tick: leases renewed where still held. */
+  private async holdMany(marks: HoldMark[]): Promise<boolean[]> {
     const updated = await this.db.$queryRaw<{ id: bigint }[]>`
-      UPDATE outbox AS o SET "departedAt" = ${new Date()},
-        "lockedUntil" = greatest(o."lockedUntil", v.lease_until::timestamp(3))
+      UPDATE outbox AS o SET "lockedUntil" = greatest(o."lockedUntil", v.lease_until::timestamp(3))
       FROM unnest(
         ${marks.map((m) => m.id.toString())}::text[],
         ${marks.map((m) => m.workerId)}::text[],
@@ -90,7 +98,17 @@ export class Departures {
       ) AS v(id, worker_id, lease_until)
       WHERE o.id = v.id::bigint AND o.status = 'sending' AND o."lockedBy" = v.worker_id
       RETURNING o.id`;
-    const recorded = new Set(updated.map((row) => row.id.toString()));
-    return marks.map((m) => recorded.has(m.id.toString()));
+    const held = new Set(updated.map((row) => row.id.toString()));
+    return marks.map((m) => held.has(m.id.toString()));
+  }
+
+  /** One UPDATE for the departures of a tick. */
+  private async departMany(marks: { id: bigint; workerId: string }[]): Promise<undefined[]> {
+    await this.db.$executeRaw`
+      UPDATE outbox AS o SET "departedAt" = ${new Date()}
+      FROM unnest(${marks.map((m) => m.id.toString())}::text[], ${marks.map((m) => m.workerId)}::text[])
+        AS v(id, worker_id)
+      WHERE o.id = v.id::bigint AND o.status = 'sending' AND o."lockedBy" = v.worker_id`;
+    return marks.map(() => undefined);
   }
 }

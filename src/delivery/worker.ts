@@ -27,7 +27,7 @@ export interface WorkerOptions {
 /** A row is sent only while at least this much (or a quarter) of its lease is left; else it is renewed first. */
 const LEASE_RENEW_MARGIN_MS = 500;
 
-/** Times a departure is recorded again when recording it made it late for its turn. */
+/** Times a row is held again when holding it made it late for its turn. */
 const MAX_DEPARTURE_TRIES = 3;
 
 /** Wait before retrying a row whose platform has no running adapter. */
@@ -318,24 +318,36 @@ export class DeliveryWorker implements DirectTaker {
         return undefined; // its lease ran out while it waited, and another worker took it
       }
       let result: SendResult;
+      let departed: Promise<void> | undefined;
+      // Once the request's bytes are written (at the end of this turn of the event loop), the
+      // departure is recorded: a row is in doubt only if its request left.
+      const recordDeparture = () => {
+        departed ??= new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => outbox.departures.departed(row, this.id))
+          .catch((err: unknown) => this.options.log.warn({ err }, 'departure not recorded'));
+      };
+      turn.onRequest = recordDeparture;
       try {
         if (!(await this.departing(row, turn))) return undefined;
-        result = await adapter.send({
+        const sending = adapter.send({
           ...row.payload,
           id: row.id.toString(),
           to: addressOf(row),
           ...correlation(row),
           beforeRequest: () => turn.beforeRequest(),
         });
+        recordDeparture(); // an adapter that does not call beforeRequest
+        result = await sending;
       } catch (error) {
         turn.landed();
+        await departed; // before the refusal is recorded, which clears it
         if (
           error instanceof RateLimitedError &&
           error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
           waits < MAX_WAITS_IN_MEMORY
         ) {
           this.outcomes.pauseFor(row, error);
-          await outbox.departures.notDeparted(row, this.id);
+          if (departed) await outbox.departures.notDeparted(row, this.id);
           continue;
         }
         return this.outcomes.failed(row, error);
@@ -350,22 +362,20 @@ export class DeliveryWorker implements DirectTaker {
 
   /**
    * Right before the row's request: its turn is checked again (a stall since the slot came means a
-   * new slot, not a late bunch), then the departure is recorded while the row is still this
-   * worker's (the check that another worker did not take it meanwhile). A departure recorded too
-   * late for its turn is undone before a new turn is waited for: a row is in doubt only while its
-   * request is about to leave or out. False when the row is no longer ours (then not sent).
+   * new slot, not a late bunch), and the row is checked to be still this worker's (another worker
+   * did not take it after its lease ran out), its lease renewed; a check that took the turn past
+   * its time is made again at a new turn. False when the row is no longer ours (then not sent).
    */
   private async departing(row: OutboxRow, turn: SendTurn): Promise<boolean> {
     const { outbox, leaseMs, log } = this.options;
     for (let tries = 1; ; tries++) {
       await turn.recheck();
-      if (!(await outbox.departures.departing(row, this.id, leaseMs))) {
+      if (!(await outbox.departures.hold(row, this.id, leaseMs))) {
         turn.landed();
         log.warn({ id: row.id.toString() }, 'no longer ours right before its request; not sent from here');
         return false;
       }
       if (turn.onTime() || tries >= MAX_DEPARTURE_TRIES) return true;
-      await outbox.departures.notDeparted(row, this.id);
     }
   }
 

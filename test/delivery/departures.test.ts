@@ -37,16 +37,17 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
   };
   const row = (id: bigint) => database.prisma.outbox.findUniqueOrThrow({ where: { id } });
 
-  it('only the worker holding a row records its departure, which renews the lease', async () => {
+  it('only the worker holding a row keeps it (its lease renewed) and records its departure', async () => {
     await enqueue('telegram', 'a');
     const [claimed] = await claim('w1');
     if (!claimed) throw new Error('nothing claimed');
-    expect(await outbox.departures.departing(claimed, 'w2', LEASE_MS)).toBe(false);
+    expect(await outbox.departures.hold(claimed, 'w2', LEASE_MS)).toBe(false);
+    await outbox.departures.departed(claimed, 'w2');
     expect((await row(claimed.id)).departedAt).toBeNull();
-    expect(await outbox.departures.departing(claimed, 'w1', 60_000)).toBe(true);
-    const stored = await row(claimed.id);
-    expect(stored.departedAt).not.toBeNull();
-    expect(stored.lockedUntil?.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    expect(await outbox.departures.hold(claimed, 'w1', 60_000)).toBe(true);
+    expect((await row(claimed.id)).lockedUntil?.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    await outbox.departures.departed(claimed, 'w1');
+    expect((await row(claimed.id)).departedAt).not.toBeNull();
   });
 
   it('a row whose worker died during its request is in doubt, not sent again; one before its request is', async () => {
@@ -58,8 +59,10 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     const inFlight = byChat.get('in-flight');
     const undone = byChat.get('undone');
     if (!inFlight || !undone) throw new Error('not claimed');
-    expect(await outbox.departures.departing(inFlight, 'dead', 0)).toBe(true);
-    expect(await outbox.departures.departing(undone, 'dead', 0)).toBe(true);
+    for (const r of [inFlight, undone]) {
+      expect(await outbox.departures.hold(r, 'dead', 0)).toBe(true);
+      await outbox.departures.departed(r, 'dead');
+    }
     await outbox.departures.notDeparted(undone, 'dead'); // e.g. a 429: the request did not go
     const again = await claimLater('next');
     expect(again.map((r) => r.chatId).sort()).toEqual(['undone', 'waiting']);
@@ -70,7 +73,7 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     await enqueue('discord', 'd');
     const [claimed] = await claim('dead');
     if (!claimed) throw new Error('nothing claimed');
-    expect(await outbox.departures.departing(claimed, 'dead', 0)).toBe(true);
+    await outbox.departures.departed(claimed, 'dead');
     const again = await claimLater('next');
     expect(again.map((r) => r.chatId)).toEqual(['d']);
   });
@@ -79,7 +82,7 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     await enqueue('telegram', 'answered');
     await enqueue('telegram', 'refused');
     const rows = await claim('slow');
-    for (const r of rows) expect(await outbox.departures.departing(r, 'slow', 0)).toBe(true);
+    for (const r of rows) await outbox.departures.departed(r, 'slow');
     expect(await claimLater('next')).toEqual([]);
     const [answered, refused] = [...rows].sort((a, b) => a.chatId.localeCompare(b.chatId));
     if (!answered || !refused) throw new Error('not claimed');
