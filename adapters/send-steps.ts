@@ -11,13 +11,21 @@ export class ResumableSends {
 
   constructor(private readonly platform: string) {}
 
-  /** Runs the steps of one send, skipping those a previous attempt of the same outbox row did. */
-  async run(id: string, steps: (() => Promise<SendResult>)[]): Promise<SendResult> {
+  /**
+   * Runs the steps of one send, skipping those a previous attempt of the same outbox row did; each
+   * step's request waits for `beforeRequest` (the send's turn at the platform's pace) first.
+   */
+  async run(
+    id: string,
+    steps: (() => Promise<SendResult>)[],
+    beforeRequest?: () => Promise<void>,
+  ): Promise<SendResult> {
     const done = this.progress.get(id) ?? 0;
     let result: SendResult | undefined;
     for (let i = done; i < steps.length; i++) {
       const step = steps[i];
       if (!step) continue;
+      await beforeRequest?.();
       result = await step();
       if (i < steps.length - 1) {
         if (this.progress.size > 10_000) this.progress.clear();

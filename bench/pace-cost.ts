@@ -44,7 +44,7 @@ try {
     await Promise.all(
       Array.from({ length: Math.min(concurrency, sends - done) }, async () => {
         const asked = performance.now();
-        await pace.depart('telegram', 0);
+        await pace.depart('telegram', 0, Number.POSITIVE_INFINITY);
         slotMs.push(performance.now() - asked);
       }),
     );

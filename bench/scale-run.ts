@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../src/db/database.ts';
+import { IN_DOUBT } from '../src/delivery/departures.ts';
 import { ChildHearth } from '../test/broadcasts/child-hearth.ts';
 import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
 import { createPostgresDatabase } from '../test/support/postgres.ts';
 import { privateText } from '../test/telegram/updates.ts';
 import { seedSubscribers } from './broadcast-seed.ts';
+import { traceReport } from './scale-trace-report.ts';
 
 export interface ScaleOptions {
   instances: number;
@@ -15,6 +17,8 @@ export interface ScaleOptions {
   /** What node runs for each instance. */
   entry: string[];
   leaderLeaseMs: number;
+  /** A folder: each process records its Bot API requests there (bench/scale-trace.mjs), explained after. */
+  traceDir?: string;
   log(line: string): void;
 }
 
@@ -72,8 +76,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       LEADER_LEASE_MS: String(options.leaderLeaseMs),
       OUTBOX_LEASE_MS: '15000',
       LOG_LEVEL: 'warn',
+      ...(options.traceDir ? { SCALE_TRACE_DIR: options.traceDir } : {}),
     };
-    const start = () => ChildHearth.start(env, options.entry);
+    const entry = options.traceDir
+      ? ['--import', new URL('../../bench/scale-trace.mjs', import.meta.url).pathname, ...options.entry]
+      : options.entry;
+    const start = () => ChildHearth.start(env, entry);
     for (let i = 0; i < options.instances; i++) instances.push(await start());
     log(`${options.instances} instances up on one PostgreSQL; ${options.recipients} subscribers`);
     const began = Date.now();
@@ -95,6 +103,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const leaderIndex = await findLeader(instances);
     const otherIndex = (leaderIndex + 1) % instances.length;
     const killedAt = Date.now();
+    const killedPids = [instances[leaderIndex]?.pid, instances[otherIndex]?.pid];
     await instances[leaderIndex]?.kill();
     await instances[otherIndex]?.kill();
     log(`killed the leader (instance ${leaderIndex + 1}) and instance ${otherIndex + 1} with SIGKILL`);
@@ -109,13 +118,29 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const takeoverSeconds = await takeover;
     log(`takeover after ${takeoverSeconds.toFixed(1)} s; the killed instances restarted`);
 
-    await until(() => delivered() >= options.recipients, 'every recipient', 30 * 60_000).catch(() => {});
+    // Until every recipient has it, or nothing is left to send (a row in doubt the platform never got).
+    const watch = await openDatabase({ url: server.url, poolSize: 1 });
+    const settled = async () =>
+      (await watch.prisma.outbox.count({ where: { status: { in: ['pending', 'sending'] } } })) === 0;
+    await until(
+      async () => delivered() >= options.recipients || (await settled()),
+      'every recipient',
+      30 * 60_000,
+    ).catch(() => {});
     writing = false;
     await writers;
     const asked = customers;
-    await until(() => answeredOnce(fake, asked) === asked, 'every customer answered', 120_000).catch(
-      () => {},
-    );
+    let quiet = 0; // settled checks in a row: the last questions may still be on their way in
+    const quietLong = async () => {
+      quiet = (await settled()) ? quiet + 1 : 0;
+      return quiet >= 15;
+    };
+    await until(
+      async () => answeredOnce(fake, asked) === asked || (await quietLong()),
+      'every customer answered',
+      120_000,
+    ).catch(() => {});
+    await watch.close();
     await sleep(2_000); // a late duplicate would show now
     const seconds = (Date.now() - began) / 1000;
     const perChat = countBroadcast(fake, text);
@@ -124,6 +149,14 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const once = answeredOnce(fake, asked);
     const refusals = fake.rateLimitedAt.map((t) => Math.round((t - killedAt) / 100) / 10);
     if (refusals.length > 0) log(`429s at seconds from the kill: ${refusals.join(' ')}`);
+    const duplicated = [...perChat].filter(([, n]) => n > 1).map(([chat]) => chat);
+    log(`killed processes: ${killedPids.join(', ')}`);
+    const doubted = await reportInDoubt(server.url, (chat) => fake.sent(chat).length > 0, log);
+    if (options.traceDir) {
+      const twice = answersOf(fake, asked).flatMap((n, i) => (n > 1 ? [String(CUSTOMER_BASE + i)] : []));
+      const explain = [...duplicated, ...twice, ...doubted];
+      for (const line of traceReport(options.traceDir, fake.calls, killedAt, explain)) log(line);
+    }
     if (duplicates > 0) await explainDuplicates(server.url, fake, perChat, text, log);
     return {
       instances: options.instances,
@@ -155,9 +188,14 @@ function countBroadcast(fake: FakeTelegramApi, text: string): Map<string, number
   return counts;
 }
 
-/** How many answers each of the first `asked` customers got. */
+/**
+ * How many answers each of the first `asked` customers got: one pass over what the fake received
+ * (checked five times a second, a pass per customer would be quadratic and starve the fake).
+ */
 function answersOf(fake: FakeTelegramApi, asked: number): number[] {
-  return Array.from({ length: asked }, (_, i) => fake.sent(CUSTOMER_BASE + i).length);
+  const counts = new Map<string, number>();
+  for (const m of fake.sent()) counts.set(m.chatId, (counts.get(m.chatId) ?? 0) + 1);
+  return Array.from({ length: asked }, (_, i) => counts.get(String(CUSTOMER_BASE + i)) ?? 0);
 }
 
 /** Customers (the first `asked`) who got exactly one answer to their /help. */
@@ -203,6 +241,28 @@ async function until<T>(
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`bench:scale: no ${what} within ${timeoutMs / 1000} s`);
     await sleep(200);
+  }
+}
+
+/** Rows recorded in doubt (their process died during the request), and whether the platform had them. */
+async function reportInDoubt(
+  url: string,
+  received: (chat: string) => boolean,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const database = await openDatabase({ url, poolSize: 1 });
+  try {
+    const rows = await database.prisma.outbox.findMany({
+      where: { lastError: IN_DOUBT },
+      select: { id: true, chatId: true },
+    });
+    const had = rows.filter((r) => received(r.chatId)).length;
+    log(
+      `in doubt (recorded as sent, not sent again): ${rows.length} rows; the platform had ${had} of them${rows.length > 0 ? ` (${rows.map((r) => `${r.id}→${r.chatId}`).join(', ')})` : ''}`,
+    );
+    return rows.map((r) => r.chatId);
+  } finally {
+    await database.close();
   }
 }
 

@@ -8,9 +8,13 @@
  *
  *   npm run bench:scale -- --instances 3 --recipients 20000 [--rate 200] [--postgres URL]
  *
+ * --trace: each process records its Bot API requests (bench/scale-trace.mjs); the 429s are explained.
  * PostgreSQL: --postgres or TEST_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test);
  * a fresh database is made on that server and dropped after.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runScale, type ScaleOptions } from './scale-run.ts';
 
 const args = process.argv.slice(2);
@@ -26,6 +30,7 @@ const options: ScaleOptions = {
   serverUrl: option('postgres', process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test'),
   entry: ['dist/adapters/main.js'],
   leaderLeaseMs: 15_000,
+  ...(args.includes('--trace') ? { traceDir: mkdtempSync(join(tmpdir(), 'hearth-scale-trace-')) } : {}),
   log: (line) => console.log(line),
 };
 

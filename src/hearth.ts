@@ -75,7 +75,14 @@ export class Hearth {
     const { config, log, database } = options;
     const db = database.prisma;
     const now = options.now ?? (() => new Date());
-    this.outbox = new Outbox(db, database.kind === 'postgres' ? 0 : SENT_MARK_LINGER_MS);
+    this.outbox = new Outbox(
+      db,
+      database.kind === 'postgres' ? 0 : SENT_MARK_LINGER_MS,
+      database.kind === 'postgres',
+    );
+    this.outbox.departures.resendInDoubt(
+      options.adapters.filter((a) => a.capabilities.idempotentResend).map((a) => a.platform),
+    );
     // With PostgreSQL (several instances may share it) the platforms' paces are kept there.
     this.limiter = new SendRateLimiter(
       () => now().getTime(),

@@ -19,6 +19,8 @@ export const DISCORD_CAPABILITIES: Capabilities = {
   maxTextLength: 2000,
   rateLimits: [{ scope: 'account', limit: 50, windowMs: 1000 }],
   replyHandles: true,
+  // Each piece carries a nonce with enforce_nonce: a resend within minutes is not posted twice.
+  idempotentResend: true,
 };
 
 const snowflake = (what: string) =>

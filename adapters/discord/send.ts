@@ -54,6 +54,7 @@ export class DiscordSender {
     }
     if (message.editMessageId) {
       const messageId = message.editMessageId;
+      await message.beforeRequest?.();
       await this.deps.rest.patch(Routes.channelMessage(channelId, messageId), {
         body: {
           content: clip(escapeDiscord(text), DISCORD_LIMITS.text),
@@ -125,7 +126,7 @@ export class DiscordSender {
       if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
       steps.push(...textSteps(true));
     }
-    return this.resumable.run(message.id, steps);
+    return this.resumable.run(message.id, steps, message.beforeRequest);
   }
 
   /**

@@ -271,6 +271,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
 
     if (message.editMessageId) {
       const messageId = message.editMessageId;
+      await message.beforeRequest?.();
       await ignoring('message is not modified', () =>
         tg.editMessageText(chatId, Number(messageId), undefined, clip(text, TELEGRAM_LIMITS.text), markup),
       );
@@ -310,7 +311,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
         steps.push(sendText(piece, i === pieces.length - 1 ? markup : {}));
       });
     }
-    return this.resumable.run(message.id, steps);
+    return this.resumable.run(message.id, steps, message.beforeRequest);
   }
 
   private async sendPoll(

@@ -33,6 +33,8 @@ export function xCapabilities(
       { scope: 'account', limit: windows.shortLimit, windowMs: windows.shortMs },
       { scope: 'account', limit: windows.dailyLimit, windowMs: 24 * 3_600_000 },
     ],
+    // A send whose outcome was lost reads the conversation before posting again (see sendPiece).
+    idempotentResend: true,
     usagePricing: {
       platformName: 'X',
       unit: 'DMs',

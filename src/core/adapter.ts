@@ -68,6 +68,12 @@ export interface Capabilities {
   startLink?: string;
   /** The platform bills per message: usage is counted and priced (see UsagePricing). */
   usagePricing?: UsagePricing;
+  /**
+   * Sending an outbox row again after its first attempt's outcome was lost (its process died during
+   * the request) does not post it twice (Discord's nonce): such rows are sent again. Without it they
+   * are in doubt and not sent again (Telegram has no idempotency key).
+   */
+  idempotentResend?: boolean;
 }
 
 /** A singleton role this instance takes part in (see AdapterContext.asLeader). */

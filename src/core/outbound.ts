@@ -68,6 +68,12 @@ export interface OutboundMessage extends OutboundContent {
    * monthly budget; replies to customers are never refused for that.
    */
   broadcast?: boolean;
+  /**
+   * Call right before each request that posts to the platform (the message, each further piece of
+   * a long text, an edit): it resolves when that request may go at the platform's pace (a further
+   * request takes a turn of its own). An adapter making one request per send may leave it out.
+   */
+  beforeRequest?: () => Promise<void>;
 }
 
 export interface SendResult {

@@ -4,6 +4,7 @@ import type { EnqueueRequest } from '../core/context.ts';
 import type { ChatAddress, Platform, ReplyHandle } from '../core/events.ts';
 import type { OutboundContent } from '../core/outbound.ts';
 import type { Db, Tx } from '../db/database.ts';
+import { Departures, IN_DOUBT, stillOpen } from './departures.ts';
 
 /**
  * Sends finish one by one; on the embedded database their marks gather this long into one UPDATE
@@ -121,11 +122,19 @@ export class Outbox {
 
   private lastLeaseSweep = Number.NEGATIVE_INFINITY;
 
-  /** @param sentMarkLingerMs how long sent marks gather before their UPDATE (see SENT_MARK_LINGER_MS). */
+  /** Departures recorded right before requests leave, and rows in doubt (see Departures). */
+  readonly departures: Departures;
+
+  /**
+   * @param sentMarkLingerMs how long sent marks gather before their UPDATE (see SENT_MARK_LINGER_MS).
+   * @param recordsDepartures whether departures are stored (PostgreSQL): see Departures.
+   */
   constructor(
     private readonly db: Db,
     sentMarkLingerMs = SENT_MARK_LINGER_MS,
+    recordsDepartures = false,
   ) {
+    this.departures = new Departures(db, recordsDepartures);
     this.sentMarks = new Batcher((marks) => this.markSentMany(marks), SENT_MARK_BATCH, sentMarkLingerMs);
   }
 
@@ -219,11 +228,15 @@ export class Outbox {
       );
   }
 
-  /** Rows whose worker's lease ran out go back to pending, keeping their place in the queue. */
+  /**
+   * Rows whose worker's lease ran out go back to pending, keeping their place in the queue; rows
+   * whose request had left are in doubt instead (see Departures.settleInDoubt).
+   */
   private async returnExpiredLeases(now: Date): Promise<void> {
+    await this.departures.settleInDoubt(now);
     await this.db.outbox.updateMany({
       where: { status: 'sending', lockedUntil: { lt: now } },
-      data: { status: 'pending', lockedBy: null, lockedUntil: null },
+      data: { status: 'pending', lockedBy: null, lockedUntil: null, departedAt: null },
     });
   }
 
@@ -259,12 +272,13 @@ export class Outbox {
     countAttempt: boolean,
   ) {
     await this.db.outbox.updateMany({
-      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      where: { id: row.id, status: { in: ['sending', 'sent'] }, lockedBy: workerId, ...stillOpen },
       data: {
         status: 'pending',
         availableAt,
         lockedUntil: null,
         lockedBy: null,
+        departedAt: null,
         lastError: error,
         ...(countAttempt ? {} : { attempts: { decrement: 1 } }),
       },
@@ -274,7 +288,7 @@ export class Outbox {
   /** Gives up on a row: it stays in the table as a dead letter with the reason. */
   async deadLetter(row: OutboxRow, workerId: string, error: string): Promise<void> {
     await this.db.outbox.updateMany({
-      where: { id: row.id, status: 'sending', lockedBy: workerId },
+      where: { id: row.id, status: { in: ['sending', 'sent'] }, lockedBy: workerId, ...stillOpen },
       data: { status: 'dead', lockedUntil: null, lastError: error },
     });
   }
@@ -374,7 +388,8 @@ export class Outbox {
       ) AS v(id, worker_id, message_id)
       WHERE o.id = v.id::bigint
         AND ((o.status = 'sending' AND o."lockedBy" = v.worker_id)
-          OR (o.status = 'pending' AND o."lockedBy" IS NULL))
+          OR (o.status = 'pending' AND o."lockedBy" IS NULL)
+          OR (o.status = 'sent' AND o."lockedBy" = v.worker_id AND o."lastError" = ${IN_DOUBT}))
       RETURNING o.id`;
     const recorded = new Set(updated.map((row) => row.id.toString()));
     return marks.map((m) => recorded.has(m.id.toString()));

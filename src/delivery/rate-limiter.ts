@@ -1,8 +1,12 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type RateWindow, sendsPerSecond } from '../core/adapter.ts';
+import { RateLimitedError } from '../core/errors.ts';
 import type { Platform } from '../core/events.ts';
 import { DepartureWindow } from './departure-window.ts';
 import type { SharedPace } from './shared-pace.ts';
+
+/** A send that could keep no shared slot is tried again after this long. */
+const LATE_RETRY_MS = 1_000;
 
 /** Per-chat limits are averaged over at least this long: short bursts at the average rate pass. */
 const MIN_CHAT_AVERAGING_MS = 3_000;
@@ -23,14 +27,19 @@ interface PlatformLimits {
   perSecond: number | undefined;
   /** With a shared pace: milliseconds between two sends of this platform across all instances. */
   sharedIntervalMs: number | undefined;
+  /** With a shared pace: how late after its slot a request may still leave (else it takes another). */
+  sharedToleranceMs: number;
 }
 
 /**
- * Added to each window of a shared pace, as a share of it: a send leaves at its slot plus a timer's
- * lateness, and reaches the platform later still, by a varying few milliseconds (Telegram's 30 a
- * second become one every 34 ms).
+ * Headroom of a shared pace, as a share of each window: slots are this much further apart than the
+ * limit allows. Half of it is the lateness a request may have at its last check (the pace is
+ * re-checked right before each request); the other half covers what follows (the rest of the
+ * process's turn, the network) before the platform counts it. A platform counting over a sliding
+ * window then never sees more than its limit: sends whose slots lie within one window plus that
+ * lateness still fit (Telegram's 30 a second become one every 35 ms, each leaving within 25 ms).
  */
-const SHARED_SKEW_SHARE = 0.02;
+const SHARED_HEADROOM_SHARE = 0.05;
 
 /**
  * Per-platform and per-chat send limits in front of every send, built from the windows each adapter
@@ -68,8 +77,9 @@ export class SendRateLimiter {
       perSecond: sendsPerSecond(windows),
       sharedIntervalMs:
         this.shared && account.length > 0
-          ? Math.max(...account.map((w) => (w.windowMs * (1 + SHARED_SKEW_SHARE)) / w.limit))
+          ? Math.max(...account.map((w) => (w.windowMs * (1 + SHARED_HEADROOM_SHARE)) / w.limit))
           : undefined,
+      sharedToleranceMs: ((shortest?.windowMs ?? 0) * SHARED_HEADROOM_SHARE) / 2,
     });
   }
 
@@ -139,14 +149,40 @@ export class SendRateLimiter {
   /**
    * Waits for the platform's pace to let one more send leave now, in the order senders arrived,
    * and counts it as gone. Returns the departure (a number, or a promise of one; undefined for a
-   * platform without limits), to be passed to `landed` once the platform answered.
+   * platform without limits), to be passed to `recheck` right before the request and to `landed`
+   * once the platform answered. With a shared pace the departure is the slot's time; a send that
+   * could keep no slot (a process stalled for seconds) is refused with a RateLimitedError.
    */
   depart(platform: Platform): Promise<number | undefined> | number | undefined {
     const limits = this.limits.get(platform);
     if (this.shared && limits?.sharedIntervalMs !== undefined) {
-      return this.shared.depart(platform, limits.sharedIntervalMs).then(() => undefined);
+      return this.shared
+        .depart(platform, limits.sharedIntervalMs, limits.sharedToleranceMs)
+        .then((slotAt) => {
+          if (slotAt !== undefined) return slotAt;
+          throw new RateLimitedError(
+            LATE_RETRY_MS,
+            `${platform}: no send slot kept (this process is stalled)`,
+          );
+        });
     }
     return limits?.pace?.depart();
+  }
+
+  /**
+   * Right before a send's request: with a shared pace, a departure whose slot passed more than the
+   * tolerance ago (the process stalled after the slot came) is replaced by a new slot, waited for;
+   * the request then reaches the platform with the sends of its own slot, not a bunch of later ones.
+   */
+  async recheck(platform: Platform, departure: number | undefined): Promise<number | undefined> {
+    return this.onTime(platform, departure) ? departure : this.depart(platform);
+  }
+
+  /** Whether a departure may still leave now: always, but for a shared slot passed too long ago. */
+  onTime(platform: Platform, departure: number | undefined): boolean {
+    const limits = this.limits.get(platform);
+    if (!this.shared || limits?.sharedIntervalMs === undefined || departure === undefined) return true;
+    return this.now() - departure <= limits.sharedToleranceMs;
   }
 
   /**
@@ -154,7 +190,8 @@ export class SendRateLimiter {
    * process or the platform was busy for a moment) then holds back the sends a window after it.
    */
   landed(platform: Platform, departure: number | undefined): void {
-    if (departure !== undefined) this.limits.get(platform)?.pace?.landed(departure);
+    const limits = this.limits.get(platform);
+    if (departure !== undefined && limits?.sharedIntervalMs === undefined) limits?.pace?.landed(departure);
   }
 
   /** Platforms with configured limits. */

@@ -3,11 +3,11 @@ import { Batcher } from '../core/batcher.ts';
 import type { Platform } from '../core/events.ts';
 import type { Db } from '../db/database.ts';
 
-/** A send may leave this late for its slot (or one slot's length, if longer) before it takes another. */
-const MIN_LATE_MS = 5;
-
-/** Slots one send takes at most: a send late for its first slot takes one more, then leaves. */
-const MAX_SLOTS_PER_SEND = 2;
+/**
+ * Slots one send takes at most while every one came too late (a process stalled for seconds): then
+ * it does not leave at all (the caller puts it back), rather than late among later slots' sends.
+ */
+const MAX_SLOTS_PER_SEND = 8;
 
 /** One send asking for its slot. */
 interface SlotRequest {
@@ -29,17 +29,22 @@ export class SharedPace {
 
   /**
    * Takes the platform's next slot and resolves when it has come, with the slot's time (epoch ms).
-   * A send whose timer fired more than a slot late (a stalled process: many timers fire at once)
-   * takes a new slot once instead of leaving in a bunch with the sends of later slots.
+   * A send whose timer fired more than `toleranceMs` late (a stalled process: many timers fire at
+   * once) takes a new slot instead of leaving in a bunch with the sends of later slots; undefined
+   * when none of MAX_SLOTS_PER_SEND slots could be kept.
    */
-  async depart(platform: Platform, intervalMs: number): Promise<number> {
-    for (let attempt = 1; ; attempt++) {
+  async depart(
+    platform: Platform,
+    intervalMs: number,
+    toleranceMs = intervalMs,
+  ): Promise<number | undefined> {
+    for (let attempt = 1; attempt <= MAX_SLOTS_PER_SEND; attempt++) {
       const slotAt = await this.slots.add({ platform, intervalMs });
       const waitMs = Math.ceil(slotAt - Date.now());
       if (waitMs > 0) await sleep(waitMs);
-      const late = Date.now() - slotAt;
-      if (late <= Math.max(intervalMs, MIN_LATE_MS) || attempt >= MAX_SLOTS_PER_SEND) return slotAt;
+      if (Date.now() - slotAt <= toleranceMs) return slotAt;
     }
+    return undefined;
   }
 
   /** A 429 for the whole platform: no instance sends before `ms` from now. */

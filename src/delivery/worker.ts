@@ -10,6 +10,7 @@ import { type DeliveryListener, DeliveryListeners } from './listeners.ts';
 import { addressOf, chatGroups, chatKey, type DirectTaker, type Outbox, type OutboxRow } from './outbox.ts';
 import { SendOutcomes } from './outcomes.ts';
 import type { SendRateLimiter } from './rate-limiter.ts';
+import { SendTurn, takeTurn } from './send-turn.ts';
 
 export interface WorkerOptions {
   outbox: Outbox;
@@ -25,6 +26,9 @@ export interface WorkerOptions {
 
 /** A row is sent only while at least this much (or a quarter) of its lease is left; else it is renewed first. */
 const LEASE_RENEW_MARGIN_MS = 500;
+
+/** Times a row is held again when holding it made it late for its turn. */
+const MAX_DEPARTURE_TRIES = 3;
 
 /** Wait before retrying a row whose platform has no running adapter. */
 const NO_ADAPTER_RETRY_MS = 60_000;
@@ -298,7 +302,7 @@ export class DeliveryWorker implements DirectTaker {
     const early = row.availableAt.getTime() - this.now().getTime();
     if (early > 0) await sleep(early);
     for (let waits = 0; ; waits++) {
-      const { waitMs, departure } = await this.takeSlot(row);
+      const { waitMs, departure } = await takeTurn(limiter, row, MAX_SLOT_DELAY_MS);
       if (waitMs > 0) {
         if (waitMs <= MAX_SLOT_DELAY_MS && waits < MAX_WAITS_IN_MEMORY) {
           await sleep(waitMs);
@@ -308,35 +312,70 @@ export class DeliveryWorker implements DirectTaker {
         await outbox.release(row, this.id, at, null, false);
         return at;
       }
+      const turn = new SendTurn(limiter, row.platform, departure);
       if (!(await this.stillOurs(row))) {
-        limiter.landed(row.platform, departure);
+        turn.landed();
         return undefined; // its lease ran out while it waited, and another worker took it
       }
       let result: SendResult;
+      let departed: Promise<void> | undefined;
+      // Once the request's bytes are written (at the end of this turn of the event loop), the
+      // departure is recorded: a row is in doubt only if its request left.
+      const recordDeparture = () => {
+        departed ??= new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => outbox.departures.departed(row, this.id))
+          .catch((err: unknown) => this.options.log.warn({ err }, 'departure not recorded'));
+      };
+      turn.onRequest = recordDeparture;
       try {
-        result = await adapter.send({
+        if (!(await this.departing(row, turn))) return undefined;
+        const sending = adapter.send({
           ...row.payload,
           id: row.id.toString(),
           to: addressOf(row),
           ...correlation(row),
+          beforeRequest: () => turn.beforeRequest(),
         });
+        recordDeparture(); // an adapter that does not call beforeRequest
+        result = await sending;
       } catch (error) {
-        limiter.landed(row.platform, departure);
+        turn.landed();
+        await departed; // before the refusal is recorded, which clears it
         if (
           error instanceof RateLimitedError &&
           error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
           waits < MAX_WAITS_IN_MEMORY
         ) {
           this.outcomes.pauseFor(row, error);
+          if (departed) await outbox.departures.notDeparted(row, this.id);
           continue;
         }
         return this.outcomes.failed(row, error);
       }
-      limiter.landed(row.platform, departure);
+      turn.landed();
       const id = row.id.toString();
       this.awaitingMark.add(id);
       void this.outcomes.sent(row, result).finally(() => this.awaitingMark.delete(id));
       return undefined;
+    }
+  }
+
+  /**
+   * Right before the row's request: its turn is checked again (a stall since the slot came means a
+   * new slot, not a late bunch), and the row is checked to be still this worker's (another worker
+   * did not take it after its lease ran out), its lease renewed; a check that took the turn past
+   * its time is made again at a new turn. False when the row is no longer ours (then not sent).
+   */
+  private async departing(row: OutboxRow, turn: SendTurn): Promise<boolean> {
+    const { outbox, leaseMs, log } = this.options;
+    for (let tries = 1; ; tries++) {
+      await turn.recheck();
+      if (!(await outbox.departures.hold(row, this.id, leaseMs))) {
+        turn.landed();
+        log.warn({ id: row.id.toString() }, 'no longer ours right before its request; not sent from here');
+        return false;
+      }
+      if (turn.onTime() || tries >= MAX_DEPARTURE_TRIES) return true;
     }
   }
 
@@ -353,19 +392,6 @@ export class DeliveryWorker implements DirectTaker {
     if (!renewed)
       log.warn({ id: row.id.toString() }, 'lease ran out while waiting to send; another worker has the row');
     return renewed;
-  }
-
-  /**
-   * Takes the row's send slot and waits for its turn: `waitMs` 0 means send now (and tell the
-   * limiter when the platform answered `departure`), else how long to wait first.
-   */
-  private async takeSlot(row: OutboxRow): Promise<{ waitMs: number; departure?: number }> {
-    const { limiter } = this.options;
-    const slot = await limiter.reserve(row.platform, row.chatId, MAX_SLOT_DELAY_MS);
-    if (!slot.granted) return { waitMs: slot.waitMs };
-    const departure = await limiter.depart(row.platform);
-    const waitMs = limiter.pausedWait(row.platform, row.chatId);
-    return departure === undefined ? { waitMs } : { waitMs, departure };
   }
 }
 

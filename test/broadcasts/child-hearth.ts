@@ -117,6 +117,11 @@ export class ChildHearth {
     return (await res.json().catch(() => undefined)) as { instance: string; roles: string[] } | undefined;
   }
 
+  /** The process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** SIGKILL: no shutdown, no cleanup, like a crash or an OOM kill. */
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
 import { SendRateLimiter } from '../../src/delivery/rate-limiter.ts';
+import { SendTurn } from '../../src/delivery/send-turn.ts';
 import { SharedPace } from '../../src/delivery/shared-pace.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
 
@@ -30,8 +31,8 @@ describe.each(TEST_DATABASES)('the send pace shared through the database ($name)
     const b = new SharedPace(database.prisma);
     const departures: { slot: number; left: number }[] = [];
     const sends = Array.from({ length: 3 * LIMIT }, (_, i) =>
-      (i % 2 === 0 ? a : b).depart('discord', interval).then((slot) => {
-        departures.push({ slot, left: Date.now() });
+      (i % 2 === 0 ? a : b).depart('discord', interval, Number.POSITIVE_INFINITY).then((slot) => {
+        departures.push({ slot: slot ?? Number.NaN, left: Date.now() });
       }),
     );
     await Promise.all(sends);
@@ -45,6 +46,26 @@ describe.each(TEST_DATABASES)('the send pace shared through the database ($name)
     }
     // (Node's timers may fire up to a millisecond early.)
     for (const { slot, left } of departures) expect(left).toBeGreaterThanOrEqual(Math.floor(slot) - 1);
+  });
+
+  it('a send late for its slot (a stall after it came) takes a new slot before its request', async () => {
+    const limiter = instance();
+    const slot = await limiter.depart('telegram');
+    if (slot === undefined) throw new Error('no slot');
+    expect(limiter.onTime('telegram', slot)).toBe(true);
+    const stalled = slot - 1000; // as if the process had stalled a second since its slot came
+    expect(limiter.onTime('telegram', stalled)).toBe(false);
+    const fresh = await limiter.recheck('telegram', stalled);
+    expect(fresh).toBeGreaterThan(slot);
+    expect(Date.now()).toBeGreaterThanOrEqual(Math.floor(fresh ?? 0) - 1);
+  });
+
+  it('each further request of one send (a long text in pieces) takes a slot of its own', async () => {
+    const limiter = instance();
+    const turn = new SendTurn(limiter, 'telegram', await limiter.depart('telegram'));
+    const depart = vi.spyOn(limiter, 'depart');
+    for (let piece = 0; piece < 3; piece++) await turn.beforeRequest();
+    expect(depart).toHaveBeenCalledTimes(2);
   });
 
   it('a 429 for the whole platform holds back every instance', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { seedSubscribers } from '../../bench/broadcast-seed.ts';
 import { type Database, openDatabase } from '../../src/db/database.ts';
+import { IN_DOUBT } from '../../src/delivery/departures.ts';
 import { ChildHearth } from '../broadcasts/child-hearth.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { adapterContext } from '../support/adapter-context.ts';
@@ -71,9 +72,10 @@ const TEXT = 'Two instances, one limit';
 
 /**
  * bench:scale's invariants at a small scale: two Hearth processes on one PostgreSQL share one
- * platform limit and one poller; the poller is killed (SIGKILL) mid-broadcast and restarted; every
- * subscriber gets the broadcast once, no 429, every customer's question is answered once, and the
- * other process takes the polling over. (PGlite is one process only: PostgreSQL runs this.)
+ * platform limit and one poller; the poller is killed (SIGKILL) mid-broadcast, sends in flight, and
+ * restarted; no subscriber gets the broadcast twice and none misses it (but for a row recorded in
+ * doubt), no 429, every customer's question is answered once, and the other process takes the
+ * polling over. (PGlite is one process only: PostgreSQL runs this.)
  */
 if (POSTGRES_URL) {
   const serverUrl = POSTGRES_URL;
@@ -137,21 +139,10 @@ if (POSTGRES_URL) {
       const ask = () => fake.pushUpdate(TOKEN, privateText(CUSTOMER_BASE + asked++, '/help'));
       for (let i = 0; i < 5; i++) ask();
       await until(() => broadcastTo() >= RECIPIENTS / 3, 'a third delivered', 60_000);
-      // Kill the poller while nothing is in flight: the platform holds requests a moment; one still
-      // open when the process dies is dropped unseen (a send the platform got but Hearth could not
-      // record would go again: Telegram has no idempotency key).
-      fake.setLatency(10_000);
-      // ...and every send it already answered is recorded (on a loaded machine a mark can take a
-      // while): what the platform got before the kill is exactly what the outbox says was sent.
-      const recorded = await openDatabase({ url: server.url, poolSize: 1 });
-      await until(
-        async () => (await recorded.prisma.outbox.count({ where: { status: 'sent' } })) >= fake.sent().length,
-        'the answered sends recorded',
-        8_000,
-      ).finally(() => recorded.close());
+      // Killed mid-broadcast, sends in flight: a row whose request had left is in doubt (Telegram
+      // has no idempotency key) and not sent again; every other row is, by the survivor.
       const killedAt = Date.now();
       await instances[first]?.kill();
-      fake.setLatency(0);
       for (let i = 0; i < 5; i++) ask();
       const survivor = instances[1 - first] as ChildHearth;
       await until(
@@ -162,17 +153,30 @@ if (POSTGRES_URL) {
       expect(Date.now() - killedAt).toBeLessThan(30_000);
       instances[first] = await start();
       for (let i = 0; i < 5; i++) ask();
-      await until(() => broadcastTo() >= RECIPIENTS, 'every subscriber', 120_000);
+      await until(() => broadcastTo() >= RECIPIENTS, 'every subscriber', 120_000).catch(() => {});
       await until(
         () =>
           Array.from({ length: asked }, (_, i) => fake.sent(CUSTOMER_BASE + i).length).every((n) => n >= 1),
         'every customer answered',
         60_000,
-      );
+      ).catch(() => {}); // one in doubt would never be: the assertions below tell
       await new Promise((r) => setTimeout(r, 4_000)); // a row sent twice would show by now
       const counts = perChat();
-      for (let i = 0; i < RECIPIENTS; i++) expect(counts.get(String(RECIPIENT_BASE + i))).toBe(1);
-      for (let i = 0; i < asked; i++) expect(counts.get(String(CUSTOMER_BASE + i))).toBe(1);
+      const database = await openDatabase({ url: server.url, poolSize: 1 });
+      const inDoubt = new Set(
+        (
+          await database.prisma.outbox.findMany({ where: { lastError: IN_DOUBT }, select: { chatId: true } })
+        ).map((r) => r.chatId),
+      );
+      await database.close();
+      // Nothing twice; nothing missing but a row in doubt (whose process died with its request
+      // between recording the departure and the request leaving: a moment, so almost never).
+      const chats = [
+        ...Array.from({ length: RECIPIENTS }, (_, i) => String(RECIPIENT_BASE + i)),
+        ...Array.from({ length: asked }, (_, i) => String(CUSTOMER_BASE + i)),
+      ];
+      expect(chats.filter((chat) => (counts.get(chat) ?? 0) > 1)).toEqual([]);
+      expect(chats.filter((chat) => !counts.has(chat) && !inDoubt.has(chat))).toEqual([]);
       expect(fake.stats().rateLimited).toBe(0);
       expect(fake.stats().conflicts).toBe(0);
     });
