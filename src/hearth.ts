@@ -268,7 +268,8 @@ export class Hearth {
 /**
  * Events recorded (and acknowledged to their platform) whose handling never finished, because the
  * process handling them died: every minute, one instance handles those older than a handler can
- * take (at least a minute; three LLM timeouts) again.
+ * take (at least a minute; three LLM timeouts) again, unless their replies were already enqueued
+ * (only the handled mark died): those are just marked handled.
  */
 function recoveryJob(processed: ProcessedEvents, bot: Bot<HearthContext>, config: Config): SystemJob {
   const staleMs = Math.max(60_000, 3 * config.SUPPORT_LLM_TIMEOUT_MS);
@@ -277,7 +278,12 @@ function recoveryJob(processed: ProcessedEvents, bot: Bot<HearthContext>, config
     cron: '* * * * *',
     timezone: 'UTC',
     async run() {
-      for (const event of await processed.takeUnhandled(staleMs)) await bot.redispatch(event);
+      const events = await processed.takeUnhandled(staleMs);
+      const answered = await processed.alreadyAnswered(events);
+      for (const event of events) {
+        if (answered.has(event)) await processed.markHandled(event);
+        else await bot.redispatch(event);
+      }
     },
   };
 }

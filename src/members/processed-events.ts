@@ -52,6 +52,20 @@ export class ProcessedEvents {
     });
   }
 
+  /**
+   * Of events taken back as unhandled, those whose handling did finish: a reply to them (outbox
+   * correlationId = the event id, on its platform) was enqueued, and only the handled mark died with
+   * the process. Handling them again would answer the customer twice.
+   */
+  async alreadyAnswered(events: InboundEvent[]): Promise<Set<InboundEvent>> {
+    if (events.length === 0) return new Set();
+    const rows = await this.db.$queryRaw<{ platform: string; correlationId: string }[]>`
+      SELECT DISTINCT platform, "correlationId" FROM outbox
+      WHERE "correlationId" = ANY(${events.map((e) => e.id)}::text[])`;
+    const answered = new Set(rows.map((r) => `${r.platform}\u0000${r.correlationId}`));
+    return new Set(events.filter((e) => answered.has(`${e.address.platform}\u0000${e.id}`)));
+  }
+
   /** Forgets records older than `before` (they only need to outlive the platforms' redelivery windows). */
   async prune(before: Date): Promise<number> {
     const result = await this.db.processedEvent.deleteMany({ where: { receivedAt: { lt: before } } });

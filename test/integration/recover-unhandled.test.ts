@@ -18,11 +18,17 @@ describe.each(TEST_DATABASES)('events whose handler died are handled again ($nam
   let app: TestHearth;
   let offsetMs = 0;
   let attempts = 0;
+  let answeredAttempts = 0;
 
   /** The first handling of "stuck" never ends (its process "died"); a later one answers. */
   const stuckOnce: FeatureFactory = () => {
     const composer = new Composer<HearthContext>();
     composer.on('message', async (ctx) => {
+      if (ctx.event.text === 'answered, then stuck') {
+        answeredAttempts++;
+        await ctx.reply('here is your answer');
+        await new Promise(() => {}); // dies after its reply was enqueued, before the handled mark
+      }
       if (ctx.event.text !== 'stuck') return;
       attempts++;
       if (attempts === 1) await new Promise(() => {});
@@ -85,5 +91,26 @@ describe.each(TEST_DATABASES)('events whose handler died are handled again ($nam
     await app.hearth.scheduler.tick();
     expect(await app.hearth.bot.dispatch(event)).toEqual({ handled: false, enqueued: 0 });
     expect(attempts).toBe(2);
+  });
+
+  it('marks an event handled, without handling it again, when its reply was already enqueued', async () => {
+    const answered: InboundEvent = { ...event, id: 'evt-answered-1', text: 'answered, then stuck' };
+    void app.hearth.bot.dispatch(answered);
+    const db = database.prisma;
+    await until(
+      () => db.outbox.findFirst({ where: { correlationId: 'evt-answered-1' } }),
+      'the reply enqueued',
+    );
+    await db.$executeRaw`UPDATE processed_event SET "receivedAt" = now() - interval '5 minutes'
+      WHERE "eventId" = 'evt-answered-1'`;
+    offsetMs += 61_000;
+    await app.hearth.scheduler.tick();
+    const handled = await until(
+      async () => (await db.processedEvent.findFirst({ where: { eventId: 'evt-answered-1' } }))?.handledAt,
+      'marked handled',
+    );
+    expect(handled).toBeInstanceOf(Date);
+    expect(answeredAttempts).toBe(1);
+    expect(await db.outbox.count({ where: { correlationId: 'evt-answered-1' } })).toBe(1);
   });
 });
