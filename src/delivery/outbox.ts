@@ -14,10 +14,7 @@ import { Departures, IN_DOUBT, stillOpen } from './departures.ts';
  */
 export const SENT_MARK_LINGER_MS = 25;
 
-/**
- * Most marks in one UPDATE. While a mark runs the next ones gather; under a broadcast's thousands of
- * sends a second, large batches keep the (embedded, single-threaded) database from falling behind.
- */
+/** Most marks in one UPDATE (they gather while one runs; large batches keep the embedded DB up). */
 const SENT_MARK_BATCH = 2_000;
 
 /**
@@ -228,10 +225,7 @@ export class Outbox {
       );
   }
 
-  /**
-   * Rows whose worker's lease ran out go back to pending, keeping their place in the queue; rows
-   * whose request had left are in doubt instead (see Departures.settleInDoubt).
-   */
+  /** Rows whose lease ran out go back to pending in place; those whose request had left are in doubt. */
   private async returnExpiredLeases(now: Date): Promise<void> {
     await this.departures.settleInDoubt(now);
     await this.db.outbox.updateMany({

@@ -33,19 +33,13 @@ const MAX_DEPARTURE_TRIES = 3;
 /** Wait before retrying a row whose platform has no running adapter. */
 const NO_ADAPTER_RETRY_MS = 60_000;
 
-/**
- * Longest a claimed row waits in memory (for its turn to send, a pause, a 429's Retry-After); a row
- * that would wait longer goes back to the table until then.
- */
+/** Longest a claimed row waits in memory (turn, pause, Retry-After); longer, it goes back to the table. */
 const MAX_SLOT_DELAY_MS = 2_000;
 
 /** A row waits out a short refusal or 429 in memory this many times before it goes back to the table. */
 const MAX_WAITS_IN_MEMORY = 5;
 
-/**
- * Claims take rows due this soon, and each waits in memory until it is due: a paced broadcast's
- * next rows are at hand when their time comes, even while the database is busy.
- */
+/** Claims take rows due this soon (each waits in memory until due), so paced rows are at hand in time. */
 const CLAIM_LOOKAHEAD_MS = 250;
 
 /** Pause between claims while the queue is not backed up (a wake() still claims at once). */

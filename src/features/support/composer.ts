@@ -7,6 +7,7 @@ import type { FaqRecord, FaqStore } from './faq-store.ts';
 import type { HandoffService } from './handoffs.ts';
 import type { PhrasingLearner } from './learning.ts';
 import type { AnswerChooser } from './llm.ts';
+import type { RecentAnswers } from './recent-answers.ts';
 import {
   ACTIONS,
   ASK_BACK_EXPIRED_TEXT,
@@ -24,30 +25,6 @@ import {
   THANKS_TEXT,
   URGENT_TEXT,
 } from './render.ts';
-
-/** Questions the bot answered recently, so a 👎 can hand off the customer's own words. */
-export class RecentAnswers {
-  private readonly questions = new Map<string, string>();
-
-  constructor(private readonly limit = 2000) {}
-
-  remember(memberId: string, faqId: string, question: string): void {
-    const key = `${memberId}\u0000${faqId}`;
-    this.questions.delete(key);
-    this.questions.set(key, question);
-    if (this.questions.size > this.limit) {
-      const oldest = this.questions.keys().next().value;
-      if (oldest !== undefined) this.questions.delete(oldest);
-    }
-  }
-
-  take(memberId: string, faqId: string): string | undefined {
-    const key = `${memberId}\u0000${faqId}`;
-    const question = this.questions.get(key);
-    this.questions.delete(key);
-    return question;
-  }
-}
 
 /** Removes @mentions of the bot (Slack `<@U123>`, `@name`) from the start of a group message. */
 export function stripMentions(text: string): string {

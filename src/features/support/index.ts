@@ -1,11 +1,12 @@
 import type { FeatureFactory } from '../../app/feature.ts';
 import { AskBackStore } from './ask-backs.ts';
 import { supportOwnerCommands } from './commands.ts';
-import { RecentAnswers, supportComposer } from './composer.ts';
+import { supportComposer } from './composer.ts';
 import { FaqStore } from './faq-store.ts';
 import { HandoffService, ROOT_CORRELATION_PREFIX } from './handoffs.ts';
 import { PhrasingLearner } from './learning.ts';
 import { AnswerChooser } from './llm.ts';
+import { RecentAnswers } from './recent-answers.ts';
 import { seedFaq } from './seed.ts';
 
 /**
