@@ -50,12 +50,12 @@ export class Departures {
   }
 
   /**
-   * Right before a row's request: renews its lease if `workerId` still holds it. False when it does
-   * not: the row must not be sent from there.
+   * Right before a row's request: renews its lease to `leaseUntil` (on the worker's clock, as its
+   * claim was) if `workerId` still holds it. False when it does not: the row must not be sent from there.
    */
-  hold(row: { id: bigint }, workerId: string, leaseMs: number): Promise<boolean> {
+  hold(row: { id: bigint }, workerId: string, leaseUntil: Date): Promise<boolean> {
     if (!this.records) return Promise.resolve(true);
-    return this.holds.add({ id: row.id, workerId, leaseUntil: new Date(Date.now() + leaseMs) });
+    return this.holds.add({ id: row.id, workerId, leaseUntil });
   }
 
   /** Records that a held row's request has left (its bytes are written). */

@@ -364,7 +364,7 @@ export class DeliveryWorker implements DirectTaker {
     const { outbox, leaseMs, log } = this.options;
     for (let tries = 1; ; tries++) {
       await turn.recheck();
-      if (!(await outbox.departures.hold(row, this.id, leaseMs))) {
+      if (!(await outbox.departures.hold(row, this.id, new Date(this.now().getTime() + leaseMs)))) {
         turn.landed();
         log.warn({ id: row.id.toString() }, 'no longer ours right before its request; not sent from here');
         return false;

@@ -41,10 +41,10 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     await enqueue('telegram', 'a');
     const [claimed] = await claim('w1');
     if (!claimed) throw new Error('nothing claimed');
-    expect(await outbox.departures.hold(claimed, 'w2', LEASE_MS)).toBe(false);
+    expect(await outbox.departures.hold(claimed, 'w2', new Date(Date.now() + LEASE_MS))).toBe(false);
     await outbox.departures.departed(claimed, 'w2');
     expect((await row(claimed.id)).departedAt).toBeNull();
-    expect(await outbox.departures.hold(claimed, 'w1', 60_000)).toBe(true);
+    expect(await outbox.departures.hold(claimed, 'w1', new Date(Date.now() + 60_000))).toBe(true);
     expect((await row(claimed.id)).lockedUntil?.getTime()).toBeGreaterThan(Date.now() + 30_000);
     await outbox.departures.departed(claimed, 'w1');
     expect((await row(claimed.id)).departedAt).not.toBeNull();
@@ -60,7 +60,7 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     const undone = byChat.get('undone');
     if (!inFlight || !undone) throw new Error('not claimed');
     for (const r of [inFlight, undone]) {
-      expect(await outbox.departures.hold(r, 'dead', 0)).toBe(true);
+      expect(await outbox.departures.hold(r, 'dead', new Date())).toBe(true);
       await outbox.departures.departed(r, 'dead');
     }
     await outbox.departures.notDeparted(undone, 'dead'); // e.g. a 429: the request did not go
