@@ -12,7 +12,8 @@ const TZ = 'Europe/Berlin';
 describe.each(TEST_DATABASES)('the journey on Discord ($name)', (kind) => {
   let t: DiscordHearth;
   // Tomorrow at noon in Berlin: outside quiet hours, ahead of the rows stamped by the real clock.
-  const clock = testClock(zonedDayAt(TZ, 1, 12));
+  const start = zonedDayAt(TZ, 1, 12);
+  const clock = testClock(start);
   const dm = (user: string) => dmChannelIdOf(t.fake.user(user));
   const say = (user: string, text: string) =>
     t.fake.gateway.dispatch('MESSAGE_CREATE', dmMessage(user, text));
@@ -79,7 +80,8 @@ describe.each(TEST_DATABASES)('the journey on Discord ($name)', (kind) => {
         }),
       'the broadcast row held',
     );
-    const nineInNewYork = zonedDayAt('America/New_York', 1, 9);
+    // 09:00 on the New York day the clock started in (whatever the real time of day).
+    const nineInNewYork = zonedDayAt('America/New_York', 0, 9, 0, start);
     expect(held.availableAt.getTime()).toBe(nineInNewYork.getTime());
     expect(t.fake.sent(dm('nell')).some((m) => m.shown.includes('Evening news'))).toBe(false);
     clock.set(new Date(nineInNewYork.getTime() + 60_000));

@@ -17,8 +17,14 @@ export function testClock(start?: Date): TestClock {
   };
 }
 
-/** `days` days from today (by the real clock) at hh:mm in `timezone`. */
-export function zonedDayAt(timezone: string, days: number, hour: number, minute = 0): Date {
-  const wall = addDays(wallTimeAt(new Date(), timezone), days);
+/** `days` days from the day of `from` (default: now, by the real clock) in `timezone`, at hh:mm there. */
+export function zonedDayAt(
+  timezone: string,
+  days: number,
+  hour: number,
+  minute = 0,
+  from = new Date(),
+): Date {
+  const wall = addDays(wallTimeAt(from, timezone), days);
   return instantOf({ ...wall, hour, minute, second: 0 }, timezone);
 }
