@@ -22,21 +22,21 @@ interface HoldMark {
 
 /**
  * Departures of outbox rows (PostgreSQL). Right before a row's request, its worker checks it still
- * holds the row (no other worker took it after its lease ran out), renews the lease and records the
- * departure, in one UPDATE (`hold`); the request goes as soon as that answers. A row whose lease then
- * runs out with a departure and no outcome (its process died during the request) is in doubt:
+ * holds the row (no other worker took it after its lease ran out) and renews the lease (`hold`);
+ * once the request's bytes are written it records the departure (`departed`). A row whose lease
+ * then runs out with a departure and no outcome (its process died during the request) is in doubt:
  * Telegram has no idempotency key, so it is recorded as sent and not sent again, unless its platform
  * drops a repeated send (Capabilities.idempotentResend), where it is simply sent again. Recorded
- * just before the request, a departure is wrong only if the process died in the moment between the
- * UPDATE's answer and the request's bytes (in-process work, no I/O: then the row is lost), or if
- * the request was refused and the process died before recording the refusal. A request that did not
- * go after all (a 429 waited out, a turn gone late) clears it (`notDeparted`). Recorded after the
- * request instead, the window would be a database round trip behind a batch (then a duplicate), and
- * wider. Without `records` (the embedded database, one process) nothing is stored and a row whose
- * worker died is sent again.
+ * just after the request leaves, a departure is missing only if the process died in the moment
+ * between (then the row is sent again: a duplicate), and present but wrong only if the request was
+ * refused and the process died before recording the refusal. Without `records` (the embedded
+ * database, one process) nothing is stored and a row whose worker died is sent again.
  */
 export class Departures {
   private readonly holds = new Batcher<HoldMark, boolean>((marks) => this.holdMany(marks));
+  private readonly departures = new Batcher<{ id: bigint; workerId: string }, undefined>((marks) =>
+    this.departMany(marks),
+  );
   private resendable: Platform[] = [];
 
   constructor(
@@ -51,12 +51,17 @@ export class Departures {
 
   /**
    * Right before a row's request: renews its lease to `leaseUntil` (on the worker's clock, as its
-   * claim was) and records its departure, if `workerId` still holds it. False when it does not: the
-   * row must not be sent from there.
+   * claim was) if `workerId` still holds it. False when it does not: the row must not be sent from there.
    */
   hold(row: { id: bigint }, workerId: string, leaseUntil: Date): Promise<boolean> {
     if (!this.records) return Promise.resolve(true);
     return this.holds.add({ id: row.id, workerId, leaseUntil });
+  }
+
+  /** Records that a held row's request has left (its bytes are written). */
+  departed(row: { id: bigint }, workerId: string): Promise<void> {
+    if (!this.records) return Promise.resolve();
+    return this.departures.add({ id: row.id, workerId });
   }
 
   /** The request did not leave after all (a new turn, a 429 waited out): the row is not in doubt. */
@@ -82,11 +87,10 @@ export class Departures {
     });
   }
 
-  /** One UPDATE for the holds of a tick: leases renewed and departures recorded where still held. */
+  /** One UPDATE for the holds of a tick: leases renewed where still held. */
   private async holdMany(marks: HoldMark[]): Promise<boolean[]> {
     const updated = await this.db.$queryRaw<{ id: bigint }[]>`
-      UPDATE outbox AS o
-      SET "lockedUntil" = greatest(o."lockedUntil", v.lease_until::timestamp(3)), "departedAt" = ${new Date()}
+      UPDATE outbox AS o SET "lockedUntil" = greatest(o."lockedUntil", v.lease_until::timestamp(3))
       FROM unnest(
         ${marks.map((m) => m.id.toString())}::text[],
         ${marks.map((m) => m.workerId)}::text[],
@@ -96,5 +100,15 @@ export class Departures {
       RETURNING o.id`;
     const held = new Set(updated.map((row) => row.id.toString()));
     return marks.map((m) => held.has(m.id.toString()));
+  }
+
+  /** One UPDATE for the departures of a tick. */
+  private async departMany(marks: { id: bigint; workerId: string }[]): Promise<undefined[]> {
+    await this.db.$executeRaw`
+      UPDATE outbox AS o SET "departedAt" = ${new Date()}
+      FROM unnest(${marks.map((m) => m.id.toString())}::text[], ${marks.map((m) => m.workerId)}::text[])
+        AS v(id, worker_id)
+      WHERE o.id = v.id::bigint AND o.status = 'sending' AND o."lockedBy" = v.worker_id`;
+    return marks.map(() => undefined);
   }
 }

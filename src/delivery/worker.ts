@@ -312,24 +312,36 @@ export class DeliveryWorker implements DirectTaker {
         return undefined; // its lease ran out while it waited, and another worker took it
       }
       let result: SendResult;
+      let departed: Promise<void> | undefined;
+      // Once the request's bytes are written (at the end of this turn of the event loop), the
+      // departure is recorded: a row is in doubt only if its request left.
+      const recordDeparture = () => {
+        departed ??= new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => outbox.departures.departed(row, this.id))
+          .catch((err: unknown) => this.options.log.warn({ err }, 'departure not recorded'));
+      };
+      turn.onRequest = recordDeparture;
       try {
         if (!(await this.departing(row, turn))) return undefined;
-        result = await adapter.send({
+        const sending = adapter.send({
           ...row.payload,
           id: row.id.toString(),
           to: addressOf(row),
           ...correlation(row),
           beforeRequest: () => turn.beforeRequest(),
         });
+        recordDeparture(); // an adapter that does not call beforeRequest
+        result = await sending;
       } catch (error) {
         turn.landed();
+        await departed; // before the refusal is recorded, which clears it
         if (
           error instanceof RateLimitedError &&
           error.retryAfterMs <= MAX_SLOT_DELAY_MS &&
           waits < MAX_WAITS_IN_MEMORY
         ) {
           this.outcomes.pauseFor(row, error);
-          await outbox.departures.notDeparted(row, this.id);
+          if (departed) await outbox.departures.notDeparted(row, this.id);
           continue;
         }
         return this.outcomes.failed(row, error);
@@ -345,9 +357,8 @@ export class DeliveryWorker implements DirectTaker {
   /**
    * Right before the row's request: its turn is checked again (a stall since the slot came means a
    * new slot, not a late bunch), and the row is checked to be still this worker's (another worker
-   * did not take it after its lease ran out), its lease renewed and its departure recorded (see
-   * Departures); a check that took the turn past its time is made again at a new turn. False when
-   * the row is no longer ours (then not sent).
+   * did not take it after its lease ran out), its lease renewed; a check that took the turn past
+   * its time is made again at a new turn. False when the row is no longer ours (then not sent).
    */
   private async departing(row: OutboxRow, turn: SendTurn): Promise<boolean> {
     const { outbox, leaseMs, log } = this.options;
@@ -359,7 +370,6 @@ export class DeliveryWorker implements DirectTaker {
         return false;
       }
       if (turn.onTime() || tries >= MAX_DEPARTURE_TRIES) return true;
-      await outbox.departures.notDeparted(row, this.id); // not yet: it goes at its new turn
     }
   }
 

@@ -8,7 +8,7 @@ import { TEST_DATABASES } from '../support/databases.ts';
 const LEASE_MS = 1_000;
 
 /**
- * Departures recorded right before a request, with the lease renewed (as with PostgreSQL): only the worker holding the row
+ * Departures recorded right before a request (as with PostgreSQL): only the worker holding the row
  * may record one; a row whose worker died during its request is in doubt and not sent again, unless
  * its platform drops a repeated send; a late outcome of a living worker still counts.
  */
@@ -42,12 +42,12 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     const [claimed] = await claim('w1');
     if (!claimed) throw new Error('nothing claimed');
     expect(await outbox.departures.hold(claimed, 'w2', new Date(Date.now() + LEASE_MS))).toBe(false);
+    await outbox.departures.departed(claimed, 'w2');
     expect((await row(claimed.id)).departedAt).toBeNull();
     expect(await outbox.departures.hold(claimed, 'w1', new Date(Date.now() + 60_000))).toBe(true);
     expect((await row(claimed.id)).lockedUntil?.getTime()).toBeGreaterThan(Date.now() + 30_000);
+    await outbox.departures.departed(claimed, 'w1');
     expect((await row(claimed.id)).departedAt).not.toBeNull();
-    await outbox.departures.notDeparted(claimed, 'w1');
-    expect((await row(claimed.id)).departedAt).toBeNull();
   });
 
   it('a row whose worker died during its request is in doubt, not sent again; one before its request is', async () => {
@@ -59,7 +59,10 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     const inFlight = byChat.get('in-flight');
     const undone = byChat.get('undone');
     if (!inFlight || !undone) throw new Error('not claimed');
-    for (const r of [inFlight, undone]) expect(await outbox.departures.hold(r, 'dead', new Date())).toBe(true);
+    for (const r of [inFlight, undone]) {
+      expect(await outbox.departures.hold(r, 'dead', new Date())).toBe(true);
+      await outbox.departures.departed(r, 'dead');
+    }
     await outbox.departures.notDeparted(undone, 'dead'); // e.g. a 429: the request did not go
     const again = await claimLater('next');
     expect(again.map((r) => r.chatId).sort()).toEqual(['undone', 'waiting']);
@@ -70,7 +73,7 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     await enqueue('discord', 'd');
     const [claimed] = await claim('dead');
     if (!claimed) throw new Error('nothing claimed');
-    await outbox.departures.hold(claimed, 'dead', new Date());
+    await outbox.departures.departed(claimed, 'dead');
     const again = await claimLater('next');
     expect(again.map((r) => r.chatId)).toEqual(['d']);
   });
@@ -79,7 +82,7 @@ describe.each(TEST_DATABASES)('departures and rows in doubt ($name)', (kind) => 
     await enqueue('telegram', 'answered');
     await enqueue('telegram', 'refused');
     const rows = await claim('slow');
-    for (const r of rows) await outbox.departures.hold(r, 'slow', new Date());
+    for (const r of rows) await outbox.departures.departed(r, 'slow');
     expect(await claimLater('next')).toEqual([]);
     const [answered, refused] = [...rows].sort((a, b) => a.chatId.localeCompare(b.chatId));
     if (!answered || !refused) throw new Error('not claimed');
