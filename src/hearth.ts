@@ -79,6 +79,7 @@ export class Hearth {
       db,
       database.kind === 'postgres' ? 0 : SENT_MARK_LINGER_MS,
       database.kind === 'postgres',
+      database.immediate,
     );
     this.outbox.departures.resendInDoubt(
       options.adapters.filter((a) => a.capabilities.idempotentResend).map((a) => a.platform),

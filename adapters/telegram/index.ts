@@ -10,6 +10,7 @@ import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { whileSending } from '../request-departures.ts';
 import { ResumableSends } from '../send-steps.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
 import { TELEGRAM_CAPABILITIES } from './module.ts';
@@ -187,7 +188,8 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
 
   async send(message: OutboundMessage): Promise<SendResult> {
     try {
-      return await this.deliver(message);
+      // Each Bot API request reports the moment it leaves (Hearth records the departure then).
+      return await whileSending(message.onDeparture, () => this.deliver(message));
     } catch (error) {
       throw toCoreError(error);
     }

@@ -74,6 +74,12 @@ export interface OutboundMessage extends OutboundContent {
    * request takes a turn of its own). An adapter making one request per send may leave it out.
    */
   beforeRequest?: () => Promise<void>;
+  /**
+   * Call synchronously as each request's bytes have been handed to the network (a send's first
+   * call is its departure). An adapter that cannot tell leaves it uncalled; then a row whose
+   * process died during its request is sent again (see Departures).
+   */
+  onDeparture?: () => void;
 }
 
 export interface SendResult {

@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { type Prisma, PrismaClient } from '../../prisma/generated/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { ImmediateWriter } from './immediate-writer.ts';
 import { PGliteThread } from './pglite-thread.ts';
 import { applyMigrations, readMigrationList } from './schema-engine.ts';
 
@@ -31,6 +32,8 @@ export interface Database {
   upToDate(): Promise<boolean>;
   /** Cheap liveness probe for /health. */
   ping(): Promise<boolean>;
+  /** PostgreSQL only: a connection of its own for writes that must leave at once (ImmediateWriter). */
+  immediate?: ImmediateWriter;
   close(): Promise<void>;
 }
 
@@ -42,7 +45,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // Migrations get a one-connection pool: the engine's session advisory lock must be taken and
     // released on the same connection (with a pool, a second run waits ~10 s for a lock it leaked).
     const migrationFactory = () => new PrismaPg({ connectionString: options.url, max: 1 });
-    return wrap('postgres', prisma, migrationFactory, async () => {});
+    const immediate = new ImmediateWriter(options.url);
+    return { ...wrap('postgres', prisma, migrationFactory, () => immediate.close()), immediate };
   }
   const dataDir = options.dataDir ?? '.hearth';
   const inMemory = dataDir.startsWith('memory://');

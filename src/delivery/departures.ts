@@ -1,6 +1,7 @@
 import { Batcher } from '../core/batcher.ts';
 import type { Platform } from '../core/events.ts';
 import type { Db } from '../db/database.ts';
+import type { ImmediateWriter } from '../db/immediate-writer.ts';
 
 /**
  * lastError of a row recorded as sent because its worker died (or stalled past its lease) during
@@ -23,14 +24,16 @@ interface HoldMark {
 /**
  * Departures of outbox rows (PostgreSQL). Right before a row's request, its worker checks it still
  * holds the row (no other worker took it after its lease ran out) and renews the lease (`hold`);
- * once the request's bytes are written it records the departure (`departed`). A row whose lease
- * then runs out with a departure and no outcome (its process died during the request) is in doubt:
- * Telegram has no idempotency key, so it is recorded as sent and not sent again, unless its platform
- * drops a repeated send (Capabilities.idempotentResend), where it is simply sent again. Recorded
- * just after the request leaves, a departure is missing only if the process died in the moment
- * between (then the row is sent again: a duplicate), and present but wrong only if the request was
- * refused and the process died before recording the refusal. Without `records` (the embedded
- * database, one process) nothing is stored and a row whose worker died is sent again.
+ * as the request's bytes are handed to the network (the adapter reports it: OutboundMessage.
+ * onDeparture) the departure is written at once on a connection of its own (ImmediateWriter), so
+ * its bytes leave in the same moment (`departed`). A row whose lease then runs out with a departure
+ * and no outcome (its process died during the request) is in doubt: Telegram has no idempotency
+ * key, so it is recorded as sent and not sent again, unless its platform drops a repeated send
+ * (Capabilities.idempotentResend), where it is simply sent again. A departure is missing only if
+ * the process died between the two writes (then the row is sent again: a duplicate), and present
+ * but wrong only if the request was refused and the process died before recording the refusal.
+ * Without `records` (the embedded database, one process) nothing is stored and a row whose worker
+ * died is sent again.
  */
 export class Departures {
   private readonly holds = new Batcher<HoldMark, boolean>((marks) => this.holdMany(marks));
@@ -39,9 +42,14 @@ export class Departures {
   );
   private resendable: Platform[] = [];
 
+  /**
+   * @param immediate where a departure is written the moment its request leaves (PostgreSQL's own
+   *   connection); without it departures gather in batches, a little later.
+   */
   constructor(
     private readonly db: Db,
     readonly records: boolean,
+    private readonly immediate?: ImmediateWriter,
   ) {}
 
   /** Platforms whose rows in doubt are sent again (the platform drops the repeat). */
@@ -58,9 +66,20 @@ export class Departures {
     return this.holds.add({ id: row.id, workerId, leaseUntil });
   }
 
-  /** Records that a held row's request has left (its bytes are written). */
+  /**
+   * Records that a held row's request has left (its bytes are written). With an immediate writer the
+   * statement's bytes leave before this returns, so a process killed right after still records it.
+   */
   departed(row: { id: bigint }, workerId: string): Promise<void> {
     if (!this.records) return Promise.resolve();
+    if (this.immediate) {
+      return this.immediate
+        .send(
+          `UPDATE outbox SET "departedAt" = now() AT TIME ZONE 'UTC' WHERE id = $1 AND status = 'sending' AND "lockedBy" = $2`,
+          [row.id.toString(), workerId],
+        )
+        .then(() => undefined);
+    }
     return this.departures.add({ id: row.id, workerId });
   }
 

@@ -4,6 +4,7 @@ import type { EnqueueRequest } from '../core/context.ts';
 import type { ChatAddress, Platform, ReplyHandle } from '../core/events.ts';
 import type { OutboundContent } from '../core/outbound.ts';
 import type { Db, Tx } from '../db/database.ts';
+import type { ImmediateWriter } from '../db/immediate-writer.ts';
 import { Departures, IN_DOUBT, stillOpen } from './departures.ts';
 
 /**
@@ -125,13 +126,15 @@ export class Outbox {
   /**
    * @param sentMarkLingerMs how long sent marks gather before their UPDATE (see SENT_MARK_LINGER_MS).
    * @param recordsDepartures whether departures are stored (PostgreSQL): see Departures.
+   * @param immediate where departures are written the moment requests leave (see Departures).
    */
   constructor(
     private readonly db: Db,
     sentMarkLingerMs = SENT_MARK_LINGER_MS,
     recordsDepartures = false,
+    immediate?: ImmediateWriter,
   ) {
-    this.departures = new Departures(db, recordsDepartures);
+    this.departures = new Departures(db, recordsDepartures, immediate);
     this.sentMarks = new Batcher((marks) => this.markSentMany(marks), SENT_MARK_BATCH, sentMarkLingerMs);
   }
 

@@ -32,8 +32,6 @@ export async function takeTurn(
  */
 export class SendTurn {
   private requests = 0;
-  /** Called as each request is about to go (the worker records the departure once it has). */
-  onRequest: (() => void) | undefined;
 
   constructor(
     private readonly limiter: SendRateLimiter,
@@ -48,7 +46,6 @@ export class SendTurn {
    */
   async beforeRequest(): Promise<void> {
     this.requests += 1;
-    this.onRequest?.();
     if (this.requests === 1) return;
     this.landed();
     this.departure = await this.limiter.depart(this.platform);

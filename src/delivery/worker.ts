@@ -313,25 +313,24 @@ export class DeliveryWorker implements DirectTaker {
       }
       let result: SendResult;
       let departed: Promise<void> | undefined;
-      // Once the request's bytes are written (at the end of this turn of the event loop), the
-      // departure is recorded: a row is in doubt only if its request left.
-      const recordDeparture = () => {
-        departed ??= new Promise<void>((resolve) => setImmediate(resolve))
-          .then(() => outbox.departures.departed(row, this.id))
+      // The departure is recorded as the request's bytes are handed to the network (the adapter
+      // reports it): a row is in doubt only if its request left. An adapter that cannot tell
+      // records none (a row whose process died mid-request is then sent again).
+      const onDeparture = () => {
+        departed ??= outbox.departures
+          .departed(row, this.id)
           .catch((err: unknown) => this.options.log.warn({ err }, 'departure not recorded'));
       };
-      turn.onRequest = recordDeparture;
       try {
         if (!(await this.departing(row, turn))) return undefined;
-        const sending = adapter.send({
+        result = await adapter.send({
           ...row.payload,
           id: row.id.toString(),
           to: addressOf(row),
           ...correlation(row),
           beforeRequest: () => turn.beforeRequest(),
+          onDeparture,
         });
-        recordDeparture(); // an adapter that does not call beforeRequest
-        result = await sending;
       } catch (error) {
         turn.landed();
         await departed; // before the refusal is recorded, which clears it

@@ -152,4 +152,30 @@ describe('telegram adapter: sending', () => {
       { actionId: 'faq.helpful', value: 'q1', sender: { userId: '4007' } },
     ]);
   });
+
+  it('reports each request as it leaves, before the Bot API has it; a refused request too; polling never', async () => {
+    const chat = 4008;
+    const text = Array.from({ length: 3 }, (_, i) => String(i).repeat(4000)).join('\n\n');
+    const seenByFake: number[] = [];
+    await adapter.send({
+      id: 's8',
+      to: to(chat),
+      text,
+      onDeparture: () => seenByFake.push(fake.sent(chat).length),
+    });
+    // One report per piece, each made while the fake had only the pieces before it.
+    expect(seenByFake).toEqual([0, 1, 2]);
+    expect(fake.sent(chat)).toHaveLength(3);
+
+    fake.failNext({ kind: 'rate-limited', retryAfterSeconds: 1 }, { chatId: 4009 });
+    let refused = 0;
+    const error = await adapter
+      .send({ id: 's9', to: to(4009), text: 'hi', onDeparture: () => refused++ })
+      .catch((e: unknown) => e);
+    expect(error).toHaveProperty('retryAfterMs', 1000);
+    expect(refused).toBe(1); // it left; the worker clears the departure when it records the 429
+    const before = seenByFake.length;
+    await new Promise((r) => setTimeout(r, 300)); // long polling goes on meanwhile
+    expect(seenByFake).toHaveLength(before);
+  });
 });
