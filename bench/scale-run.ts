@@ -82,6 +82,10 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       ? ['--import', new URL('../../bench/scale-trace.mjs', import.meta.url).pathname, ...options.entry]
       : options.entry;
     const start = () => ChildHearth.start(env, entry);
+    // Opened now, not once the instances were killed: making a Prisma client is a stretch of
+    // synchronous work in this process, which also runs the fake, and a stalled fake sees the
+    // requests that waited on its socket arrive together (429s of its own making).
+    const watch = await openDatabase({ url: server.url, poolSize: 1 });
     for (let i = 0; i < options.instances; i++) instances.push(await start());
     log(`${options.instances} instances up on one PostgreSQL; ${options.recipients} subscribers`);
     const began = Date.now();
@@ -119,7 +123,6 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     log(`takeover after ${takeoverSeconds.toFixed(1)} s; the killed instances restarted`);
 
     // Until every recipient has it, or nothing is left to send (a row in doubt the platform never got).
-    const watch = await openDatabase({ url: server.url, poolSize: 1 });
     const settled = async () =>
       (await watch.prisma.outbox.count({ where: { status: { in: ['pending', 'sending'] } } })) === 0;
     await until(
