@@ -8,6 +8,7 @@
  *   npm run bench:broadcast -- --db postgres      TEST_DATABASE_URL (a fresh database on that server)
  *   options: --recipients N  --rate MSG_PER_S  --outbox-batch N (OUTBOX_BATCH_SIZE, default 500)
  *            --shared-buffers 128MB (PGLITE_SHARED_BUFFERS; default Hearth's, 16MB)
+ *            --breakdown (where the resident memory is, by kind, at each new peak)
  *            --features all (every feature, as `npm start` runs; default: subscriptions + broadcasts,
  *            so the memory figure is the broadcast path's, not the FAQ matcher's dictionaries)
  *
@@ -32,6 +33,7 @@ import { subscriptionsFeature } from '../src/features/subscriptions/index.ts';
 import { Hearth } from '../src/hearth.ts';
 import { createLogger } from '../src/logger.ts';
 import { BenchHttpAdapter } from './broadcast-http-adapter.ts';
+import { type MemoryBreakdown, memoryBreakdown } from './memory-process.ts';
 
 interface PlatformStats {
   distinct: number;
@@ -52,6 +54,7 @@ const recipients = Number(option('recipients', '100000'));
 const rate = Number(option('rate', '2000'));
 const outboxBatch = option('outbox-batch', '500');
 const allFeatures = option('features', 'broadcast') === 'all';
+const breakdown = args.includes('--breakdown');
 /** Hearth's default (PGLITE_SHARED_BUFFERS) unless given. */
 const sharedBuffers = option('shared-buffers', loadConfig({}).PGLITE_SHARED_BUFFERS);
 const TEXT = `Bench broadcast ${randomBytes(3).toString('hex')}`;
@@ -131,18 +134,24 @@ function prepareStore(store: { url?: string; dataDir?: string }): Promise<number
 
 async function main(): Promise<void> {
   let peakRss = process.memoryUsage().rss;
+  let peakBreakdown: MemoryBreakdown | undefined;
+  let phase = 'start';
   const sampler = setInterval(() => {
     const m = process.memoryUsage();
-    if (m.rss > peakRss && process.env.BENCH_MEM)
+    // --breakdown: where the resident pages are (smaps) at each new peak, 4 MB apart.
+    if (breakdown && m.rss > peakRss + (4 << 20)) {
+      peakBreakdown = memoryBreakdown(process.pid);
       console.log(
         JSON.stringify({
+          phase,
           rss: m.rss >> 20,
-          heap: m.heapUsed >> 20,
+          heapUsed: m.heapUsed >> 20,
           heapTotal: m.heapTotal >> 20,
-          ext: m.external >> 20,
-          ab: m.arrayBuffers >> 20,
+          external: m.external >> 20,
+          ...peakBreakdown,
         }),
       );
+    }
     peakRss = Math.max(peakRss, m.rss);
   }, 100);
   const store = await createStore();
@@ -154,6 +163,7 @@ async function main(): Promise<void> {
   const dispose = store.dispose;
   const fakes = await startFakes();
   console.log(`database open; RSS ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`);
+  phase = 'open';
 
   const config = loadConfig({
     PORT: '0',
@@ -179,6 +189,7 @@ async function main(): Promise<void> {
   await hearth.start();
   const mb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
   console.log(`Hearth started; RSS ${mb()} MB`);
+  phase = 'fan-out';
   const broadcasts = hearth.features.find((f) => f.name === 'broadcasts') as BroadcastsFeature;
 
   const t0 = performance.now();
@@ -199,6 +210,7 @@ async function main(): Promise<void> {
   await broadcasts.broadcasts.settled();
   const enqueueSeconds = (performance.now() - t0) / 1000;
   console.log(`fan-out: ${recipients} outbox rows in ${enqueueSeconds.toFixed(2)} s`);
+  phase = 'delivery';
 
   const deadline = Date.now() + ((recipients / (2 * rate)) * 4 + 120) * 1000;
   let status = 'enqueuing';
@@ -247,6 +259,7 @@ async function main(): Promise<void> {
     outbox: counts,
     status,
     peakRssMb: Math.round(peakRss / 1024 / 1024),
+    ...(peakBreakdown ? { peakBreakdownMb: peakBreakdown } : {}),
     ...(usePostgres ? {} : { sharedBuffers }),
   };
   console.log(

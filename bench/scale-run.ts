@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Prisma } from '../prisma/generated/client.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { IN_DOUBT } from '../src/delivery/departures.ts';
 import { ChildHearth } from '../test/broadcasts/child-hearth.ts';
@@ -123,8 +124,13 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     log(`takeover after ${takeoverSeconds.toFixed(1)} s; the killed instances restarted`);
 
     // Until every recipient has it, or nothing is left to send (a row in doubt the platform never got).
+    // Nothing left to send, and no customer's message left unhandled: one recorded by a killed
+    // process is handled again by the inbound recovery (every minute, once a minute old).
     const settled = async () =>
-      (await watch.prisma.outbox.count({ where: { status: { in: ['pending', 'sending'] } } })) === 0;
+      (await watch.prisma.outbox.count({ where: { status: { in: ['pending', 'sending'] } } })) === 0 &&
+      (await watch.prisma.processedEvent.count({
+        where: { handledAt: null, event: { not: Prisma.DbNull } },
+      })) === 0;
     await until(
       async () => delivered() >= options.recipients || (await settled()),
       'every recipient',
@@ -141,7 +147,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     await until(
       async () => answeredOnce(fake, asked) === asked || (await quietLong()),
       'every customer answered',
-      120_000,
+      240_000,
     ).catch(() => {});
     await watch.close();
     await sleep(2_000); // a late duplicate would show now
