@@ -118,18 +118,28 @@ export class ProgressReporter {
     }
   }
 
-  /** Edits the progress message when it changed; without edits, only the final counts are posted. */
+  /**
+   * Edits the progress message when it changed; without edits, only the final counts are posted.
+   * With several instances each one counts, but an edit's dedupe key names its interval (the final
+   * one its own), so the owners' message is edited once per interval whichever instances run.
+   */
   private async show(id: string, ref: unknown, text: string, final: boolean): Promise<void> {
     if (this.lastText.get(id) === text) return;
     const messageId = (ref as { messageId?: string } | null)?.messageId;
     const channel = this.services.owners.channel;
     const canEdit = this.services.capabilitiesOf(channel.platform)?.editMessages ?? false;
     if (messageId && canEdit) {
-      await this.services.outbox.enqueue({
-        to: channel,
-        content: { text, editMessageId: messageId },
-        availableAt: FRONT_OF_QUEUE,
-      });
+      const interval = final ? 'final' : Math.floor(this.services.now().getTime() / this.intervalMs);
+      const added = await this.services.outbox.enqueueMany([
+        {
+          to: channel,
+          content: { text, editMessageId: messageId },
+          dedupeKey: `${PROGRESS_PREFIX}${id}:edit:${interval}`,
+          availableAt: FRONT_OF_QUEUE,
+        },
+      ]);
+      // Another instance edited in this interval: try again next round (the counts may have moved on).
+      if (added === 0) return;
     } else if (final) {
       await this.services.outbox.enqueue({
         to: channel,
