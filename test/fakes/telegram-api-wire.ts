@@ -132,7 +132,12 @@ export function sleep(ms: number): Promise<void> {
 
 export function reply(res: ServerResponse, status: number, payload: unknown): void {
   if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+  // With its length, as the Bot API answers: a chunked answer on a kept-alive socket trips node-fetch
+  // 2's "Premature close" check when the socket is handed at once to a queued request.
+  const body = JSON.stringify(payload);
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    .end(body);
 }
 
 /** JSON bodies parsed; multipart bodies (files) parsed into fields, files as {name, size}. */
