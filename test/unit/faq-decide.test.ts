@@ -122,6 +122,16 @@ describe('three outcomes', () => {
     });
   });
 
+  it('hands job enquiries to a person', () => {
+    expect(decideFor('are you hiring? i have 3 years experience in a bakery')).toMatchObject({
+      outcome: 'handoff',
+      reason: 'unsure',
+    });
+    expect(new ConversationReader().isAboutJobs('Are you hiring? Send your CV to jobs@example.com')).toBe(
+      true,
+    );
+  });
+
   it('hands over holiday opening questions the weekly hours do not answer', () => {
     expect(decideFor('are you open on boxing day?')).toMatchObject({ outcome: 'handoff', reason: 'unsure' });
     expect(decideFor('are you open on sundays?').outcome).not.toBe('handoff');

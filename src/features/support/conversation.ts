@@ -20,6 +20,8 @@ export interface MessageReading {
    * opening hours do not answer that unless the entry names the day (see explainsDays).
    */
   askedDays: string[];
+  /** Asks for a job ("are you hiring?"): a person answers, unless an entry is about jobs. */
+  jobEnquiry: boolean;
   /** The message without leading greetings and trailing thanks: what the matcher should read. */
   question: string;
 }
@@ -36,6 +38,7 @@ interface Cues {
   urgent: PhraseSet;
   specialDays: PhraseSet;
   openingWords: PhraseSet;
+  jobs: PhraseSet;
 }
 
 /** Phrases (normalized words joined by spaces) found by whole words in a normalized text. */
@@ -85,6 +88,7 @@ const EMPTY_CONVERSATION = {
   urgent: [],
   specialDays: [],
   openingWords: [],
+  jobs: [],
 };
 
 let builtIn: Cues | undefined;
@@ -103,6 +107,7 @@ function buildCues(extraUrgent: readonly string[]): Cues {
     urgent: new PhraseSet([...lists.urgent, ...extraUrgent]),
     specialDays: new PhraseSet(lists.specialDays),
     openingWords: new PhraseSet(lists.openingWords),
+    jobs: new PhraseSet(lists.jobs),
   };
 }
 
@@ -183,6 +188,7 @@ export class ConversationReader {
       urgent,
       complaint,
       askedDays: c.openingWords.has(words) ? [...new Set(c.specialDays.found(words))] : [],
+      jobEnquiry: c.jobs.has(words),
       question: stripPleasantries(raw),
     };
   }
@@ -196,6 +202,11 @@ export class ConversationReader {
     const named = new Set(this.cues.specialDays.found(words).map(dayKey));
     if (days.some((day) => named.has(dayKey(day)))) return true;
     return days.some((day) => /holiday/.test(day)) && /\bholidays?\b/.test(words);
+  }
+
+  /** True when an entry's text is about jobs (so it may answer a job enquiry). */
+  isAboutJobs(text: string): boolean {
+    return this.cues.jobs.has(normalizeWords(normalizeText(text, 4000)));
   }
 
   /** True when an FAQ entry's text is itself about problems (so it may answer a complaint). */
