@@ -169,7 +169,14 @@ function leadsToLink(decision: SupportDecision, expected: string): boolean {
 /** A reader that sees every message as a question (the --no-reader ablation). */
 class PlainReader extends ConversationReader {
   override read(text: string) {
-    return { smallTalk: null, urgent: false, complaint: false, question: text };
+    return {
+      smallTalk: null,
+      urgent: false,
+      complaint: false,
+      askedDays: [],
+      jobEnquiry: false,
+      question: text,
+    };
   }
 }
 

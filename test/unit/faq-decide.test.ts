@@ -51,9 +51,28 @@ describe('conversation reader', () => {
     expect(reader.read('can anyone help').urgent).toBe(false);
   });
 
+  it('reads a shouted statement as distress, a shouted question as a question', () => {
+    expect(reader.read('SOMEONE FAINTED OUTSIDE YOUR SHOP CALL SOMEONE').urgent).toBe(true);
+    expect(reader.read('HOW MUCH FOR A MENS CUT').urgent).toBe(false);
+    expect(reader.read('WHAT TIME U OPEN TMRW').urgent).toBe(false);
+    expect(reader.read('IS THERE PARKING NEAR YOU').urgent).toBe(false);
+    expect(reader.read('OPEN SUNDAY').urgent).toBe(false);
+  });
+
+  it('reads the holidays a question asks opening hours for, and entries that name them', () => {
+    expect(reader.read('open good friday??').askedDays).toEqual(['good friday']);
+    expect(reader.read('xmas eve hours?').askedDays).toEqual(['christmas eve']);
+    expect(reader.read('can i order a cake for christmas').askedDays).toEqual([]);
+    expect(reader.explainsDays("Open late before Valentine's Day", ['valentines day'])).toBe(true);
+    expect(reader.explainsDays('Closed on public holidays', ['bank holiday'])).toBe(true);
+    expect(reader.explainsDays('Closed on public holidays', ['easter'])).toBe(false);
+    expect(reader.explainsDays('Monday to Friday 9-5', ['christmas'])).toBe(false);
+  });
+
   it('reads complaints, and owners add urgent phrases', () => {
     expect(reader.read('waited an hour, this is ridiculous').complaint).toBe(true);
     expect(reader.read('do you deliver on sundays').complaint).toBe(false);
+    expect(reader.read('my order was supposed to come this morning').complaint).toBe(true);
     expect(reader.isAboutProblems('What if my order arrives damaged? We replace it.')).toBe(true);
     expect(reader.isAboutProblems('When are you open?')).toBe(false);
     expect(new ConversationReader(['gas leak']).read('i smell a gas leak').urgent).toBe(true);
@@ -101,6 +120,21 @@ describe('three outcomes', () => {
       outcome: 'handoff',
       reason: 'complaint',
     });
+  });
+
+  it('hands job enquiries to a person', () => {
+    expect(decideFor('are you hiring? i have 3 years experience in a bakery')).toMatchObject({
+      outcome: 'handoff',
+      reason: 'unsure',
+    });
+    expect(new ConversationReader().isAboutJobs('Are you hiring? Send your CV to jobs@example.com')).toBe(
+      true,
+    );
+  });
+
+  it('hands over holiday opening questions the weekly hours do not answer', () => {
+    expect(decideFor('are you open on boxing day?')).toMatchObject({ outcome: 'handoff', reason: 'unsure' });
+    expect(decideFor('are you open on sundays?').outcome).not.toBe('handoff');
   });
 
   it('offers at most three choices, close enough to the best', () => {

@@ -15,6 +15,13 @@ export interface MessageReading {
   smallTalk: ConversationKind | null;
   urgent: boolean;
   complaint: boolean;
+  /**
+   * Named holidays ("boxing day", "easter monday") the message asks about opening on: weekly
+   * opening hours do not answer that unless the entry names the day (see explainsDays).
+   */
+  askedDays: string[];
+  /** Asks for a job ("are you hiring?"): a person answers, unless an entry is about jobs. */
+  jobEnquiry: boolean;
   /** The message without leading greetings and trailing thanks: what the matcher should read. */
   question: string;
 }
@@ -29,6 +36,9 @@ interface Cues {
   complaints: PhraseSet;
   problemWords: PhraseSet;
   urgent: PhraseSet;
+  specialDays: PhraseSet;
+  openingWords: PhraseSet;
+  jobs: PhraseSet;
 }
 
 /** Phrases (normalized words joined by spaces) found by whole words in a normalized text. */
@@ -53,6 +63,13 @@ class PhraseSet {
     return this.pattern.test(text);
   }
 
+  /** The phrases of the set found in a text, in order. */
+  found(text: string): string[] {
+    if (!this.pattern) return [];
+    this.pattern.lastIndex = 0;
+    return text.match(this.pattern) ?? [];
+  }
+
   /** The text with every phrase of the set removed. */
   strip(text: string): string {
     return this.pattern ? text.replace(this.pattern, ' ') : text;
@@ -69,6 +86,9 @@ const EMPTY_CONVERSATION = {
   complaints: [],
   problemWords: [],
   urgent: [],
+  specialDays: [],
+  openingWords: [],
+  jobs: [],
 };
 
 let builtIn: Cues | undefined;
@@ -85,6 +105,9 @@ function buildCues(extraUrgent: readonly string[]): Cues {
     complaints: new PhraseSet(lists.complaints),
     problemWords: new PhraseSet(lists.problemWords),
     urgent: new PhraseSet([...lists.urgent, ...extraUrgent]),
+    specialDays: new PhraseSet(lists.specialDays),
+    openingWords: new PhraseSet(lists.openingWords),
+    jobs: new PhraseSet(lists.jobs),
   };
 }
 
@@ -128,7 +151,12 @@ export class ConversationReader {
     const words = normalizeWords(normalizeText(raw, 2000));
     const { letters, upper } = capitals(raw);
     const shouting = letters >= 10 && upper / letters >= 0.7;
+    const isQuestion = /\?/.test(raw);
+    // A shouted statement ("SOMEONE FAINTED OUTSIDE") is distress; a shouted question is just loud.
+    const shoutedStatement =
+      shouting && !isQuestion && !QUESTION_START.test(normalizeWords(raw)) && words.split(' ').length >= 4;
     const urgent =
+      shoutedStatement ||
       this.cues.urgent.has(words) ||
       SHOUTED_HELP.test(raw) ||
       (CRY_FOR_HELP.test(raw) && !/\b(you|u|anyone|someone|somebody|can|could)\s+help\W*$/i.test(raw)) ||
@@ -140,7 +168,6 @@ export class ConversationReader {
     const leftover = rest
       .split(' ')
       .filter((word) => word.length > 0 && !c.fillers.has(word) && !/^\d+(?:am|pm)?$/.test(word));
-    const isQuestion = /\?/.test(raw);
     let smallTalk: ConversationKind | null = null;
     if (!urgent && leftover.length === 0 && words.length > 0) {
       if (c.thanks.has(words)) smallTalk = 'thanks';
@@ -160,14 +187,40 @@ export class ConversationReader {
       smallTalk,
       urgent,
       complaint,
+      askedDays: c.openingWords.has(words) ? [...new Set(c.specialDays.found(words))] : [],
+      jobEnquiry: c.jobs.has(words),
       question: stripPleasantries(raw),
     };
+  }
+
+  /**
+   * True when an entry's text names one of the days asked about, or names holidays in general and
+   * the question asks about a public or bank holiday.
+   */
+  explainsDays(text: string, days: readonly string[]): boolean {
+    const words = normalizeWords(normalizeText(text, 4000));
+    const named = new Set(this.cues.specialDays.found(words).map(dayKey));
+    if (days.some((day) => named.has(dayKey(day)))) return true;
+    return days.some((day) => /holiday/.test(day)) && /\bholidays?\b/.test(words);
+  }
+
+  /** True when an entry's text is about jobs (so it may answer a job enquiry). */
+  isAboutJobs(text: string): boolean {
+    return this.cues.jobs.has(normalizeWords(normalizeText(text, 4000)));
   }
 
   /** True when an FAQ entry's text is itself about problems (so it may answer a complaint). */
   isAboutProblems(text: string): boolean {
     return this.cues.problemWords.has(normalizeWords(normalizeText(text, 4000)));
   }
+}
+
+/** "valentine s day", "valentines day" and "valentines" name the same day. */
+function dayKey(day: string): string {
+  return day
+    .replace(/\b(?:s|day)\b/g, '')
+    .replace(/\s+/g, '')
+    .replace(/s$/, '');
 }
 
 /** Leading greetings ("hi quick q -") and trailing thanks are not part of the question. */

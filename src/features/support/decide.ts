@@ -55,6 +55,13 @@ export function decide(
   const best = match.candidates[0];
   if (!best) return { outcome: 'handoff', reason: 'unsure', match };
   if (reading.complaint && !aboutProblems(best.id)) return { outcome: 'handoff', reason: 'complaint', match };
+  // "Open on boxing day?" next to weekly hours: the FAQ does not say, a person must.
+  const entryText = () => matcher.entryText(best.id);
+  if (reading.askedDays.length > 0 && !reader.explainsDays(entryText(), reading.askedDays)) {
+    return { outcome: 'handoff', reason: 'unsure', match };
+  }
+  if (reading.jobEnquiry && !reader.isAboutJobs(entryText()))
+    return { outcome: 'handoff', reason: 'unsure', match };
   const runnerUp = match.candidates[1];
   const clearWinner = !runnerUp || best.score - runnerUp.score >= settings.answerMargin;
   if (clearWinner && match.answerProbability >= settings.answerAt) {

@@ -101,6 +101,8 @@ export class FaqMatcher {
   private readonly entries = new Map<string, IndexedEntry>();
   private readonly semantic = new Map<string, SemanticEntry | null>();
   private readonly answers = new Map<string, SemanticText | null>();
+  /** Each entry's phrasings and answer, as written (decide.ts looks for named days in it). */
+  private readonly texts = new Map<string, string>();
   /** Each entry's words, for the speller's bookkeeping on removal. */
   private readonly words = new Map<string, string[]>();
   private readonly vocabulary = new Vocabulary();
@@ -135,6 +137,7 @@ export class FaqMatcher {
     this.semantic.clear();
     this.answers.clear();
     this.words.clear();
+    this.texts.clear();
     this.vocabulary.clear();
     this.speller.clear();
     if (wordGroups) this.lexicon = new Lexicon(wordGroups);
@@ -162,6 +165,7 @@ export class FaqMatcher {
     this.vocabulary.add(entry, [...words, ...answerWords.filter((word) => !isStopword(word))]);
     const all = [...words, ...answerWords];
     this.words.set(doc.id, all);
+    this.texts.set(doc.id, [...texts, answer].join('\n'));
     this.speller.add(all);
   }
 
@@ -176,6 +180,12 @@ export class FaqMatcher {
     this.vocabulary.remove(entry);
     this.speller.remove(this.words.get(id) ?? []);
     this.words.delete(id);
+    this.texts.delete(id);
+  }
+
+  /** An entry's phrasings and answer as written; empty for unknown ids. */
+  entryText(id: string): string {
+    return this.texts.get(id) ?? '';
   }
 
   /** A question's words as the matcher reads them: normalized, casual spellings and typos corrected. */
