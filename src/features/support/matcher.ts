@@ -10,21 +10,14 @@ import {
   termBigrams,
   Vocabulary,
 } from './matcher-index.ts';
-import {
-  rarity,
-  type SemanticEntry,
-  type SemanticText,
-  semanticEntry,
-  semanticFeatures,
-  semanticWords,
-  softAlignment,
-} from './matcher-semantic.ts';
+import type { SemanticEntry, SemanticText } from './matcher-semantic.ts';
+import { rarity, semanticEntry, semanticFeatures, semanticWords, softAlignment } from './matcher-semantic.ts';
 import { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
+import { Speller } from './matcher-spelling.ts';
 import type { ExplainedCandidate, FaqDocument, FaqMatch, MatchExplanation } from './matcher-types.ts';
 
 export { ABSTAIN_FEATURES, DECISION_FEATURES, RANKER_FEATURES } from './matcher-decision.ts';
 
-import { Speller } from './matcher-spelling.ts';
 import {
   charNgrams,
   contentTokens,
