@@ -1,4 +1,3 @@
-import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Telegraf } from 'telegraf';
 import type { Message } from 'telegraf/types';
@@ -10,7 +9,7 @@ import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
-import { whileSending } from '../request-departures.ts';
+import { departureAgent, departureSignal } from '../request-departures.ts';
 import { ResumableSends } from '../send-steps.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
 import { TELEGRAM_CAPABILITIES } from './module.ts';
@@ -72,9 +71,11 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       // down; a timeout would let telegraf confirm it unrecorded. A webhook answers Telegram in time.
       handlerTimeout: options.webhook ? 120_000 : Number.POSITIVE_INFINITY,
     });
-    // telegraf drops its keep-alive agent for http:// roots (a local Bot API server, the tests' fake).
-    if (options.apiRoot?.startsWith('http://'))
-      this.bot.telegram.options.agent = new Agent({ keepAlive: true });
+    // A keep-alive agent as telegraf's own (which it drops for http:// roots: a local Bot API
+    // server, the tests' fake), that also sees each request made, for the departure reports.
+    this.bot.telegram.options.agent = departureAgent(
+      options.apiRoot?.startsWith('http://') ? 'http:' : 'https:',
+    );
     this.bot.use((ctx) => this.onUpdate(ctx.update));
     this.bot.catch((error) => {
       this.log.error({ err: error }, 'telegram: update handling failed');
@@ -189,7 +190,10 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   async send(message: OutboundMessage): Promise<SendResult> {
     try {
       // Each Bot API request reports the moment it leaves (Hearth records the departure then).
-      return await whileSending(message.onDeparture, () => this.deliver(message));
+      const tg = message.onDeparture
+        ? reportingDepartures(this.bot.telegram, message.onDeparture)
+        : this.bot.telegram;
+      return await this.deliver(message, tg);
     } catch (error) {
       throw toCoreError(error);
     }
@@ -256,8 +260,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     }
   }
 
-  private async deliver(message: OutboundMessage): Promise<SendResult> {
-    const tg = this.bot.telegram;
+  private async deliver(message: OutboundMessage, tg: TelegramClient): Promise<SendResult> {
     const chatId = message.to.chatId;
     const thread = message.to.threadId ? { message_thread_id: Number(message.to.threadId) } : {};
     const markup = message.buttons?.length
@@ -293,7 +296,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       const { question, options } = pollParts(poll);
       if (text.trim() && text.trim() !== poll.question.trim())
         for (const piece of pieces) steps.push(sendText(piece));
-      steps.push(() => this.sendPoll(chatId, question, options, poll, { ...thread, ...markup }));
+      steps.push(() => this.sendPoll(tg, chatId, question, options, poll, { ...thread, ...markup }));
     } else if (message.file) {
       const file = message.file;
       const captioned = text.length <= TELEGRAM_LIMITS.caption;
@@ -317,6 +320,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   }
 
   private async sendPoll(
+    tg: TelegramClient,
     chatId: string,
     question: string,
     options: string[],
@@ -324,7 +328,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     extra: object,
   ): Promise<SendResult> {
     const send = (anonymous: boolean) =>
-      this.bot.telegram.sendPoll(chatId, question, options, {
+      tg.sendPoll(chatId, question, options, {
         ...extra,
         is_anonymous: anonymous,
         allows_multiple_answers: poll.multi,
@@ -356,4 +360,22 @@ function resolvable(): { promise: Promise<void>; resolve: () => void } {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+type TelegramClient = Telegraf['telegram'];
+type CallApiSignal = NonNullable<Parameters<TelegramClient['callApi']>[2]>['signal'];
+
+/**
+ * A view of telegraf's client whose every Bot API call reports its departure (a fresh
+ * `departureSignal` per call). Its methods (sendMessage, ...) call `this.callApi`, so they go
+ * through the view; the bot's own client is left untouched.
+ */
+function reportingDepartures(tg: TelegramClient, departed: () => void): TelegramClient {
+  const callApi: TelegramClient['callApi'] = (method, payload, options) =>
+    tg.callApi(method, payload, {
+      ...options,
+      // telegraf types the signal as the abort-controller package's; node-fetch takes Node's own.
+      signal: departureSignal(departed) as unknown as CallApiSignal,
+    });
+  return Object.create(tg, { callApi: { value: callApi } }) as TelegramClient;
 }

@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { PermanentError, type RateLimitedError, TransientError } from '../../src/core/errors.ts';
@@ -177,5 +178,57 @@ describe('telegram adapter: sending', () => {
     const before = seenByFake.length;
     await new Promise((r) => setTimeout(r, 300)); // long polling goes on meanwhile
     expect(seenByFake).toHaveLength(before);
+  });
+
+  it('ties each report to its own request when many sends (texts, a document) leave at once', async () => {
+    const chats = Array.from({ length: 24 }, (_, i) => 4100 + i);
+    const pieces = (i: number) => (i % 3) + 1;
+    const seen = new Map<number, number[]>();
+    await Promise.all(
+      chats.map((chat, i) =>
+        adapter.send({
+          id: `c${chat}`,
+          to: to(chat),
+          text: Array.from({ length: pieces(i) }, (_, k) => String(k).repeat(4000)).join('\n\n'),
+          ...(i % 8 === 7
+            ? { file: { name: 'menu.txt', mimeType: 'text/plain', contentBase64: 'aGk=' } }
+            : {}),
+          onDeparture: () => {
+            seen.set(chat, [...(seen.get(chat) ?? []), fake.sent(chat).length]);
+          },
+        }),
+      ),
+    );
+    for (const [i, chat] of chats.entries()) {
+      const requests = fake.calls.filter((c) => String(c.body.chat_id) === String(chat)).length;
+      expect(requests).toBe(i % 8 === 7 ? pieces(i) + 1 : pieces(i));
+      // One report per request of this chat, each made while the fake had only the ones before it.
+      expect(seen.get(chat)).toEqual(Array.from({ length: requests }, (_, k) => k));
+    }
+  });
+
+  it('reports a request queued behind another only when it leaves, not when it was asked for', async () => {
+    // One socket: B's request waits in the agent until A's answer (200 ms late) frees the socket.
+    const single = new TelegramAdapter({ token: BOT_TOKEN, apiRoot: fake.url, log: new CapturingLogger() });
+    const agent = single.bot.telegram.options.agent as Agent;
+    agent.maxSockets = 1;
+    const order: string[] = [];
+    agent.on('free', () => order.push('socket freed'));
+    fake.setLatency(200);
+    try {
+      await Promise.all(
+        ['A', 'B'].map((name, i) =>
+          single.send({
+            id: `q${name}`,
+            to: to(4200 + i),
+            text: name,
+            onDeparture: () => order.push(`${name} left`),
+          }),
+        ),
+      );
+    } finally {
+      fake.setLatency(0);
+    }
+    expect(order).toEqual(['A left', 'socket freed', 'B left', 'socket freed']);
   });
 });
