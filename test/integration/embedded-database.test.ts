@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
 import { DataDirLockedError } from '../../src/db/data-dir-lock.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { startTestHearth } from '../support/hearth.ts';
@@ -106,5 +107,23 @@ describe('embedded database in a local folder', { timeout: 120_000 }, () => {
     expect(stderr.trim()).toBe(
       'hearth: Invalid configuration: PORT: expected a whole number from 0 to 65535 (got "eighty")',
     );
+  });
+});
+
+describe('embedded database settings', () => {
+  it('keeps a small page cache and analyses from a small sample (WASM memory is never given back)', async () => {
+    const database = await openDatabase({
+      dataDir: 'memory://',
+      restoreFrom: new Blob([readFileSync(inject('pgliteTemplatePath'))]),
+      sharedBuffers: loadConfig({}).PGLITE_SHARED_BUFFERS, // as Hearth opens it
+    });
+    try {
+      const show = async (setting: string) =>
+        (await database.prisma.$queryRawUnsafe<Record<string, string>[]>(`SHOW ${setting}`))[0]?.[setting];
+      expect(await show('default_statistics_target')).toBe('10');
+      expect(await show('shared_buffers')).toBe('16MB');
+    } finally {
+      await database.close();
+    }
   });
 });
