@@ -53,6 +53,8 @@ export interface HealthStatus {
   instance: string;
   roles: string[];
   uptimeSeconds: number;
+  /** Outbox rows this instance holds in memory, and sends made whose outcome is not stored yet. */
+  delivery: { inHand: number; awaitingRecord: number };
 }
 
 /** A running Hearth: database, bot, features, adapters, delivery worker and HTTP server. */
@@ -247,6 +249,7 @@ export class Hearth {
       instance: this.instanceId,
       roles: this.adapters.leadership.held(),
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      delivery: this.worker.inFlight(),
     };
   }
 

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { HealthStatus } from '../../src/hearth.ts';
 import { until } from '../support/until.ts';
 
 /** A free loopback port (bound, then released). */
@@ -111,10 +112,10 @@ export class ChildHearth {
   }
 
   /** What /health says (undefined while the process does not answer). */
-  async health(): Promise<{ instance: string; roles: string[] } | undefined> {
+  async health(): Promise<Pick<HealthStatus, 'instance' | 'roles' | 'delivery'> | undefined> {
     const res = await fetch(`${this.baseUrl}/health`).catch(() => undefined);
     if (!res) return undefined;
-    return (await res.json().catch(() => undefined)) as { instance: string; roles: string[] } | undefined;
+    return (await res.json().catch(() => undefined)) as HealthStatus | undefined;
   }
 
   /** The process id. */

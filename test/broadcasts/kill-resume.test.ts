@@ -98,10 +98,11 @@ describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', (
 
   /**
    * Makes the fake refuse every send (429, retry after 30 s: each refused row goes back to the table
-   * with the refusal recorded) and waits until it refused more than one outbox batch and no row is
-   * being sent: the worker claims its next batch only when every send of the last one is recorded,
-   * so no accepted send is left unrecorded when the process is then killed, and no refused one in
-   * doubt (with PostgreSQL a row whose request had left when its process died is not sent again).
+   * with the refusal recorded) and waits until it refused more than one outbox batch, the child has
+   * stored the outcome of every send the fake accepted (its /health counts them), and no row is
+   * being sent: no accepted send is left unrecorded when the process is then killed, and no refused
+   * one in doubt (with PostgreSQL a row whose request had left when its process died is not sent
+   * again; on the embedded database such a row would be sent again).
    */
   async function quiesce(): Promise<void> {
     const before = fake.stats().rateLimited;
@@ -110,6 +111,11 @@ describe.each(STORES)('a broadcast killed with SIGKILL and restarted ($name)', (
       () => fake.stats().rateLimited > before + 2 * OUTBOX_BATCH,
       30_000,
       '429s after the gate',
+    );
+    await until(
+      async () => (await child?.health())?.delivery.awaitingRecord === 0,
+      'every accepted send recorded',
+      30_000,
     );
     if (!store.shared) return;
     const db = await store.open();
