@@ -120,6 +120,23 @@ describe.each(TEST_DATABASES)('outbox delivery worker ($name)', (kind) => {
     expect(await rowOf(ids[1] ?? '')).toMatchObject({ platform: 'discord', threadId: null, memberId: null });
   });
 
+  it('counts rows in hand and sends whose outcome is not stored yet (what /health reports)', async () => {
+    const w = worker();
+    let release = () => {};
+    const recorded = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    w.addListener({ onSent: () => recorded }); // the outcome is stored once every listener has it
+    await enqueue('health-1');
+    expect(w.inFlight()).toEqual({ inHand: 0, awaitingRecord: 0 });
+    const pass = w.runOnce();
+    await until(() => w.inFlight().awaitingRecord === 1, 'the send awaiting its record');
+    expect(adapter.sent).toHaveLength(1);
+    release();
+    await pass;
+    expect(w.inFlight()).toEqual({ inHand: 0, awaitingRecord: 0 });
+  });
+
   it('two workers draining the same rows concurrently send each row exactly once', async () => {
     for (let i = 0; i < 120; i++) await enqueue(`chat-${i % 7}`, `message ${i}`);
     const a = worker();
