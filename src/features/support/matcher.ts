@@ -44,16 +44,14 @@ const DECISION_CANDIDATES = 3;
  * 2. Retrieve: MiniSearch (BM25+) over each entry's phrasings and, with less weight, its answer; the
  *    question's terms reach FAQ words through WordNet/word-list relations precomputed from the
  *    FAQ's own vocabulary (matcher-index.ts).
- * 3. Re-rank the best few entries with a fixed linear model over generic similarity features
- *    (IDF-weighted coverage both ways, of phrasings, the whole entry and the answer, term bigrams,
- *    character trigram cosine, BM25, naive Bayes) plus soft alignments of the question's words with
- *    the entry's and the answer's through pretrained GloVe vectors (matcher-semantic.ts).
+ * 3. Re-rank the best few entries (every entry of a small FAQ) with a linear model over similarity
+ *    features (IDF-weighted coverage both ways, of phrasings, entry and answer, term bigrams, trigram
+ *    cosine, BM25, naive Bayes) and soft alignments through GloVe vectors (matcher-semantic.ts).
  * 4. Decide: a logistic model over the top score, the margin to the runner-up and how much of the
  *    question the best entry explains (`confidence`, as before); and two small-business models over
  *    FAQ-relative evidence (matcher-decision.ts): is the best entry right (`answerProbability`), is
- *    the right entry among the ask-back choices (`inScope`).
- * The weights are constants fitted offline on development data only (bench/faq-fit.ts,
- * bench/faq-fit-decision.ts); they are the same for every FAQ.
+ *    the right entry among the ask-back choices (`inScope`). Weights: fitted offline on dev data
+ *    only (bench/faq-fit.ts, bench/faq-fit-decision.ts), the same for every FAQ.
  */
 
 export { DEFAULT_MATCHER_SETTINGS, type MatcherSettings } from './matcher-settings.ts';
