@@ -151,9 +151,7 @@ export class DeliveryWorker implements DirectTaker {
   }
 
   /** Rows held in memory here, and sends made whose outcome is not stored yet (for /health). */
-  inFlight(): { inHand: number; awaitingRecord: number } {
-    return { inHand: this.inHand.size, awaitingRecord: this.awaitingMark.size };
-  }
+  readonly inFlight = () => ({ inHand: this.inHand.size, awaitingRecord: this.awaitingMark.size });
 
   /** Runs passes until no row is due now; used by tests and benchmarks. */
   async drain(): Promise<void> {
