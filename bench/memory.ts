@@ -8,11 +8,12 @@
  *  2. PostgreSQL (a fresh database on the server of DATABASE_URL, else TEST_DATABASE_URL, else
  *     postgresql://postgres@127.0.0.1:5432/postgres; dropped afterwards): the same two figures;
  *  3. on that PostgreSQL database, with Telegram configured against the fake Bot API: the RSS after
- *     `--messages` mixed inbound updates (questions, commands, votes) and again after as many more;
+ *     `--messages` mixed inbound updates (questions, commands, votes) and again after as many more
+ *     (`--rounds` in all), each read `--load-settle` seconds after its round;
  *  4. bench:broadcast's peak with 100,000 recipients on PGlite (its own process; `--no-broadcast`
  *     skips it).
  *
- *   npm run bench:memory [-- --settle 10 --messages 10000 --no-broadcast]
+ *   npm run bench:memory [-- --settle 10 --load-settle 30 --messages 10000 --rounds 2 --no-broadcast]
  *
  * Prints human lines (with where the resident pages are, by kind of mapping), then, last, one JSON line.
  */
@@ -30,7 +31,16 @@ function arg(name: string, fallback: string): string {
   return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
 }
 const SETTLE_SECONDS = Number(arg('settle', '10'));
+/**
+ * Seconds after a load round before its RSS is read. V8's memory reducer collects about 8 s after
+ * the allocation rate drops, then twice more 2 s apart: read at 10 s, the same process showed 181 or
+ * 221 MB depending on which side of those collections it fell (V8 heaps 69 vs 109 MB); at 30 s,
+ * three rounds read 183, 182, 170. The peak of each round is printed beside it.
+ */
+const LOAD_SETTLE_SECONDS = Number(arg('load-settle', '30'));
 const MESSAGES = Number(arg('messages', '10000'));
+/** Load rounds of MESSAGES each (at least 2: afterLoad is the first, afterSecondLoad the second). */
+const ROUNDS = Math.max(2, Number(arg('rounds', '2')));
 const BROADCAST = !process.argv.includes('--no-broadcast');
 const SERVER =
   process.env.DATABASE_URL ??
@@ -70,11 +80,11 @@ async function afterLoad(databaseUrl: string) {
   try {
     await load.prepare((command) => hearth.owner(command));
     const rounds: { rss: number; peak: number; seconds: number; breakdown: MemoryBreakdown }[] = [];
-    for (const round of [1, 2]) {
+    for (let round = 1; round <= ROUNDS; round++) {
       const started = performance.now();
       await load.run(MESSAGES);
       const seconds = (performance.now() - started) / 1000;
-      await sleep(SETTLE_SECONDS);
+      await sleep(LOAD_SETTLE_SECONDS);
       const memory = { ...hearth.memory(), seconds };
       rounds.push(memory);
       console.log(
@@ -114,7 +124,8 @@ async function main(): Promise<void> {
   try {
     const pglite = await startAndIdle('PGlite, fresh data folder', { HEARTH_DATA_DIR: join(dir, 'data') });
     const postgres = await startAndIdle('PostgreSQL, fresh database', { DATABASE_URL: database.url });
-    const [first, second] = await afterLoad(database.url);
+    const rounds = await afterLoad(database.url);
+    const [first, second] = rounds;
     const broadcast = BROADCAST ? await broadcastPeak() : undefined;
     const growth = first && second ? (second.rss - first.rss) / first.rss : Number.NaN;
     console.log(
@@ -131,6 +142,7 @@ async function main(): Promise<void> {
         afterSecondLoadMb: second?.rss ?? null,
         loadGrowth: Number(growth.toFixed(3)),
         broadcastLimitRatio: broadcast?.limitRatio ?? null,
+        ...(rounds.length > 2 ? { afterEachLoadMb: rounds.map((round) => round.rss) } : {}),
       }),
     );
   } finally {
