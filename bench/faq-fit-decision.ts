@@ -145,6 +145,24 @@ function logLoss(rows: readonly Row[], weights: readonly number[], label: (row: 
   return loss / Math.max(1, rows.length);
 }
 
+/** Area under the ROC curve of the model's scores for the label (ties count half). */
+function auc(rows: readonly Row[], weights: readonly number[], label: (row: Row) => number): number {
+  const bias = weights[weights.length - 1] ?? 0;
+  const scored = rows
+    .map((row) => ({ s: dot(weights, row.x) + bias, y: label(row) }))
+    .sort((a, b) => a.s - b.s);
+  let positives = 0;
+  let rankSum = 0;
+  scored.forEach((item, i) => {
+    if (item.y === 1) {
+      positives++;
+      rankSum += i + 1;
+    }
+  });
+  const negatives = scored.length - positives;
+  return positives && negatives ? (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives) : 0;
+}
+
 const paths = process.argv.slice(2);
 if (paths.length < 2) {
   console.error('usage: npx tsx bench/faq-fit-decision.ts <shop.json> <shop.json> ...');
@@ -160,14 +178,20 @@ const byChoice = (row: Row) => row.choice;
  * whose entry is not among the choices is resolved neither way, so it does not take part.
  */
 const askable = (rows: readonly Row[]) => rows.filter((row) => row.choice === 1 || row.outOfScope);
+const aucs: number[] = [];
 for (let held = 0; held < paths.length; held++) {
   const train = all.filter((row) => row.file !== held);
   const test = all.filter((row) => row.file === held);
+  const choiceModel = fitLogistic(askable(train), byChoice);
+  aucs.push(auc(askable(test), choiceModel, byChoice));
   console.log(
     `fit without ${paths[held]}: held-out log loss answer ${logLoss(test, fitLogistic(train, byAnswer), byAnswer).toFixed(4)}, ` +
       `choice ${logLoss(askable(test), fitLogistic(askable(train), byChoice), byChoice).toFixed(4)} (${test.length} rows)`,
   );
 }
+console.log(
+  `choice model, held-out AUC per file: ${aucs.map((a) => a.toFixed(3)).join(' ')}; mean ${(aucs.reduce((a, b) => a + b, 0) / aucs.length).toFixed(4)}`,
+);
 console.log(
   JSON.stringify({
     answerWeights: round(fitLogistic(all, byAnswer)),
