@@ -186,7 +186,7 @@ for (let held = 0; held < paths.length; held++) {
   aucs.push(auc(askable(test), choiceModel, byChoice));
   console.log(
     `fit without ${paths[held]}: held-out log loss answer ${logLoss(test, fitLogistic(train, byAnswer), byAnswer).toFixed(4)}, ` +
-      `choice ${logLoss(askable(test), fitLogistic(askable(train), byChoice), byChoice).toFixed(4)} (${test.length} rows)`,
+      `choice ${logLoss(askable(test), choiceModel, byChoice).toFixed(4)} (${test.length} rows)`,
   );
 }
 console.log(

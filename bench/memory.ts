@@ -32,8 +32,8 @@ function arg(name: string, fallback: string): string {
 }
 const SETTLE_SECONDS = Number(arg('settle', '10'));
 /**
- * Seconds after a load round before its RSS is read. V8's memory reducer collects about 8 s after
- * the allocation rate drops, then twice more 2 s apart: read at 10 s, the same process showed 181 or
+ * Seconds after a load round before its RSS is read. V8's memory reducer collects some seconds after
+ * the allocation rate drops (and a few times more): read at 10 s, the same process showed 181 or
  * 221 MB depending on which side of those collections it fell (V8 heaps 69 vs 109 MB); at 30 s,
  * three rounds read 183, 182, 170. The peak of each round is printed beside it.
  */
