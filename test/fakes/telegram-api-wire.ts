@@ -8,6 +8,8 @@ export type FakeFailure =
   | { kind: 'chat-not-found' }
   | { kind: 'server-error'; status?: number }
   | { kind: 'slow'; ms: number }
+  /** Performed at once (recorded, seen in the chat), its answer held back for `ms`. */
+  | { kind: 'late-answer'; ms: number }
   | { kind: 'error'; status: number; description: string };
 
 export interface FailureFilter {
@@ -32,6 +34,8 @@ export interface SentMessage {
   chatId: string;
   messageId: number;
   text: string;
+  /** A native poll's id (sendPoll), as poll answers name it. */
+  pollId?: string;
   threadId?: number;
   /** Inline keyboard as sent (rows of {text, callback_data | url}). */
   keyboard?: { text: string; callback_data?: string; url?: string }[][];
@@ -70,7 +74,7 @@ export function pollOf(id: string, body: Record<string, unknown>) {
 }
 
 /** What Telegram answers for an injected failure: JSON, or an HTML page for a 5xx from its proxy. */
-export function failureAnswer(failure: Exclude<FakeFailure, { kind: 'slow' }>): {
+export function failureAnswer(failure: Exclude<FakeFailure, { kind: 'slow' | 'late-answer' }>): {
   status: number;
   payload: object | string;
 } {

@@ -12,7 +12,7 @@
  *   arrives; `offset` confirms as Telegram does). `deliverWebhook(token, update)` posts to the URL and
  *   secret the bot set with setWebhook; `postUpdate(url, update, secret?)` posts anywhere.
  * - Failures: `failNext(failure, {method?, chatId?, skip?})` fails the next matching call once (429 with retry_after,
- *   403 blocked / deactivated, 400 chat not found, 5xx, or a slow answer); `setChatFailure(chatId, f)`
+ *   403 blocked / deactivated, 400 chat not found, 5xx, a slow answer, or one performed at once but answered late); `setChatFailure(chatId, f)`
  *   fails every send to a chat; `setLatency(ms)` slows every answer (a request whose client closed
  *   meanwhile is dropped unseen); `setRateLimit({perSecond,
  *   perChatPerSecond?, retryAfterSeconds?})` answers 429 to sends over a sliding one-second window.
@@ -224,7 +224,7 @@ export class FakeTelegramApi {
     }
     const failure = this.takeFailure(method, body);
     if (failure?.kind === 'slow') await sleep(failure.ms);
-    else if (failure) return this.fail(failure, answer, res, call);
+    else if (failure && failure.kind !== 'late-answer') return this.fail(failure, answer, res, call);
     if (SEND_METHODS.has(method)) {
       const limited = this.overRateLimit(String(body.chat_id));
       if (limited) {
@@ -240,6 +240,7 @@ export class FakeTelegramApi {
       this.counters.sends += 1;
     }
     const result = await this.perform(token, method, body, res);
+    if (failure?.kind === 'late-answer') await sleep(failure.ms);
     if (result === undefined) return; // the long poll ended with the connection
     if (result instanceof ApiError) return answer(result.status, result.payload);
     answer(200, { ok: true, result });
@@ -262,7 +263,7 @@ export class FakeTelegramApi {
   }
 
   private fail(
-    failure: Exclude<FakeFailure, { kind: 'slow' }>,
+    failure: Exclude<FakeFailure, { kind: 'slow' | 'late-answer' }>,
     answer: (status: number, payload: unknown) => void,
     res: ServerResponse,
     call: RecordedCall,
@@ -340,7 +341,7 @@ export class FakeTelegramApi {
         return this.record(method, body, { text: String(body.text ?? body.caption ?? '') });
       case 'sendPoll': {
         const pollId = `poll-${++this.pollIds}`;
-        const message = this.record(method, body, { text: String(body.question ?? '') });
+        const message = this.record(method, body, { text: String(body.question ?? ''), pollId });
         return { ...message, poll: pollOf(pollId, body) };
       }
       case 'stopPoll':
@@ -420,7 +421,7 @@ export class FakeTelegramApi {
     return bot.queue.slice(0, limit);
   }
 
-  private record(method: string, body: Record<string, unknown>, extra: { text: string }) {
+  private record(method: string, body: Record<string, unknown>, extra: { text: string; pollId?: string }) {
     const chatId = String(body.chat_id);
     const messageId = (this.messageIds.get(chatId) ?? 0) + 1;
     this.messageIds.set(chatId, messageId);
@@ -432,7 +433,7 @@ export class FakeTelegramApi {
       method,
       chatId,
       messageId,
-      text: extra.text,
+      ...extra,
       ...(threadId === undefined ? {} : { threadId }),
       ...(markup?.inline_keyboard ? { keyboard: markup.inline_keyboard } : {}),
       body,
@@ -441,7 +442,7 @@ export class FakeTelegramApi {
       message_id: messageId,
       date: nowSeconds(),
       chat: chatOf(body.chat_id),
-      text: extra.text,
+      ...extra,
       ...(threadId === undefined ? {} : { message_thread_id: threadId, is_topic_message: true }),
     };
   }

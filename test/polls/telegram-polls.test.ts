@@ -174,6 +174,21 @@ describe.each(TEST_DATABASES)('polls through the real telegraf against the fake 
     expect(tg.fake.sent(CHANNEL).filter((m) => m.method === 'sendPoll')).toHaveLength(0);
   });
 
+  it("a vote that arrives before its poll's send is recorded still counts", async () => {
+    // Telegram shows the poll (and members vote) before Hearth has its answer with the poll's id.
+    tg.fake.failNext({ kind: 'late-answer', ms: 1500 }, { method: 'sendPoll' });
+    const creating = owner(tg.app, '/hearth poll --now "Early bird?" "Yes" "No" --to #bakery');
+    const sent = await tg.fake.waitFor(
+      () => tg.fake.sent(GROUP).find((m) => m.method === 'sendPoll' && m.text === 'Early bird?'),
+      15_000,
+      'the poll in the group',
+    );
+    tg.fake.pushUpdate(BOT_TOKEN, pollAnswer(601, sent.pollId ?? '', [1]));
+    const early = await database.prisma.poll.findFirstOrThrow({ where: { question: 'Early bird?' } });
+    await tallied(early.id, [0, 1]);
+    await creating;
+  });
+
   it('a native poll whose send finishes after the poll was closed is stopped at once', async () => {
     tg.fake.failNext({ kind: 'slow', ms: 5000 }, { method: 'sendPoll' });
     // The delivery worker is held by the slow send, so the owner's replies wait too: not awaited here.

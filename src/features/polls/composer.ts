@@ -11,6 +11,9 @@ const NUMBERED_REPLY = /^\s*\d{1,2}(?:\s*[,;\s]\s*\d{1,2})*\s*\.?$/;
 /** After a numbered poll closes, a number in its chat is answered "closed" for this long, then ignored. */
 export const CLOSED_NOTICE_MS = 24 * 3_600_000;
 
+/** How long a native vote waits for its poll's send to be recorded (PollStore.postByNativeId). */
+export const VOTE_BEFORE_SEND_WAIT_MS = 10_000;
+
 const CLOSED_REPLY = 'Thanks! This poll is closed now, so your vote was not counted.';
 
 /**
@@ -30,7 +33,7 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
 
   composer.on('vote', async (ctx) => {
     const { event } = ctx;
-    const post = await store.postByNativeId(event.address.platform, event.pollRef);
+    const post = await store.postByNativeId(event.address.platform, event.pollRef, VOTE_BEFORE_SEND_WAIT_MS);
     if (!post) {
       ctx.log.warn({ pollRef: event.pollRef }, 'vote for an unknown poll ignored');
       return;

@@ -2,6 +2,9 @@ import type { Platform, VoteChoice } from '../../core/events.ts';
 import type { Db, Tx } from '../../db/database.ts';
 import type { MetricsRecorder } from '../../metrics/recorder.ts';
 
+/** How often a vote for a native poll whose send is not recorded yet looks again. */
+const SEND_RECORD_RETRY_MS = 100;
+
 /** A poll with its options, as features use it. */
 export interface PollRecord {
   id: string;
@@ -105,9 +108,26 @@ export class PollStore {
     return rows.map(toRecord);
   }
 
-  /** The post a native poll's platform id belongs to. */
-  async postByNativeId(platform: Platform, nativePollId: string) {
-    return this.db.pollPost.findUnique({ where: { platform_nativePollId: { platform, nativePollId } } });
+  /**
+   * The post a native poll's platform id belongs to. The platform shows a poll before Hearth has
+   * its answer and records the poll's id (PollService.onSent), so a vote can arrive first: while a
+   * native post of an open poll on that platform still awaits its send, the lookup is tried again
+   * for up to `waitMs` before the vote is called unknown.
+   */
+  async postByNativeId(platform: Platform, nativePollId: string, waitMs = 0) {
+    const find = () =>
+      this.db.pollPost.findUnique({ where: { platform_nativePollId: { platform, nativePollId } } });
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const post = await find();
+      if (post || Date.now() >= deadline) return post;
+      const awaited = await this.db.pollPost.findFirst({
+        where: { platform, rendering: 'native', messageId: null, poll: { status: 'open' } },
+        select: { id: true },
+      });
+      if (!awaited) return find(); // recorded between the two reads, or never ours
+      await new Promise((resolve) => setTimeout(resolve, SEND_RECORD_RETRY_MS));
+    }
   }
 
   /**
