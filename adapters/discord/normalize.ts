@@ -141,7 +141,8 @@ function fromInteraction(d: Json, codec: CustomIdCodec): Normalized {
     const customId = str(data.custom_id);
     if (!customId) throw new Error('no custom_id');
     const action = codec.decode(customId);
-    if (!action) return { ignored: 'button no longer known (its long payload expired)' };
+    // An empty action id ("|…") is no button of Hearth's, as on Telegram.
+    if (!action?.actionId) return { ignored: 'button no longer known (its long payload expired)' };
     const ack: InteractionToAck = { ...ackOf(d), kind: 'component', ephemeral: true };
     const messageId = isRecord(d.message) ? str(d.message.id) : undefined;
     return {

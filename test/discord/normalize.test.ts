@@ -116,6 +116,14 @@ describe('Discord gateway payloads → events', () => {
     expect(normalize('MESSAGE_POLL_VOTE_ADD', { ...RECORDED.pollVoteAdd, answer_id: 0 })).toMatchObject({
       ignored: expect.stringContaining('malformed'),
     });
+    // A custom_id with an empty action id ("|", "|x") is no button of Hearth's (found by the fuzzer).
+    for (const customId of ['|', '|faq-3']) {
+      const press = {
+        ...RECORDED.buttonInteraction,
+        data: { ...RECORDED.buttonInteraction.data, custom_id: customId },
+      };
+      expect(normalize('INTERACTION_CREATE', press)).toMatchObject({ ignored: expect.any(String) });
+    }
     expect(normalize(undefined, null)).toEqual({ ignored: 'malformed dispatch' });
   });
 });
