@@ -442,7 +442,7 @@ export class FakeTelegramApi {
       message_id: messageId,
       date: nowSeconds(),
       chat: chatOf(body.chat_id),
-      ...extra,
+      text: extra.text,
       ...(threadId === undefined ? {} : { message_thread_id: threadId, is_topic_message: true }),
     };
   }
