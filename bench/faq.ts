@@ -42,7 +42,7 @@ const LATENCY_ROUNDS = 5;
 function fail(message: string): never {
   console.error(`bench:faq: ${message}`);
   console.error(
-    'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask] [--ask-at=X] [--answer-at=X]',
+    'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask|--no-clauses] [--ask-at=X] [--answer-at=X]',
   );
   process.exit(1);
 }
@@ -239,7 +239,8 @@ function main(): void {
   const loaded = loadBenchFile(path);
   const { queries } = loaded;
   // Ablations, to see what each part contributes: without the answers, the spelling corrector,
-  // the conversation reader (small talk, urgent, complaints) or asking back.
+  // the conversation reader (small talk, urgent, complaints), asking back, or asking back about a
+  // message's best clause.
   const noAnswers = args.includes('--no-answers');
   const faq: FaqDocument[] = noAnswers
     ? loaded.faq.map((entry) => ({
@@ -252,6 +253,7 @@ function main(): void {
   const matcherSettings = args.includes('--no-spelling') ? { correctSpelling: false } : {};
   const decision = { ...DEFAULT_DECISION_SETTINGS, ...thresholdFlags(args) };
   if (args.includes('--no-ask')) decision.askAt = 2;
+  if (args.includes('--no-clauses')) decision.clauseMargin = Number.POSITIVE_INFINITY;
 
   const matcher = new FaqMatcher(matcherSettings);
   matcher.replaceAll(faq);

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConversationReader } from '../../src/features/support/conversation.ts';
-import { choicesOf, DEFAULT_DECISION_SETTINGS, decide } from '../../src/features/support/decide.ts';
+import {
+  choicesOf,
+  clausesOf,
+  DEFAULT_DECISION_SETTINGS,
+  decide,
+} from '../../src/features/support/decide.ts';
 import { FaqMatcher } from '../../src/features/support/matcher.ts';
 import { editsOf, Speller } from '../../src/features/support/matcher-spelling.ts';
 import { EXAMPLE_FAQ } from '../../src/features/support/seed.ts';
@@ -19,11 +24,11 @@ it('the bakery fixture starts with the example FAQ', () => {
   );
 });
 
-function setUp() {
+function setUp(settings = DEFAULT_DECISION_SETTINGS) {
   const matcher = new FaqMatcher();
   matcher.replaceAll(FAQ);
   const reader = new ConversationReader();
-  return (text: string) => decide(text, matcher, reader, (id) => id === 'returns');
+  return (text: string) => decide(text, matcher, reader, (id) => id === 'returns', settings);
 }
 
 describe('conversation reader', () => {
@@ -135,6 +140,36 @@ describe('three outcomes', () => {
   it('hands over holiday opening questions the weekly hours do not answer', () => {
     expect(decideFor('are you open on boxing day?')).toMatchObject({ outcome: 'handoff', reason: 'unsure' });
     expect(decideFor('are you open on sundays?').outcome).not.toBe('handoff');
+  });
+
+  it('asks back about the clause the FAQ covers when the context around it reads unsure', () => {
+    const wholeOnly = setUp({ ...DEFAULT_DECISION_SETTINGS, clauseMargin: Number.POSITIVE_INFINITY });
+    const wrapped = [
+      ['any vegan options? my flatmate became a strict plant based eater over the summer', 'vegan'],
+      ['where are you exactly, my satnav keeps sending me round the ring road twice', 'location'],
+    ] as const;
+    for (const [text, entry] of wrapped) {
+      expect(wholeOnly(text)).toMatchObject({ outcome: 'handoff', reason: 'unsure' });
+      const asked = decideFor(text);
+      expect(asked.outcome).toBe('ask');
+      if (asked.outcome === 'ask') expect(asked.choices[0]).toBe(entry);
+    }
+    // No clause of a question the FAQ does not cover is plausible on its own.
+    expect(decideFor('what is the capital of mongolia, and how tall is its highest mountain?')).toMatchObject(
+      {
+        outcome: 'handoff',
+        reason: 'unsure',
+      },
+    );
+  });
+
+  it('splits a message into clauses of two words or more', () => {
+    expect(clausesOf('do you deliver? my mum cant get out - thanks, x')).toEqual([
+      'do you deliver',
+      'my mum cant get out',
+    ]);
+    expect(clausesOf('one-off cake for saturday?')).toEqual([]);
+    expect(clausesOf('a, b, c, d, e, f, g, h'.replace(/(\w)/g, '$1 $1'))).toHaveLength(6);
   });
 
   it('offers at most three choices, close enough to the best', () => {

@@ -30,6 +30,12 @@ export interface DecisionSettings {
   maxChoices: number;
   /** Candidates whose ranking score is this far below the best are not offered. */
   choiceGap: number;
+  /**
+   * A message the whole of which reads unsure is asked back about its best clause ("do you do gift
+   * cards? want one for my sister's bday") when that clause alone reaches askAt plus this margin:
+   * customers wrap a question the FAQ covers in context it does not.
+   */
+  clauseMargin: number;
 }
 
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
@@ -38,7 +44,11 @@ export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   answerMargin: 0.5,
   maxChoices: 3,
   choiceGap: 1.5,
+  clauseMargin: 0.25,
 };
+
+/** Most clauses of one message matched on their own (each costs a match). */
+const MAX_CLAUSES = 6;
 
 /** What the bot should do with one message; never throws. */
 export function decide(
@@ -68,10 +78,39 @@ export function decide(
     return { outcome: 'answer', entryId: best.id, match };
   }
   // The right entry is among the choices at least as often as it is the top one.
-  if (Math.max(match.inScope, match.answerProbability) >= settings.askAt) {
+  if (plausibility(match) >= settings.askAt) {
     return { outcome: 'ask', choices: choicesOf(match.candidates, settings), match };
   }
+  const clause = bestClause(reading.question, matcher);
+  if (clause && plausibility(clause) >= settings.askAt + settings.clauseMargin) {
+    return { outcome: 'ask', choices: choicesOf(clause.candidates, settings), match: clause };
+  }
   return { outcome: 'handoff', reason: 'unsure', match };
+}
+
+/** How likely the right entry is among the choices: at least as likely as being the top one. */
+const plausibility = (match: FaqMatch) => Math.max(match.inScope, match.answerProbability);
+
+/**
+ * A message's clauses (split at sentence ends, semicolons, dashes and commas) of two words or more;
+ * empty when there are fewer than two.
+ */
+export function clausesOf(text: string): string[] {
+  const clauses = text
+    .split(/[?.!;]+|\s[-–—]+\s|,\s/)
+    .map((clause) => clause.trim())
+    .filter((clause) => clause.split(/\s+/).length >= 2);
+  return clauses.length >= 2 ? clauses.slice(0, MAX_CLAUSES) : [];
+}
+
+/** The match of the message's most plausible clause, or null for a message of one clause. */
+function bestClause(text: string, matcher: FaqMatcher): FaqMatch | null {
+  let best: FaqMatch | null = null;
+  for (const clause of clausesOf(text)) {
+    const match = matcher.match(clause);
+    if (!best || plausibility(match) > plausibility(best)) best = match;
+  }
+  return best;
 }
 
 /** The candidates worth offering: best first, close enough to the best, at most maxChoices. */
