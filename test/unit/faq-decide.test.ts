@@ -97,6 +97,21 @@ describe('spelling correction', () => {
     expect(speller.correct('zzqx')).toBe('zzqx');
     expect(editsOf('ab')).toContain('ba');
   });
+
+  it('splits a word the FAQ writes as two ("callout" for "call-out"), not an English word', () => {
+    const speller = new Speller();
+    speller.add(['call', 'out', 'gift', 'card', 'car', 'pet', 'walk', 'in']);
+    expect(speller.correct('callout')).toBe('call out');
+    expect(speller.correct('giftcard')).toBe('gift card');
+    expect(speller.correct('walkin')).toBe('walk in');
+    expect(speller.correct('carpet')).toBe('carpet');
+    const matcher = new FaqMatcher();
+    matcher.replaceAll([
+      { id: 'fee', question: 'Is there a call-out fee?', answer: 'Call-outs cost £40.', alternatives: [] },
+      { id: 'hours', question: 'When are you open?', answer: 'Every day 8-6.', alternatives: [] },
+    ]);
+    expect(matcher.questionWords('whats ur callout charge')).toContain('call');
+  });
 });
 
 describe('three outcomes', () => {

@@ -14,6 +14,8 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 /** Shortest word that is corrected at all, and shortest that may be two edits from a FAQ word. */
 const MIN_LENGTH = 3;
 const TWO_EDIT_LENGTH = 7;
+/** Shortest first part of a word split into two FAQ words (the second may be a letter shorter: "walk in"). */
+const MIN_PART = 3;
 /** A known but rare word is replaced only by a word this many times more frequent (rank ratio). */
 const FREQUENCY_RATIO = 50;
 /** Replacement English words must be among this many most frequent words. */
@@ -90,12 +92,15 @@ export class Speller {
     this.cache.clear();
   }
 
-  /** The word as the customer probably meant it; the word itself when it looks right. */
   /** True when the FAQ uses the word (phrasings or answers). */
   inFaq(word: string): boolean {
     return this.faqWords.has(word);
   }
 
+  /**
+   * The word as the customer probably meant it; the word itself when it looks right. May be two
+   * words separated by a space (a compound the FAQ writes apart).
+   */
   correct(word: string): string {
     if (word.length < MIN_LENGTH || !/^[a-z]+$/.test(word) || this.faqWords.has(word) || isStopword(word)) {
       return word;
@@ -106,6 +111,33 @@ export class Speller {
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(word, corrected);
     return corrected;
+  }
+
+  /**
+   * Two words that a customer wrote as one ("callout" for the FAQ's "call-out", "giftcard"), as
+   * "first second": both FAQ words, or one a FAQ word and the other a function word ("out", "in");
+   * the most even split wins. Null when no split gives such a pair.
+   */
+  private faqParts(word: string): string | null {
+    let best: string | null = null;
+    let bestShorter = 0;
+    for (let i = MIN_PART; i <= word.length - MIN_PART + 1; i++) {
+      const first = word.slice(0, i);
+      const second = word.slice(i);
+      const shorter = Math.min(first.length, second.length);
+      if (first.length < MIN_PART || second.length < MIN_PART - 1 || shorter <= bestShorter) continue;
+      const firstKnown = this.faqWords.has(first);
+      const secondKnown = this.faqWords.has(second);
+      if (
+        (firstKnown && secondKnown) ||
+        (firstKnown && isStopword(second)) ||
+        (secondKnown && isStopword(first))
+      ) {
+        best = `${first} ${second}`;
+        bestShorter = shorter;
+      }
+    }
+    return best;
   }
 
   private lookUp(word: string): string {
@@ -126,6 +158,8 @@ export class Speller {
       if (best) return best;
       start += size;
     }
+    const parts = this.faqParts(word);
+    if (parts) return parts;
     const vectors = wordVectors();
     const rank = vectors?.rows.get(word);
     if (vectors) {

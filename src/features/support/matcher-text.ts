@@ -203,7 +203,7 @@ export function isLowInformation(word: string): boolean {
 
 export interface TokenOptions {
   lexicon?: Lexicon;
-  /** Spelling correction of a single word (questions only; FAQ text is taken as written). */
+  /** Spelling correction of a single word, to one word or several separated by spaces (questions only; FAQ text is taken as written). */
   correct?: (word: string) => string;
   /** True for a word the FAQ uses: two question words that spell one of them are joined ("high chairs"). */
   inFaq?: (word: string) => boolean;
@@ -222,7 +222,7 @@ export function contentTokens(
   let words = splitWords(normalizeText(text, maxChars, options.lexicon), maxTokens);
   if (options.inFaq) words = joinCompounds(words, options.inFaq);
   const correct = options.correct;
-  if (correct) words = words.map((word) => correct(word));
+  if (correct) words = words.flatMap((word) => correct(word).split(' '));
   const content = words.filter((word) => !isStopword(word));
   const kept = content.length > 0 ? content : words;
   return kept.map((word) => ({ word, stem: termOf(word) }));
