@@ -112,6 +112,15 @@ describe('spelling correction', () => {
     ]);
     expect(matcher.questionWords('whats ur callout charge')).toContain('call');
   });
+
+  it('reads casual fillers ("ok", "guys") as carrying no intent', () => {
+    const matcher = new FaqMatcher();
+    matcher.replaceAll([
+      { id: 'pay', question: 'Do you take cash?', answer: 'Cash and cards.', alternatives: [] },
+    ]);
+    expect(matcher.questionWords('cash ok?')).toEqual(['cash']);
+    expect(matcher.questionWords('are you guys open')).toEqual(['open']);
+  });
 });
 
 describe('three outcomes', () => {

@@ -29,7 +29,7 @@ const STOPWORDS: ReadonlySet<string> = new Set(
   i me my mine myself we us our ours you your yours yourself he him his she her hers it its they them
   their theirs this that these those there here what whats s t just also please pls plz kindly can could
   would should shall will may might must let lets tell know want wanna need like get got go going
-  im id ive ill youre thats oh um uh any some one thing things`
+  im id ive ill youre thats oh um uh any some one thing things ok okay guys folks`
     .split(/\s+/)
     .filter((word) => word.length > 0),
 );
