@@ -40,7 +40,7 @@ export interface DecisionSettings {
 
 export const DEFAULT_DECISION_SETTINGS: DecisionSettings = {
   answerAt: 0.9,
-  askAt: 0.55,
+  askAt: 0.56,
   answerMargin: 0.5,
   maxChoices: 3,
   choiceGap: 1.5,
