@@ -242,5 +242,20 @@ describe.each(TEST_DATABASES)(
       const bad = await ownerSays('/hearth faq words add lonely');
       expect(bad[0]?.text).toMatch(/at least two words/);
     });
+
+    it('asks back about the covered clause of a message wrapped in context, and the pick answers', async () => {
+      const text = 'where are you exactly, my satnav keeps sending me round the ring road twice';
+      const [asked] = await ask('sam', text);
+      expect(asked?.text).toBe('Did you mean…');
+      const buttons = asked?.buttons?.flat() ?? [];
+      expect(buttons[0]?.label).toBe('Where are you located?');
+      const [answer] = await press('telegram', 'sam', 'support:pick', buttons[0]?.value ?? '');
+      expect(answer?.text).toContain('12 Market Street');
+      const askBack = await database.prisma.askBack.findFirstOrThrow({ where: { question: text } });
+      expect(askBack).toMatchObject({
+        status: 'picked',
+        pickedFaqId: (await entryNamed('Where are you located?')).id,
+      });
+    });
   },
 );
