@@ -121,11 +121,12 @@ export class Speller {
   private faqParts(word: string): string | null {
     let best: string | null = null;
     let bestShorter = 0;
+    // The first part has MIN_PART letters or more, the second one fewer at least.
     for (let i = MIN_PART; i <= word.length - MIN_PART + 1; i++) {
       const first = word.slice(0, i);
       const second = word.slice(i);
       const shorter = Math.min(first.length, second.length);
-      if (first.length < MIN_PART || second.length < MIN_PART - 1 || shorter <= bestShorter) continue;
+      if (shorter <= bestShorter) continue;
       const firstKnown = this.faqWords.has(first);
       const secondKnown = this.faqWords.has(second);
       if (
