@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { rocAuc } from './faq-score.ts';
 
 interface Shop {
   name: string;
@@ -67,13 +68,6 @@ async function loadModel(): Promise<EmbeddingsModel> {
 
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((sum, x, i) => sum + x * (b[i] ?? 0), 0);
 
-/** Area under the ROC curve of `score` for positives vs negatives (ties count half). */
-function auc(positives: readonly number[], negatives: readonly number[]): number {
-  let wins = 0;
-  for (const p of positives) for (const n of negatives) wins += p > n ? 1 : p === n ? 0.5 : 0;
-  return positives.length && negatives.length ? wins / (positives.length * negatives.length) : Number.NaN;
-}
-
 interface Counts {
   inScope: number;
   builtinTop1: number;
@@ -122,8 +116,8 @@ function figures(c: Counts) {
     modelWithAnswerTop3: share(c.modelWithAnswerTop3),
     fusedTop1: share(c.fusedTop1),
     fusedTop3: share(c.fusedTop3),
-    builtinAuc: Number(auc(c.builtinIn, c.builtinOut).toFixed(3)),
-    modelAuc: Number(auc(c.modelIn, c.modelOut).toFixed(3)),
+    builtinAuc: Number(rocAuc(c.builtinIn, c.builtinOut).toFixed(3)),
+    modelAuc: Number(rocAuc(c.modelIn, c.modelOut).toFixed(3)),
   };
 }
 

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { ConversationReader } from '../src/features/support/conversation.ts';
 import { choicesOf, DEFAULT_DECISION_SETTINGS } from '../src/features/support/decide.ts';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { rocAuc } from './faq-score.ts';
 import { seededRandom } from './seeded-random.ts';
 
 interface Row {
@@ -148,19 +149,12 @@ function logLoss(rows: readonly Row[], weights: readonly number[], label: (row: 
 /** Area under the ROC curve of the model's scores for the label (ties count half). */
 function auc(rows: readonly Row[], weights: readonly number[], label: (row: Row) => number): number {
   const bias = weights[weights.length - 1] ?? 0;
-  const scored = rows
-    .map((row) => ({ s: dot(weights, row.x) + bias, y: label(row) }))
-    .sort((a, b) => a.s - b.s);
-  let positives = 0;
-  let rankSum = 0;
-  scored.forEach((item, i) => {
-    if (item.y === 1) {
-      positives++;
-      rankSum += i + 1;
-    }
-  });
-  const negatives = scored.length - positives;
-  return positives && negatives ? (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives) : 0;
+  const score = (row: Row) => dot(weights, row.x) + bias;
+  const value = rocAuc(
+    rows.filter((row) => label(row) === 1).map(score),
+    rows.filter((row) => label(row) !== 1).map(score),
+  );
+  return Number.isNaN(value) ? 0 : value;
 }
 
 const paths = process.argv.slice(2);

@@ -50,3 +50,22 @@ export function scoreDecisions(
     answerRate: round(answered / all),
   };
 }
+
+/** Area under the ROC curve of scores for positives against negatives (ties count half); NaN if either is empty. */
+export function rocAuc(positives: readonly number[], negatives: readonly number[]): number {
+  if (positives.length === 0 || negatives.length === 0) return Number.NaN;
+  const scored = [
+    ...positives.map((score) => ({ score, positive: true })),
+    ...negatives.map((score) => ({ score, positive: false })),
+  ].sort((a, b) => a.score - b.score);
+  let rankSum = 0;
+  for (let i = 0; i < scored.length; ) {
+    let j = i;
+    while (j < scored.length && scored[j]?.score === scored[i]?.score) j++;
+    const averageRank = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) if (scored[k]?.positive) rankSum += averageRank;
+    i = j;
+  }
+  const n = positives.length;
+  return (rankSum - (n * (n + 1)) / 2) / (n * negatives.length);
+}
