@@ -13,15 +13,15 @@
  * in-scope from out-of-scope messages (AUC); the model's resident memory and per-message latency.
  * Prints one JSON line last.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { type BenchQuery, loadBenchFile } from './faq-file.ts';
 import { rocAuc } from './faq-score.ts';
 
 interface Shop {
   name: string;
   faq: FaqDocument[];
-  queries: { text: string; expected: string | null }[];
+  queries: BenchQuery[];
 }
 
 interface EmbeddingsModel {
@@ -32,20 +32,11 @@ const RRF_K = 3;
 const mb = () => Math.round(process.memoryUsage().rss / 1e6);
 
 function loadShop(path: string): Shop {
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
-    faq: { id: string; question: string; answer?: string; alternatives?: string[] }[];
-    queries: { text: string; expected: string | null }[];
-  };
-  return {
-    name: path.replace(/^.*\//, '').replace(/\.json$/, ''),
-    faq: parsed.faq.map((entry) => ({
-      id: entry.id,
-      question: entry.question,
-      answer: entry.answer ?? '',
-      alternatives: entry.alternatives ?? [],
-    })),
-    queries: parsed.queries,
-  };
+  const { faq, queries } = loadBenchFile(path, (message) => {
+    console.error(`faq-embedding-model: ${message}`);
+    process.exit(1);
+  });
+  return { name: path.replace(/^.*\//, '').replace(/\.json$/, ''), faq, queries };
 }
 
 async function loadModel(): Promise<EmbeddingsModel> {

@@ -10,27 +10,15 @@
  * pick is confirmed by an owner's click, and reports the figures over the second half.
  * Prints human-readable lines, then, last, one JSON line with the figures.
  */
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ConversationReader } from '../src/features/support/conversation.ts';
 import { DEFAULT_DECISION_SETTINGS, decide, type SupportDecision } from '../src/features/support/decide.ts';
 import { type FaqDocument, FaqMatcher, type MatcherSettings } from '../src/features/support/matcher.ts';
 import { wordVectors } from '../src/features/support/matcher-embeddings.ts';
+import { type BenchQuery, loadBenchFile } from './faq-file.ts';
 import { scoreDecisions, type Tally } from './faq-score.ts';
 import { seededRandom } from './seeded-random.ts';
-
-interface BenchQuery {
-  text: string;
-  expected: string | null;
-}
-
-interface BenchFile {
-  faq: FaqDocument[];
-  queries: BenchQuery[];
-  /** False for CLINC-derived files, whose synthetic answers name the entry. */
-  realAnswers: boolean;
-}
 
 const SYNTHETIC_ENTRIES = 5000;
 /**
@@ -45,60 +33,6 @@ function fail(message: string): never {
     'usage: npm run bench:faq -- <file.json> [--errors] [--learn] [--no-answers|--no-spelling|--no-reader|--no-ask|--no-clauses] [--ask-at=X] [--answer-at=X]',
   );
   process.exit(1);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Reads and validates a bench file; exits with a clear message on anything malformed. */
-function loadBenchFile(path: string): BenchFile {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (error) {
-    fail(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    fail(`${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!isRecord(parsed) || !Array.isArray(parsed.faq) || !Array.isArray(parsed.queries)) {
-    fail(`${path} must be an object with "faq" and "queries" arrays`);
-  }
-  const realAnswers = !/synthetic/i.test(JSON.stringify(parsed.meta ?? {}));
-  const faq: FaqDocument[] = parsed.faq.map((entry: unknown, i: number) => {
-    if (
-      !isRecord(entry) ||
-      typeof entry.id !== 'string' ||
-      typeof entry.question !== 'string' ||
-      !Array.isArray(entry.alternatives) ||
-      !entry.alternatives.every((alternative: unknown) => typeof alternative === 'string')
-    ) {
-      fail(`faq[${i}] must have string "id", "question" and string[] "alternatives"`);
-    }
-    // A synthetic answer names the entry and would leak the label: only real answers are indexed.
-    const answer = realAnswers && typeof entry.answer === 'string' ? { answer: entry.answer } : {};
-    return {
-      id: entry.id,
-      question: entry.question,
-      alternatives: entry.alternatives as string[],
-      ...answer,
-    };
-  });
-  const ids = new Set(faq.map((entry) => entry.id));
-  const queries: BenchQuery[] = parsed.queries.map((query: unknown, i: number) => {
-    if (!isRecord(query) || typeof query.text !== 'string') fail(`queries[${i}] must have a string "text"`);
-    const expected = query.expected;
-    if (expected !== null && (typeof expected !== 'string' || !ids.has(expected))) {
-      fail(`queries[${i}].expected must be null or the id of a faq entry`);
-    }
-    return { text: query.text, expected };
-  });
-  if (faq.length === 0 || queries.length === 0) fail(`${path} has no faq entries or no queries`);
-  return { faq, queries, realAnswers };
 }
 
 function pick<T>(items: readonly T[], random: () => number): T {
@@ -236,7 +170,7 @@ function main(): void {
   const showErrors = args.includes('--errors');
   const learn = args.includes('--learn');
   if (!path) fail('missing the bench file argument');
-  const loaded = loadBenchFile(path);
+  const loaded = loadBenchFile(path, fail);
   const { queries } = loaded;
   // Ablations, to see what each part contributes: without the answers, the spelling corrector,
   // the conversation reader (small talk, urgent, complaints), asking back, or asking back about a
