@@ -77,7 +77,6 @@ export function decide(
   if (clearWinner && match.answerProbability >= settings.answerAt) {
     return { outcome: 'answer', entryId: best.id, match };
   }
-  // The right entry is among the choices at least as often as it is the top one.
   if (plausibility(match) >= settings.askAt) {
     return { outcome: 'ask', choices: choicesOf(match.candidates, settings), match };
   }
