@@ -7,7 +7,8 @@
  * shops; answers indexed), then measures per-message latency on a 5,000-entry index made by
  * recombining the file's phrasings under fresh ids. `--learn` replays the messages as a stream in
  * which every handed-over in-scope message is linked by an owner to its entry, and every customer's
- * pick is confirmed by an owner's click, and reports the figures over the second half.
+ * pick is confirmed by an owner's click, and reports the figures over the second half (with
+ * `--errors`, the misses of that second half).
  * Prints human-readable lines, then, last, one JSON line with the figures.
  */
 import { loadavg } from 'node:os';
@@ -220,7 +221,7 @@ function main(): void {
     }
     const decided = decide(query.text, matcher, reader, aboutProblems, decision);
     decisions.push({ expected: query.expected, decision: decided });
-    if (showErrors) printError(query, decided);
+    if (showErrors && !learn) printError(query, decided);
   }
   const tally = scoreDecisions(decisions);
 
@@ -232,7 +233,10 @@ function main(): void {
     const second: typeof decisions = [];
     queries.forEach((query, i) => {
       const decided = decide(query.text, stream, reader, aboutProblems, decision);
-      if (i >= queries.length / 2) second.push({ expected: query.expected, decision: decided });
+      if (i >= queries.length / 2) {
+        second.push({ expected: query.expected, decision: decided });
+        if (showErrors) printError(query, decided);
+      }
       if (query.expected !== null && leadsToLink(decided, query.expected)) {
         learnPhrasing(stream, streamFaq, query.expected, query.text);
       }

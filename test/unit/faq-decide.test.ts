@@ -46,6 +46,17 @@ describe('conversation reader', () => {
     expect(reader.read('hi quick q - is there parking?').question).toBe('is there parking?');
   });
 
+  it('reads letters typed three times or more as one ("hiii", "thanksss")', () => {
+    expect(reader.read('hiii').smallTalk).toBe('greeting');
+    expect(reader.read('heyyy there').smallTalk).toBe('greeting');
+    expect(reader.read('thanksss sooo much').smallTalk).toBe('thanks');
+    expect(reader.read('okkk').smallTalk).toBe('acknowledgement');
+    expect(reader.read('HELPPP the pipe burst').urgent).toBe(true);
+    expect(reader.read('hiii do you deliver').smallTalk).toBeNull();
+    expect(reader.read('hiii do you deliver').question).toBe('do you deliver');
+    expect(reader.read('do you deliver? thankss').question).toBe('do you deliver?');
+  });
+
   it('flags urgent messages: urgent words, a cry for help, shouted distress; not shouting alone', () => {
     expect(reader.read('PIPE BURST IN THE KITCHEN HELP').urgent).toBe(true);
     expect(reader.read('urgent: wrong flowers delivered to the funeral').urgent).toBe(true);

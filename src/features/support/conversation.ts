@@ -148,7 +148,9 @@ export class ConversationReader {
 
   read(text: string): MessageReading {
     const raw = typeof text === 'string' ? text.slice(0, 2000) : '';
-    const words = normalizeWords(normalizeText(raw, 2000));
+    // The cues read the message with elongations folded; the matcher reads it as typed.
+    const cueText = foldElongations(raw);
+    const words = normalizeWords(normalizeText(cueText, 2000));
     const { letters, upper } = capitals(raw);
     const shouting = letters >= 10 && upper / letters >= 0.7;
     const isQuestion = /\?/.test(raw);
@@ -158,9 +160,10 @@ export class ConversationReader {
     const urgent =
       shoutedStatement ||
       this.cues.urgent.has(words) ||
-      SHOUTED_HELP.test(raw) ||
-      (CRY_FOR_HELP.test(raw) && !/\b(you|u|anyone|someone|somebody|can|could)\s+help\W*$/i.test(raw)) ||
-      (shouting && SHOUTED_DISTRESS.test(raw));
+      SHOUTED_HELP.test(cueText) ||
+      (CRY_FOR_HELP.test(cueText) &&
+        !/\b(you|u|anyone|someone|somebody|can|could)\s+help\W*$/i.test(cueText)) ||
+      (shouting && SHOUTED_DISTRESS.test(cueText));
     const c = this.cues;
     let rest = words;
     for (const set of [c.praise, c.thanks, c.greetings, c.goodbyes, c.acknowledgements])
@@ -223,11 +226,19 @@ function dayKey(day: string): string {
     .replace(/s$/, '');
 }
 
+/**
+ * Letters typed three times or more read as one ("hiii", "thanksss", "HELPPP"): no English word
+ * has a letter three times in a row, and the cue lists hold the plain spelling.
+ */
+export function foldElongations(text: string): string {
+  return text.replace(/(\p{L})\1{2,}/gu, '$1');
+}
+
 /** Leading greetings ("hi quick q -") and trailing thanks are not part of the question. */
 const LEADING =
-  /^\s*(?:(?:hi|hello|hey+|heya|hiya|yo|good\s+(?:morning|afternoon|evening)|dear\s+\w+)\b[\s,!.:;-]*)+(?:(?:there|guys|all|team|everyone)\b[\s,!.:;-]*)?(?:quick\s+(?:q|question)\b[\s,!.:;?-]*)?/iu;
+  /^\s*(?:(?:hi+|hel+o+|he+y+|heya|hiya|yo+|good\s+(?:morning|afternoon|evening)|dear\s+\w+)\b[\s,!.:;-]*)+(?:(?:there|guys|all|team|everyone)\b[\s,!.:;-]*)?(?:quick\s+(?:q|question)\b[\s,!.:;?-]*)?/iu;
 const TRAILING =
-  /[\s,.!-]*(?:(?:thanks|thank\s+you|thx|ty|cheers)(?:\s+(?:so\s+much|a\s+lot|in\s+advance))?[\s!.]*)$/iu;
+  /[\s,.!-]*(?:(?:thanks+|thank\s+you|thx+|ty|cheers)(?:\s+(?:so\s+much|a\s+lot|in\s+advance))?[\s!.]*)$/iu;
 
 function stripPleasantries(text: string): string {
   const stripped = text.replace(LEADING, '').replace(TRAILING, '').trim();
