@@ -5,11 +5,13 @@
  * Fits a linear ranker (softmax over each question's candidate pool) and a logistic abstain model
  * on the features FaqMatcher.explain reports, cross-validated across the files (fit on one, score
  * the other), then fits on all files and prints the constants to paste into
- * DEFAULT_MATCHER_SETTINGS. Data: shared/bench/faq (CLINC150-derived, CC BY 3.0).
+ * DEFAULT_MATCHER_SETTINGS. Data: shared/bench/faq (CLINC150-derived, CC BY 3.0). `--keep-ranker`
+ * keeps the shipped ranker and fits only the abstain model and its threshold.
  */
 import { readFileSync } from 'node:fs';
 import { choicesOf, DEFAULT_DECISION_SETTINGS } from '../src/features/support/decide.ts';
 import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { DEFAULT_MATCHER_SETTINGS } from '../src/features/support/matcher-settings.ts';
 import { seededRandom } from './seeded-random.ts';
 
 interface Sample {
@@ -237,7 +239,12 @@ function bestThreshold(
   return Number(best.toFixed(2));
 }
 
-const paths = process.argv.slice(2);
+const args = process.argv.slice(2);
+/** `--keep-ranker`: fit only the abstain model and its threshold, on the shipped ranker. */
+const keepRanker = args.includes('--keep-ranker');
+const paths = args.filter((arg) => !arg.startsWith('--'));
+const rankerOf = (samples: readonly Sample[]) =>
+  keepRanker ? [...DEFAULT_MATCHER_SETTINGS.rankerWeights] : fitRanker(samples, dims);
 if (paths.length < 2) {
   console.error('usage: npx tsx bench/faq-fit.ts <a.json> <b.json>');
   process.exit(1);
@@ -292,7 +299,7 @@ function report(
 for (let held = 0; held < paths.length; held++) {
   const train = all.filter((s) => s.file !== held);
   const test = all.filter((s) => s.file === held);
-  const ranker = fitRanker(train, dims);
+  const ranker = rankerOf(train);
   const abstain = fitAbstain(train, ranker);
   const threshold = bestThreshold(train, ranker, abstain);
   console.log(
@@ -300,7 +307,7 @@ for (let held = 0; held < paths.length; held++) {
     JSON.stringify(report(test, ranker, abstain, threshold)),
   );
 }
-const ranker = fitRanker(all, dims);
+const ranker = rankerOf(all);
 const abstain = fitAbstain(all, ranker);
 const inScope = fitInScope(all, ranker);
 const threshold = bestThreshold(all, ranker, abstain);
