@@ -230,7 +230,7 @@ function dayKey(day: string): string {
  * Letters typed three times or more read as one ("hiii", "thanksss", "HELPPP"): no English word
  * has a letter three times in a row, and the cue lists hold the plain spelling.
  */
-export function foldElongations(text: string): string {
+function foldElongations(text: string): string {
   return text.replace(/(\p{L})\1{2,}/gu, '$1');
 }
 
