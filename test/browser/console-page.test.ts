@@ -13,8 +13,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * CI always runs these (and fails without Chromium); on a machine without it, `npm test` says so and
  * leaves them out rather than failing on a missing browser.
  */
-const RUN = existsSync(CHROMIUM) || process.env.CI === 'true';
-if (!RUN) {
+const RUN_BROWSER_TESTS = existsSync(CHROMIUM) || process.env.CI === 'true';
+if (!RUN_BROWSER_TESTS) {
   console.warn(
     `browser tests left out: no Chromium at ${CHROMIUM} (install Debian's chromium, or set CHROMIUM_PATH)`,
   );
@@ -28,7 +28,7 @@ const WAIT = { timeout: 30_000 };
  * a platform and user, subscribe, ask, hand off, answer as owner, post and vote in a poll, register
  * a channel. A screenshot per flow goes to test-results/ for review.
  */
-describe.runIf(RUN)('the console page in a browser', { timeout: 180_000 }, () => {
+describe.runIf(RUN_BROWSER_TESTS)('the console page in a browser', { timeout: 180_000 }, () => {
   let database: Database;
   let app: TestHearth;
   let browser: Browser;
