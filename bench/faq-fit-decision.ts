@@ -10,10 +10,10 @@
  * files (fit on the others, score the held-out one), then on all of them; prints the constants for
  * DEFAULT_MATCHER_SETTINGS (answerWeights, choiceWeights).
  */
-import { readFileSync } from 'node:fs';
 import { ConversationReader } from '../src/features/support/conversation.ts';
 import { choicesOf, DEFAULT_DECISION_SETTINGS } from '../src/features/support/decide.ts';
-import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { FaqMatcher } from '../src/features/support/matcher.ts';
+import { type BenchFile, loadBenchFile } from './faq-file.ts';
 import { rocAuc } from './faq-score.ts';
 import { seededRandom } from './seeded-random.ts';
 
@@ -36,10 +36,10 @@ function readerTakes(text: string): boolean {
 }
 
 function rowsOf(path: string, file: number): Row[] {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as {
-    faq: (FaqDocument & { answer: string })[];
-    queries: { text: string; expected: string | null }[];
-  };
+  const data = loadBenchFile(path, (message) => {
+    console.error(`faq-fit-decision: ${message}`);
+    process.exit(1);
+  });
   const rows: Row[] = [];
   const random = seededRandom(7 + file);
   for (let run = 0; run <= DROPOUT_RUNS; run++) {
@@ -74,10 +74,7 @@ function rowsOf(path: string, file: number): Row[] {
  * Rows of the messages replayed as a stream in which every in-scope message then becomes a phrasing
  * of its entry (what owners' links and customers' picks do): the models see FAQs that have learned.
  */
-function streamRows(
-  data: { faq: FaqDocument[]; queries: { text: string; expected: string | null }[] },
-  file: number,
-): Row[] {
+function streamRows(data: BenchFile, file: number): Row[] {
   const rows: Row[] = [];
   const matcher = new FaqMatcher();
   const faq = new Map(data.faq.map((entry) => [entry.id, entry]));

@@ -8,10 +8,10 @@
  * DEFAULT_MATCHER_SETTINGS. Data: shared/bench/faq (CLINC150-derived, CC BY 3.0). `--keep-ranker`
  * keeps the shipped ranker and fits only the abstain model and its threshold.
  */
-import { readFileSync } from 'node:fs';
 import { choicesOf, DEFAULT_DECISION_SETTINGS } from '../src/features/support/decide.ts';
-import { type FaqDocument, FaqMatcher } from '../src/features/support/matcher.ts';
+import { FaqMatcher } from '../src/features/support/matcher.ts';
 import { DEFAULT_MATCHER_SETTINGS } from '../src/features/support/matcher-settings.ts';
+import { type BenchFile, loadBenchFile } from './faq-file.ts';
 import { seededRandom } from './seeded-random.ts';
 
 interface Sample {
@@ -25,19 +25,8 @@ interface Sample {
   queryFeatures: number[];
 }
 
-interface BenchData {
-  meta?: unknown;
-  faq: FaqDocument[];
-  queries: { text: string; expected: string | null }[];
-}
-
-/** CLINC-derived files carry synthetic answers that name the entry: those are never indexed. */
-export function hasRealAnswers(data: { meta?: unknown }): boolean {
-  return !/synthetic/i.test(JSON.stringify(data.meta ?? {}));
-}
-
 /** Samples of a file against its whole FAQ, or against a random subset of `subsetSize` entries. */
-function loadSamples(data: BenchData, file: number, subsetSize?: number, seed = 1): Sample[] {
+function loadSamples(data: BenchFile, file: number, subsetSize?: number, seed = 1): Sample[] {
   const random = seededRandom(seed);
   let faq = data.faq;
   let queries = data.queries;
@@ -48,15 +37,8 @@ function loadSamples(data: BenchData, file: number, subsetSize?: number, seed = 
   }
   const kept = new Set(faq.map((entry) => entry.id));
   const matcher = new FaqMatcher();
-  const answers = hasRealAnswers(data);
-  matcher.replaceAll(
-    faq.map((entry) => ({
-      id: entry.id,
-      question: entry.question,
-      alternatives: entry.alternatives,
-      ...(answers && entry.answer ? { answer: entry.answer } : {}),
-    })),
-  );
+  // loadBenchFile keeps real answers only (CLINC's synthetic answers name the entry).
+  matcher.replaceAll(faq);
   return queries.map((query) => {
     const explained = matcher.explain(query.text);
     return {
@@ -256,12 +238,15 @@ const SUBSET_SIZES = [1, 2, 3, 5, 8, 12, 20];
  */
 const SMB_WEIGHT = Number(process.env.SMB_WEIGHT ?? 1);
 const all = paths.flatMap((path, i) => {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as BenchData;
+  const data = loadBenchFile(path, (message) => {
+    console.error(`faq-fit: ${message}`);
+    process.exit(1);
+  });
   const samples = [
     ...loadSamples(data, i),
     ...SUBSET_SIZES.flatMap((size, k) => loadSamples(data, i, size, 100 * i + k + 1)),
   ];
-  return hasRealAnswers(data) ? Array.from({ length: SMB_WEIGHT }, () => samples).flat() : samples;
+  return data.realAnswers ? Array.from({ length: SMB_WEIGHT }, () => samples).flat() : samples;
 });
 const dims = all.find((s) => s.features.length > 0)?.features[0]?.length ?? 0;
 const round = (values: readonly number[]) => values.map((v) => Number(v.toFixed(4)));
