@@ -1,8 +1,7 @@
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { type Prisma, PrismaClient } from '../../prisma/generated/client.ts';
 import { lockDataDir } from './data-dir-lock.ts';
-import { ImmediateWriter } from './immediate-writer.ts';
+import type { ImmediateWriter } from './immediate-writer.ts';
 import { PGliteThread } from './pglite-thread.ts';
 import { applyMigrations, readMigrationList } from './schema-engine.ts';
 
@@ -40,6 +39,11 @@ export interface Database {
 /** Opens the database Hearth runs on: PostgreSQL when a URL is given, else embedded PGlite. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
+    // The PostgreSQL driver is loaded only when used (the embedded database does not need it).
+    const [{ PrismaPg }, { ImmediateWriter }] = await Promise.all([
+      import('@prisma/adapter-pg'),
+      import('./immediate-writer.ts'),
+    ]);
     const factory = new PrismaPg({ connectionString: options.url, max: options.poolSize ?? 10 });
     const prisma = new PrismaClient({ adapter: factory });
     // Migrations get a one-connection pool: the engine's session advisory lock must be taken and

@@ -4,7 +4,6 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { x as extract } from 'tar';
 
 /**
  * A PGlite data folder with every committed migration applied and no data, shipped with Hearth
@@ -68,6 +67,7 @@ export async function createFromTemplate(
       // No child process here (or it failed): unpack in this process instead.
       rmSync(partial, { recursive: true, force: true });
       await mkdir(partial, { recursive: true });
+      const { x: extract } = await import('tar');
       await extract({ file: template.path, cwd: partial });
     });
     renameSync(partial, location);

@@ -1,7 +1,6 @@
 import type { Services } from '../../app/context.ts';
 import type { SystemJob } from '../../scheduler/system-job.ts';
 import { computeJourneyReport, funnelValues, journeyLines } from '../journey/digest.ts';
-import { stackedBarChartsPng } from './chart.ts';
 import { renderReport } from './render.ts';
 import { computeReport, type Period } from './report.ts';
 import { usageLines } from './usage-lines.ts';
@@ -53,6 +52,8 @@ export async function postDigest(services: Services, period: Period, occurrence:
     await services.outbox.enqueue({ to, content: { text }, dedupeKey: `${key}:journey` });
   }
   if (journey && (services.capabilitiesOf(to.platform)?.files ?? false)) {
+    // Loaded here: the PNG encoder is needed once a week, not in every process's memory.
+    const { stackedBarChartsPng } = await import('./chart.ts');
     const series = report.subscriberSeries;
     const funnel = funnelValues(journey);
     await services.outbox.enqueue({
