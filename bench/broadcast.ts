@@ -22,7 +22,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createConsoleAdapters } from '../adapters/console/index.ts';
 import { TelegramAdapter } from '../adapters/telegram/index.ts';
 import { loadConfig } from '../src/config.ts';
@@ -97,6 +96,8 @@ async function createStore(): Promise<{ url?: string; dataDir?: string; dispose:
   const server = process.env.TEST_DATABASE_URL;
   if (!server) throw new Error('--db postgres needs TEST_DATABASE_URL');
   const name = `hearth_bench_${randomBytes(4).toString('hex')}`;
+  // Loaded here: on PGlite the measured process must not hold the PostgreSQL driver Hearth leaves out.
+  const { default: pg } = await import('pg');
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: server });
     await client.connect();
