@@ -7,9 +7,10 @@ import type { OutboundMessage, SendResult } from '../src/core/outbound.ts';
 /**
  * A minimal send-only adapter for the benchmark's generic fake platform (POST {chatId, text} as
  * JSON over a keep-alive node:http agent, as a real SDK's REST client would; global fetch costs
- * several times the CPU per request). It stands in for a second platform until that platform's real
- * adapter exists; errors map as adapters must: 429 → RateLimitedError (global, Retry-After),
- * 4xx → permanent, 5xx → transient.
+ * several times the CPU per request). It stands in for a second platform: the real Discord adapter
+ * (discord.js) is not driven here, so bench:broadcast's figures are those of Hearth's send path with
+ * telegraf plus this client, not of discord.js. Errors map as adapters must: 429 → RateLimitedError
+ * (global, Retry-After), 4xx → permanent, 5xx → transient.
  */
 export class BenchHttpAdapter implements PlatformAdapter {
   readonly capabilities: Capabilities = {
