@@ -10,7 +10,10 @@
  *  3. on that PostgreSQL database, with Telegram configured against the fake Bot API: the RSS after
  *     `--messages` mixed inbound updates (questions, commands, votes) and again after as many more
  *     (`--rounds` in all), each read `--load-settle` seconds after its round;
- *  4. bench:broadcast's peak with 100,000 recipients on PGlite (its own process; `--no-broadcast`
+ *  4. embedded PGlite with every platform configured against the fakes of test/fakes (the real
+ *     SDKs loaded and connected: telegraf long polling, Bolt, discord.js with its gateway, the X
+ *     client): the idle RSS a shop running all four platforms sees;
+ *  5. bench:broadcast's peak with 100,000 recipients on PGlite (its own process; `--no-broadcast`
  *     skips it).
  *
  *   npm run bench:memory [-- --settle 10 --load-settle 30 --messages 10000 --rounds 2 --no-broadcast]
@@ -22,6 +25,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FakeDiscordApi } from '../test/fakes/discord-api.ts';
+import { FakeSlackApi } from '../test/fakes/slack-api.ts';
+import { FakeTelegramApi } from '../test/fakes/telegram-api.ts';
+import { FakeXApi } from '../test/fakes/x-api.ts';
 import { createPostgresDatabase } from '../test/support/postgres.ts';
 import { InboundLoad, LOAD_TOKEN } from './memory-load.ts';
 import { HearthProcess, type MemoryBreakdown } from './memory-process.ts';
@@ -52,19 +59,75 @@ const describe = (b: MemoryBreakdown) =>
   `node binary ${b.nodeBinary}, other files ${b.otherFiles}, WASM memories ${b.wasmMemory}, ` +
   `malloc ${b.malloc}, V8 heaps/code/buffers ${b.v8AndOther} (MB)`;
 
-/** Starts Hearth with `env`, waits SETTLE_SECONDS after /health, returns the idle RSS and the peak so far. */
-async function startAndIdle(label: string, env: Record<string, string>) {
+/**
+ * Starts Hearth with `env`, waits SETTLE_SECONDS after /health, returns the idle RSS and the peak so
+ * far; `check` (if given) then looks at the running process before it is stopped.
+ */
+async function startAndIdle(
+  label: string,
+  env: Record<string, string>,
+  check?: (hearth: HearthProcess) => Promise<void>,
+) {
   const started = performance.now();
   const hearth = await HearthProcess.start(env);
   const healthSeconds = (performance.now() - started) / 1000;
   await sleep(SETTLE_SECONDS);
   const memory = hearth.memory();
-  await hearth.stop();
+  try {
+    await check?.(hearth);
+  } finally {
+    await hearth.stop();
+  }
   console.log(
     `${label}: /health after ${healthSeconds.toFixed(1)} s; cold-start peak ${memory.peak} MB; ` +
       `idle ${memory.rss} MB (${SETTLE_SECONDS} s later): ${describe(memory.breakdown)}`,
   );
   return memory;
+}
+
+/** Idle on a fresh PGlite folder with Telegram, Slack, Discord and X configured against local fakes. */
+async function allPlatformsIdle(dataDir: string) {
+  const [telegram, slack, discord, x] = await Promise.all([
+    FakeTelegramApi.start(),
+    FakeSlackApi.start(),
+    FakeDiscordApi.start(),
+    FakeXApi.start(),
+  ]);
+  try {
+    return await startAndIdle(
+      'PGlite, every platform configured',
+      {
+        HEARTH_DATA_DIR: dataDir,
+        TELEGRAM_BOT_TOKEN: LOAD_TOKEN,
+        TELEGRAM_API_ROOT: telegram.url,
+        SLACK_BOT_TOKEN: 'xoxb-bench',
+        SLACK_SIGNING_SECRET: 'bench-signing-secret',
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_OWNERS_CHANNEL: 'C0OWNERS',
+        DISCORD_BOT_TOKEN: 'bench-discord-token',
+        DISCORD_API_URL: discord.apiUrl,
+        X_APP_KEY: 'bench-x-app-key',
+        X_APP_SECRET: 'bench-x-app-secret',
+        X_ACCESS_TOKEN: 'bench-x-access-token',
+        X_ACCESS_SECRET: 'bench-x-access-secret',
+        X_API_URL: x.url,
+      },
+      async (hearth) => {
+        // The figure counts only if every platform's adapter really started (SDK loaded, connected).
+        const health = (await (await fetch(`${hearth.baseUrl}/health`)).json()) as {
+          adapters: { platform: string; started: boolean }[];
+        };
+        const started = health.adapters
+          .filter((adapter) => adapter.started)
+          .map((adapter) => adapter.platform);
+        for (const platform of ['telegram', 'slack', 'discord', 'x'])
+          if (!started.includes(platform))
+            throw new Error(`${platform} did not start: ${JSON.stringify(health)}`);
+      },
+    );
+  } finally {
+    await Promise.all([telegram, slack, discord, x].map((fake) => fake.close().catch(() => {})));
+  }
 }
 
 /** RSS after MESSAGES mixed updates through the Telegram adapter, then after as many more. */
@@ -124,6 +187,7 @@ async function main(): Promise<void> {
   try {
     const pglite = await startAndIdle('PGlite, fresh data folder', { HEARTH_DATA_DIR: join(dir, 'data') });
     const postgres = await startAndIdle('PostgreSQL, fresh database', { DATABASE_URL: database.url });
+    const allPlatforms = await allPlatformsIdle(join(dir, 'all-platforms'));
     const rounds = await afterLoad(database.url);
     const [first, second] = rounds;
     const broadcast = BROADCAST ? await broadcastPeak() : undefined;
@@ -142,6 +206,7 @@ async function main(): Promise<void> {
         afterSecondLoadMb: second?.rss ?? null,
         loadGrowth: Number(growth.toFixed(3)),
         broadcastLimitRatio: broadcast?.limitRatio ?? null,
+        pgliteAllPlatformsIdleMb: allPlatforms.rss,
         ...(rounds.length > 2 ? { afterEachLoadMb: rounds.map((round) => round.rss) } : {}),
       }),
     );
