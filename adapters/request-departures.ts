@@ -2,8 +2,10 @@ import { Agent, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
 /**
- * Tells a send when its HTTP request has left: the moment Node has handed the request's bytes to
- * the network ('finish'). Each request is seen as it is made, by the SDK's keep-alive agent
+ * Tells a send when its HTTP request leaves: the moment Node gives the request its socket
+ * ('socket'), in the same tick right before the request's bytes are written to it. So the departure
+ * is written first (a process killed between the two leaves a row in doubt, never one sent twice),
+ * and a request queued in the agent for a free socket is not reported while it waits. Each request is seen as it is made, by the SDK's keep-alive agent
  * (`departureAgent`: Node hands it every request synchronously inside `http.request`), and tied
  * to its send through the AbortSignal the SDK call is given: node-fetch (telegraf's) registers its
  * 'abort' listener on that signal synchronously, right after `http.request` returned, so the
@@ -30,8 +32,8 @@ export function departureAgent(protocol: 'http:' | 'https:'): Agent {
 }
 
 /**
- * A signal for one SDK request: when the request's bytes have left, `departed` is called
- * (synchronously, in 'finish'). Should the HTTP client ever register on the signal without a
+ * A signal for one SDK request: as the request's bytes are about to leave, `departed` is called
+ * (synchronously, in 'socket', before Node flushes the request). Should the HTTP client ever register on the signal without a
  * request just made through a `departureAgent`, the departure is reported at once (early, never
  * late: the row is then in doubt rather than sent twice).
  */
@@ -45,7 +47,9 @@ export function departureSignal(departed: () => void): AbortSignal {
       tied = true;
       const request = madeLast;
       madeLast = undefined;
-      if (request) request.once('finish', departed);
+      // Node assigns a request's socket a tick after http.request (never synchronously); should
+      // one already have it, the departure is reported at once, early rather than late.
+      if (request && !request.socket) request.once('socket', departed);
       else departed();
     }
     register(...args);

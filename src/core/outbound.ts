@@ -75,9 +75,9 @@ export interface OutboundMessage extends OutboundContent {
    */
   beforeRequest?: () => Promise<void>;
   /**
-   * Call synchronously as each request's bytes have been handed to the network (a send's first
-   * call is its departure). An adapter that cannot tell leaves it uncalled; then a row whose
-   * process died during its request is sent again (see Departures).
+   * Call synchronously as each request's bytes are about to be handed to the network, before they
+   * are (a send's first call is its departure). An adapter that cannot tell leaves it uncalled;
+   * then a row whose process died during its request is sent again (see Departures).
    */
   onDeparture?: () => void;
 }

@@ -24,14 +24,16 @@ interface HoldMark {
 /**
  * Departures of outbox rows (PostgreSQL). Right before a row's request, its worker checks it still
  * holds the row (no other worker took it after its lease ran out) and renews the lease (`hold`);
- * as the request's bytes are handed to the network (the adapter reports it: OutboundMessage.
- * onDeparture) the departure is written at once on a connection of its own (ImmediateWriter), so
- * its bytes leave in the same moment (`departed`). A row whose lease then runs out with a departure
- * and no outcome (its process died during the request) is in doubt: Telegram has no idempotency
- * key, so it is recorded as sent and not sent again, unless its platform drops a repeated send
- * (Capabilities.idempotentResend), where it is simply sent again. A departure is missing only if
- * the process died between the two writes (then the row is sent again: a duplicate), and present
- * but wrong only if the request was refused and the process died before recording the refusal.
+ * right before the request's bytes are handed to the network (the adapter reports it:
+ * OutboundMessage.onDeparture) the departure is written at once on a connection of its own
+ * (ImmediateWriter), so its bytes leave first, in the same moment (`departed`). A row whose lease
+ * then runs out with a departure and no outcome (its process died during the request) is in doubt:
+ * Telegram has no idempotency key, so it is recorded as sent and not sent again, unless its
+ * platform drops a repeated send (Capabilities.idempotentResend), where it is simply sent again. A
+ * process killed between the two writes leaves a row in doubt that never left (recorded as sent,
+ * not sent twice). A departure is missing only while the writer's connection is still being made
+ * (the process's first sends), and present but wrong if the request was refused and the process
+ * died before recording the refusal.
  * Without `records` (the embedded database, one process) nothing is stored and a row whose worker
  * died is sent again.
  */

@@ -316,9 +316,9 @@ export class DeliveryWorker implements DirectTaker {
       }
       let result: SendResult;
       let departed: Promise<void> | undefined;
-      // The departure is recorded as the request's bytes are handed to the network (the adapter
-      // reports it): a row is in doubt only if its request left. An adapter that cannot tell
-      // records none (a row whose process died mid-request is then sent again).
+      // The departure is recorded right before the request's bytes are handed to the network (the
+      // adapter reports it): a row is in doubt only if its request was leaving. An adapter that
+      // cannot tell records none (a row whose process died mid-request is then sent again).
       const onDeparture = () => {
         departed ??= outbox.departures
           .departed(row, this.id)
