@@ -5,12 +5,13 @@ import { Agent as HttpsAgent } from 'node:https';
  * Tells a send when its HTTP request leaves: the moment Node gives the request its socket
  * ('socket'), in the same tick right before the request's bytes are written to it. So the departure
  * is written first (a process killed between the two leaves a row in doubt, never one sent twice),
- * and a request queued in the agent for a free socket is not reported while it waits. Each request is seen as it is made, by the SDK's keep-alive agent
- * (`departureAgent`: Node hands it every request synchronously inside `http.request`), and tied
- * to its send through the AbortSignal the SDK call is given: node-fetch (telegraf's) registers its
- * 'abort' listener on that signal synchronously, right after `http.request` returned, so the
- * request made last is that call's own. No AsyncLocalStorage: in Node 20 it turns on promise hooks
- * for the whole process, which cost the delivery path a fifth of its throughput.
+ * and a request queued in the agent for a free socket is not reported while it waits. Each request
+ * is seen as it is made, by the SDK's keep-alive agent (`departureAgent`: Node hands it every
+ * request synchronously inside `http.request`), and tied to its send through the AbortSignal the
+ * SDK call is given: node-fetch (telegraf's) registers its 'abort' listener on that signal
+ * synchronously, right after `http.request` returned, so the request made last is that call's own.
+ * No AsyncLocalStorage: in Node 20 it turns on promise hooks for the whole process, which cost the
+ * delivery path a fifth of its throughput.
  */
 let madeLast: ClientRequest | undefined;
 
@@ -33,9 +34,9 @@ export function departureAgent(protocol: 'http:' | 'https:'): Agent {
 
 /**
  * A signal for one SDK request: as the request's bytes are about to leave, `departed` is called
- * (synchronously, in 'socket', before Node flushes the request). Should the HTTP client ever register on the signal without a
- * request just made through a `departureAgent`, the departure is reported at once (early, never
- * late: the row is then in doubt rather than sent twice).
+ * (synchronously, in 'socket', before Node flushes the request). Should the HTTP client ever
+ * register on the signal without a request just made through a `departureAgent`, the departure is
+ * reported at once (early, never late: the row is then in doubt rather than sent twice).
  */
 export function departureSignal(departed: () => void): AbortSignal {
   const signal = new AbortController().signal;
