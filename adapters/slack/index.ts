@@ -13,9 +13,11 @@ import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
+import { ResumableSends } from '../send-steps.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { isChannelUnreachable, toCoreError } from './errors.ts';
 import { slackText } from './escape.ts';
+import { FirstPieceSends } from './first-piece-sends.ts';
 import { answerUnprocessable, slackBodyProblem } from './http-body.ts';
 import { SLACK_CAPABILITIES, SLACK_CONSOLE_OWNERS_CHANNEL } from './module.ts';
 import {
@@ -25,7 +27,7 @@ import {
   normalizeViewSubmission,
   type SlackMessage,
 } from './normalize.ts';
-import { renderPosts, SLACK_TEXT_LIMIT } from './render.ts';
+import { renderPosts, responseUrlPosts, SLACK_TEXT_LIMIT } from './render.ts';
 
 /** Where Hearth mounts Slack's Events API, slash commands and interactivity (one Request URL). */
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -77,6 +79,10 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   private readonly delivering = new Set<Promise<void>>();
   private botUserId = '';
   private owners: { members: Set<string>; fetchedAt: number } | undefined;
+  /** Pieces of long messages already posted, by outbox id: a retry resumes at the failed piece. */
+  private readonly posts = new FirstPieceSends('slack');
+  /** Pieces already answered through a response_url, by outbox id (the same resumption). */
+  private readonly responses = new ResumableSends('slack response_url');
 
   constructor(private readonly options: SlackAdapterOptions) {
     if (!options.appToken && !options.signingSecret) {
@@ -315,36 +321,27 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
       });
       return { messageId: updated.ts ?? message.editMessageId };
     }
-    let first: string | undefined;
-    for (const post of posts) {
+    // Each piece takes its turn at the send pace; the message is known by its first piece's ts.
+    const steps = posts.map((post, index) => async (): Promise<SendResult> => {
       const result = await this.client.chat.postMessage({ ...post, unfurl_links: false });
-      first ??= result.ts;
-    }
-    if (!first) throw new Error('slack chat.postMessage returned no ts');
-    return { messageId: first };
+      if (index === 0 && !result.ts) throw new Error('slack chat.postMessage returned no ts');
+      return { messageId: result.ts ?? '' };
+    });
+    return this.posts.run(message.id, steps, message.beforeRequest);
   }
 
   /**
    * The bot is not in that channel: answer the slash command privately through its response_url
-   * (the reply handle; any process can, until it expires).
+   * (the reply handle; any process can, until it expires), every piece in order (at most five, see
+   * responseUrlPosts); a retry resumes at the piece that failed.
    */
   private async respondEphemeral(url: string, message: OutboundMessage): Promise<SendResult> {
-    const [post] = renderPosts(message);
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        response_type: 'ephemeral',
-        text: post?.text ?? message.text,
-        blocks: post?.blocks,
-      }),
-    }).catch((error: unknown) => {
-      throw toCoreError(
-        Object.assign(new Error(errorMessage(error)), { code: webApi.ErrorCode.RequestError }),
-      );
+    const messageId = `response_url:${message.id}`;
+    const steps = responseUrlPosts(message).map((post) => async (): Promise<SendResult> => {
+      await postToResponseUrl(url, { response_type: 'ephemeral', text: post.text, blocks: post.blocks });
+      return { messageId };
     });
-    if (!response.ok) throw toCoreError({ code: webApi.ErrorCode.HTTPError, statusCode: response.status });
-    return { messageId: `response_url:${message.id}` };
+    return this.responses.run(message.id, steps);
   }
 
   async stop(): Promise<void> {
@@ -356,4 +353,17 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
     this.app = undefined;
     this.receiver = undefined;
   }
+}
+
+/** POSTs one answer to a response_url; failures as core errors (5xx and network errors retryable). */
+async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).catch((error: unknown) => {
+    throw toCoreError(Object.assign(new Error(errorMessage(error)), { code: webApi.ErrorCode.RequestError }));
+  });
+  await response.body?.cancel().catch(() => undefined); // the answer says nothing more; free the socket
+  if (!response.ok) throw toCoreError({ code: webApi.ErrorCode.HTTPError, statusCode: response.status });
 }

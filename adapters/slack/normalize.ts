@@ -4,7 +4,7 @@
  * without what an event needs is ignored (null, or no events), never a thrown error.
  */
 import type { ActionEvent, CommandEvent, MessageEvent } from '../../src/core/events.ts';
-import { plainFromSlack } from './escape.ts';
+import { plainFromTyped } from './escape.ts';
 
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json =>
@@ -20,7 +20,6 @@ export interface SlackSlashCommand {
   user_id: string;
   user_name?: string;
   channel_id: string;
-  channel_name?: string;
   trigger_id: string;
   response_url?: string;
 }
@@ -43,9 +42,12 @@ export function hearthActionId(slackActionId: string): string {
   return slackActionId.replace(/#\d+$/, '');
 }
 
-/** Slack channel ids starting with D are direct messages with the bot. */
-function isDirectChannel(channelId: string, channelNameOrType?: string): boolean {
-  return channelId.startsWith('D') || channelNameOrType === 'directmessage' || channelNameOrType === 'im';
+/**
+ * Slack channel ids starting with D are direct messages. Decided by the id alone, never by a channel
+ * name: anyone may name a public channel `directmessage` or `im`.
+ */
+function isDirectChannel(channelId: string): boolean {
+  return channelId.startsWith('D');
 }
 
 /** Slack's `ts` ("1700000000.000100") as a Date. */
@@ -74,8 +76,8 @@ export function normalizeSlashCommand(
   if (!word || !userId || !channelId || !triggerId) return null;
   const name = word.replace(/^\//, '').toLowerCase();
   if (!name) return null;
-  const args = plainFromSlack(typeof command.text === 'string' ? command.text : '').trim();
-  const direct = isDirectChannel(channelId, text(command.channel_name));
+  const args = plainFromTyped(typeof command.text === 'string' ? command.text : '').trim();
+  const direct = isDirectChannel(channelId);
   const redirected = !direct && channelId !== ownersChannel;
   const userName = text(command.user_name);
   return {
@@ -112,7 +114,8 @@ export function normalizeMessage(
   const channel = text(message.channel);
   if (!allowed || !user || !channel) return null;
   const typed = typeof message.text === 'string' ? message.text : '';
-  const messageText = plainFromSlack(typed);
+  // The bot's own mention says who is addressed, not what to read: it is dropped from the text.
+  const messageText = plainFromTyped(botUserId ? withoutMention(typed, botUserId) : typed);
   const threadTs = text(message.thread_ts);
   return {
     kind: 'message',
@@ -120,11 +123,18 @@ export function normalizeMessage(
     at: tsToDate(text(message.ts), now),
     address: { platform: 'slack', chatId: channel, ...(threadTs ? { threadId: threadTs } : {}) },
     sender: { userId: user, isBot: Boolean(message.bot_id) || user === botUserId },
-    isDirect: isDirectChannel(channel, text(message.channel_type)),
+    isDirect: message.channel_type === 'im' || isDirectChannel(channel),
     text: messageText,
     mentionsBot: botUserId !== '' && typed.includes(`<@${botUserId}>`),
     raw: message,
   };
+}
+
+/** `text` without the markup of mentions of `userId` (`<@U1>`, `<@U1|name>`). */
+function withoutMention(text: string, userId: string): string {
+  return text
+    .replace(/<@([A-Za-z0-9]+)(?:\|[^>]*)?>[ \t]?/g, (markup, id: string) => (id === userId ? '' : markup))
+    .trim();
 }
 
 /** The fields of a block_actions payload Hearth uses. */

@@ -13,6 +13,9 @@ export const SLACK_TEXT_LIMIT = 4000;
 /** A section block's text limit. */
 const SECTION_TEXT_LIMIT = 3000;
 
+/** Slack accepts up to five replies through one response_url. */
+export const RESPONSE_URL_USES = 5;
+
 export interface PostArgs {
   channel: string;
   text: string;
@@ -52,6 +55,19 @@ function pollButtons(message: OutboundMessage): Button[][] {
 }
 
 /**
+ * `text` split into escaped pieces of at most `limit` characters each. Split first, then escape, so
+ * an entity is never cut in two; a piece that escaping lengthened past the limit (`&` becomes
+ * `&amp;`, up to five times as long) is split again, shorter.
+ */
+export function escapedPieces(text: string, limit: number, splitAt = limit): string[] {
+  return splitText(text, splitAt).flatMap((piece) => {
+    const escaped = slackText(piece);
+    if (escaped.length <= limit || piece.length < 4) return [escaped];
+    return escapedPieces(piece, limit, Math.max(2, Math.floor((piece.length * limit) / escaped.length)));
+  });
+}
+
+/**
  * The chat.postMessage calls for one message. Blocks (given or for buttons) go on one message with
  * `text` as the notification fallback; plain long text is split at SLACK_TEXT_LIMIT.
  */
@@ -63,17 +79,43 @@ export function renderPosts(message: OutboundMessage): PostArgs[] {
   const rows = [...(message.buttons ?? []), ...pollButtons(message)];
   const given = (message.blocks ?? []) as Record<string, unknown>[];
   const text = message.poll && !message.text ? message.poll.question : message.text;
-  // Split first, then escape: an entity is never cut in two (escaping may lengthen a piece a little,
-  // well within Slack's own 40,000 characters).
   if (given.length === 0 && rows.length === 0) {
-    return splitText(text || ' ', SLACK_TEXT_LIMIT).map((part) => ({ ...base, text: slackText(part) }));
+    return escapedPieces(text || ' ', SLACK_TEXT_LIMIT).map((part) => ({ ...base, text: part }));
   }
   if (given.length > 0) {
-    const fallback = slackText(splitText(text || ' ', SLACK_TEXT_LIMIT)[0] ?? ' ');
+    const fallback = escapedPieces(text || ' ', SLACK_TEXT_LIMIT)[0] ?? ' ';
     return [{ ...base, text: fallback, blocks: [...given, ...buttonBlocks(rows)] }];
   }
-  const pieces = splitText(text || ' ', SECTION_TEXT_LIMIT).map(slackText);
+  const pieces = escapedPieces(text || ' ', SECTION_TEXT_LIMIT);
   const last = pieces.at(-1) ?? ' ';
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: last } }, ...buttonBlocks(rows)];
   return [...pieces.slice(0, -1).map((part) => ({ ...base, text: part })), { ...base, text: last, blocks }];
+}
+
+/**
+ * The posts of a reply through a response_url: every piece, in order. When they are more than
+ * RESPONSE_URL_USES, the text is cut so they fit, ending with a note of how much was left out
+ * (buttons, if any, still come last).
+ */
+export function responseUrlPosts(message: OutboundMessage): PostArgs[] {
+  const posts = renderPosts(message);
+  const text = message.text;
+  if (posts.length <= RESPONSE_URL_USES || !text) return posts.slice(0, RESPONSE_URL_USES);
+  const cutTo = (keep: number) => renderPosts({ ...message, text: truncated(text, keep) });
+  // The longest kept start that fits (0 always does: the note alone is one post).
+  let fits = 0;
+  let tooLong = text.length;
+  while (tooLong - fits > 1) {
+    const keep = Math.floor((fits + tooLong) / 2);
+    if (cutTo(keep).length <= RESPONSE_URL_USES) fits = keep;
+    else tooLong = keep;
+  }
+  return cutTo(fits);
+}
+
+/** The first `keep` characters of `text` (never half a surrogate pair) and a note of the rest. */
+function truncated(text: string, keep: number): string {
+  const code = text.charCodeAt(keep - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? keep - 1 : keep;
+  return `${text.slice(0, end).trimEnd()}\n\n(reply truncated: ${text.length - end} more characters)`;
 }

@@ -58,7 +58,8 @@ describe.each(TEST_DATABASES)('discord end to end ($name)', { timeout: 120_000 }
       userId: OWNER,
       channelId: OWNERS,
       threadTs: root.ts,
-      text: 'Yes - bring it in, **free** <@everyone>',
+      // What Slack delivers when the owner types `<@everyone>` (its own markup arrives escaped).
+      text: 'Yes - bring it in, **free** &lt;@everyone&gt;',
     });
     expect(reply.status).toBe(200);
     const relayed = await t.replyIn(dm('fay'), 'bring it in');

@@ -239,7 +239,7 @@ describe('Slack payloads (normalize.ts)', () => {
       args: 'stats week & more',
     });
     expect(normalizeMessage(message, 'Ev1', 'UBOT', now)).toMatchObject({
-      text: '<@UBOT> hi <there>',
+      text: 'hi <there>',
       mentionsBot: true,
     });
     expect(normalizeBlockActions(actions, now).map((e) => [e.actionId, e.value])).toEqual([

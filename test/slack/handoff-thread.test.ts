@@ -44,7 +44,7 @@ describe.each(TEST_DATABASES)('support handoff through a Slack thread ($name)', 
       threadTs,
       text: 'Parrots are welcome on the terrace!',
     });
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     const toCustomer = () =>
       app.hub.transcript.after(0, (e) => e.direction === 'out' && e.chatId === 't-parrot').map((e) => e.text);
     while (!toCustomer().some((t) => t.includes('Parrots are welcome')) && Date.now() < deadline) {
