@@ -21,6 +21,20 @@ export const RECIPIENT_GONE_CODES = new Set([
 /** Poll codes that mean the poll is already over (closing it again is a success). */
 export const POLL_ALREADY_CLOSED = new Set([520001]);
 
+/**
+ * Codes of an answer through an interaction token that Discord no longer knows: the interaction was
+ * never acknowledged, its token expired, or its deferred message is gone. The answer goes without it.
+ */
+export const TOKEN_GONE_CODES = new Set([
+  10015, // Unknown Webhook
+  10062, // Unknown interaction
+  10008, // Unknown Message
+  50027, // Invalid Webhook Token
+]);
+
+/** The interaction was acknowledged already: an earlier attempt reached Discord. */
+export const ALREADY_ACKNOWLEDGED = 40060;
+
 /** Discord's JSON error code of an error, if it is an API error. */
 export function discordCode(error: unknown): number | undefined {
   return error instanceof DiscordAPIError && typeof error.code === 'number' ? error.code : undefined;
@@ -31,6 +45,18 @@ export function discordStatus(error: unknown): number | undefined {
   if (error instanceof RateLimitError) return 429;
   if (error instanceof DiscordAPIError || error instanceof HTTPError) return error.status;
   return undefined;
+}
+
+/** A failure that may pass by itself: no answer (network, time-out), a 5xx, a 408 or a 429. */
+export function isTransient(error: unknown): boolean {
+  const status = discordStatus(error);
+  return status === undefined || status >= 500 || status === 408 || status === 429;
+}
+
+/** Discord refused the bot itself: its token (401) or its access (403). Asking again cannot help. */
+export function isRefusal(error: unknown): boolean {
+  const status = discordStatus(error);
+  return status === 401 || status === 403;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { Client, Events, GatewayIntentBits, REST, Routes } from 'discord.js';
 import type { AdapterContext, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
 import type { AdapterState } from '../../src/core/adapter-state.ts';
+import { PermanentError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
-import { registerCommands } from './commands.ts';
+import { acknowledgeInteraction } from './acknowledge.ts';
 import { toCoreError } from './errors.ts';
 import { InvalidRequestGuard } from './guard.ts';
 import { GuildChannels } from './guilds.ts';
@@ -13,6 +14,7 @@ import { type DiscordIdentity, type InteractionToAck, normalizeDispatch } from '
 import { finalPollCounts, PollReconciler } from './poll-results.ts';
 import { CustomIdCodec } from './render.ts';
 import { DiscordSender } from './send.ts';
+import { askAtStart, registerSlashCommands, topicsFor } from './startup.ts';
 
 export type MessageContentMode = 'on' | 'off' | 'auto';
 
@@ -29,6 +31,11 @@ export interface DiscordAdapterOptions {
   now?: () => number;
   /** 401/403/429 answers in 10 minutes after which sends pause (default 1,000; Discord bans at 10,000). */
   guardLimit?: number;
+  /**
+   * How long start() waits for Discord to answer (default 15 s); after that start-up goes on in the
+   * background and the gateway connects once Discord answers.
+   */
+  startupWaitMs?: number;
 }
 
 /** Application flags: GATEWAY_MESSAGE_CONTENT (1 << 18) and its _LIMITED toggle (1 << 19). */
@@ -43,6 +50,8 @@ const FATAL_CLOSES: Record<number, string> = {
 const LOGIN_SETTLE_MS = 10_000;
 /** How long start() waits for the first gateway connection when this instance holds the role. */
 const FIRST_CONNECTION_MS = 30_000;
+/** How long start() waits for Discord's first answers by default (then it goes on in the background). */
+const STARTUP_WAIT_MS = 15_000;
 
 /** Discord through discord.js: the gateway in one instance (asLeader), REST sends from any. */
 export class DiscordAdapter implements PlatformAdapter {
@@ -61,11 +70,13 @@ export class DiscordAdapter implements PlatformAdapter {
   private me: DiscordIdentity | undefined;
   private gatewayRole: LeaderRole | undefined;
   private intents = 0;
-  /** Acknowledgements in flight, by interaction id (an answer waits for its defer). */
-  private readonly acks = new Map<string, Promise<void>>();
+  /** Acknowledgements by interaction id: true once done, false when they failed (answers wait). */
+  private readonly acks = new Map<string, Promise<boolean>>();
   /** Interactions whose deferred answer was given (without durable state: this process only). */
   private readonly answeredHere = new Set<string>();
   private firstConnection: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** Aborted at stop: start-up calls still waiting for Discord end. */
+  private starting = new AbortController();
 
   constructor(private readonly options: DiscordAdapterOptions) {
     this.log = options.log;
@@ -82,6 +93,7 @@ export class DiscordAdapter implements PlatformAdapter {
       rest: this.rest,
       codec: this.codec,
       now: this.now,
+      log: this.log,
       pendingAck: (id) => this.acks.get(id),
       claimOriginal: (id) => this.claimOriginal(id),
       pollEnded: (message) => this.onFinalPoll(message),
@@ -104,67 +116,72 @@ export class DiscordAdapter implements PlatformAdapter {
   async start(context: AdapterContext): Promise<void> {
     this.context = context;
     this.receiver = context.receiver;
-    const app = (await this.rest.get(Routes.currentApplication())) as {
-      id: string;
-      flags?: number;
-      bot?: { id?: string };
-    };
-    const applicationId = this.options.applicationId ?? app.id;
-    const botId = app.bot?.id ?? ((await this.rest.get(Routes.user('@me'))) as { id: string }).id;
-    this.me = { botId };
-    this.state = context.state(applicationId);
-    this.intents = this.chooseIntents(app.flags ?? 0);
-    await this.registerSlashCommands(applicationId, this.state, await this.topicsFor(context));
+    this.starting = new AbortController();
+    const signal = this.starting.signal;
     const first = new Promise<void>((resolve, reject) => {
       this.firstConnection = { resolve, reject };
     });
     first.catch(() => {});
-    this.gatewayRole = context.asLeader('gateway', (signal) => this.runGateway(signal));
+    const setUp = this.setUp(context, signal);
+    setUp.catch(() => {});
+    const waitMs = this.options.startupWaitMs ?? STARTUP_WAIT_MS;
+    const ready = await Promise.race([setUp, sleep(waitMs).then(() => undefined)]);
+    if (!ready) {
+      this.firstConnection = undefined;
+      this.log.error(
+        `discord: Discord did not answer within ${waitMs} ms at start-up; still trying in the background (the gateway connects once it answers)`,
+      );
+      setUp.catch((error: unknown) => this.startupFailed(error, signal));
+      return;
+    }
+    await Promise.race([ready.commands, sleep(waitMs)]);
     // Start-up fails on a refused intent (one clear line) when this instance connects first.
     const leader = await waitFor(() => this.gatewayRole?.held === true, 2_000);
     if (leader) await Promise.race([first, sleep(FIRST_CONNECTION_MS)]);
     this.firstConnection = undefined;
   }
 
-  /** The business's topics for /subscribe's choices (none when they cannot be read: free text). */
-  private async topicsFor(context: AdapterContext): Promise<string[]> {
-    try {
-      return (await context.topics?.()) ?? [];
-    } catch (error) {
-      this.log.warn({ err: error }, 'discord: topics not read; /subscribe takes its topic as free text');
-      return [];
-    }
+  /**
+   * Who the bot is, asked until Discord answers (5xx, 429 after its Retry-After and network failures
+   * are waited out; a refused token or access fails at once), then the gateway role and the slash
+   * commands (their registration may go on after start()).
+   */
+  private async setUp(context: AdapterContext, signal: AbortSignal): Promise<{ commands: Promise<void> }> {
+    const ask = (what: string, route: `/${string}`) =>
+      askAtStart(what, () => this.rest.get(route, { signal }), { signal, log: this.log });
+    const app = (await ask('GET /applications/@me', Routes.currentApplication())) as {
+      id: string;
+      flags?: number;
+      bot?: { id?: string };
+    };
+    const applicationId = this.options.applicationId ?? app.id;
+    const botId = app.bot?.id ?? ((await ask('GET /users/@me', Routes.user('@me'))) as { id: string }).id;
+    signal.throwIfAborted();
+    this.me = { botId };
+    const state = context.state(applicationId);
+    this.state = state;
+    this.intents = this.chooseIntents(app.flags ?? 0);
+    const topics = await topicsFor(context, this.log);
+    signal.throwIfAborted();
+    this.gatewayRole = context.asLeader('gateway', (role) => this.runGateway(role));
+    const commands = registerSlashCommands({
+      rest: this.rest,
+      applicationId,
+      guildId: this.options.guildId,
+      state,
+      topics,
+      log: this.log,
+      signal,
+    });
+    return { commands };
   }
 
-  /** Slash commands by bulk overwrite when their set changed (in the server of DISCORD_GUILD_ID, or global). */
-  private async registerSlashCommands(
-    applicationId: string,
-    state: AdapterState,
-    topics: string[],
-  ): Promise<void> {
-    const guildId = this.options.guildId;
-    const route = guildId
-      ? Routes.applicationGuildCommands(applicationId, guildId)
-      : Routes.applicationCommands(applicationId);
-    try {
-      const changed = await registerCommands({
-        state,
-        guildId,
-        topics,
-        put: (body) => this.rest.put(route, { body }),
-      });
-      if (changed)
-        this.log.info(
-          guildId
-            ? `discord: slash commands registered in server ${guildId}`
-            : 'discord: slash commands registered globally',
-        );
-    } catch (error) {
-      this.log.warn(
-        { err: toCoreError(error) },
-        'discord: slash commands not registered (tried again at the next start)',
-      );
-    }
+  /** Start-up that failed after start() returned (Discord refused the bot): logged, owners told. */
+  private async startupFailed(error: unknown, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const line = `Discord is not connected: start-up failed (${toCoreError(error).message})`;
+    this.log.error(`discord: ${line}`);
+    await this.context?.tellOwners(`${line}.`, 'discord-start-up').catch(() => {});
   }
 
   private chooseIntents(applicationFlags: number): number {
@@ -272,24 +289,14 @@ export class DiscordAdapter implements PlatformAdapter {
         .catch((error: unknown) => this.log.warn({ err: error }, 'discord: final poll counts not compared'));
   }
 
-  /** Acknowledges an interaction at once (Discord allows 3 s): a deferred answer or update. */
+  /** Acknowledges an interaction at once (acknowledge.ts); its answer waits for the outcome. */
   private acknowledge(interaction: InteractionToAck): void {
-    const body =
-      interaction.kind === 'command'
-        ? { type: 5, ...(interaction.ephemeral ? { data: { flags: 64 } } : {}) }
-        : { type: 6 };
-    const ack = this.rest
-      .post(Routes.interactionCallback(interaction.id, interaction.token), { body, auth: false })
-      .then(
-        () => {},
-        (error: unknown) =>
-          this.log.warn({ err: toCoreError(error) }, 'discord: interaction not acknowledged'),
-      );
-    this.acks.set(interaction.id, ack);
+    this.acks.set(interaction.id, acknowledgeInteraction(this.rest, interaction, this.log));
     setTimeout(() => this.acks.delete(interaction.id), 60_000).unref();
   }
 
   async stop(): Promise<void> {
+    this.starting.abort();
     const receiverStopped = this.receiver?.stop();
     await this.gatewayRole?.stop();
     await receiverStopped;
@@ -301,7 +308,9 @@ export class DiscordAdapter implements PlatformAdapter {
       return await this.sender.deliver(message);
     } catch (error) {
       const mapped = toCoreError(error);
-      if (this.guard.count(error)) void this.warnOwnersOfGuard();
+      // An answer refused without its token keeps Discord's answer as its cause: counted all the same.
+      const answer = error instanceof PermanentError && error.cause !== undefined ? error.cause : error;
+      if (this.guard.count(answer)) void this.warnOwnersOfGuard();
       throw mapped;
     }
   }

@@ -12,6 +12,8 @@ export interface InteractionToAck {
   id: string;
   token: string;
   applicationId: string;
+  /** The member who asked: an answer only they may see goes to their DMs when the token cannot. */
+  userId: string;
   /** 'command': deferred answer (type 5), answered by editing it; 'component': deferred update (6). */
   kind: 'command' | 'component';
   /** Only the member who asked sees the answer (subscription state, help). */
@@ -143,7 +145,7 @@ function fromInteraction(d: Json, codec: CustomIdCodec): Normalized {
     const action = codec.decode(customId);
     // An empty action id ("|…") is no button of Hearth's, as on Telegram.
     if (!action?.actionId) return { ignored: 'button no longer known (its long payload expired)' };
-    const ack: InteractionToAck = { ...ackOf(d), kind: 'component', ephemeral: true };
+    const ack: InteractionToAck = { ...ackOf(d), userId: sender.userId, kind: 'component', ephemeral: true };
     const messageId = isRecord(d.message) ? str(d.message.id) : undefined;
     return {
       event: {
@@ -160,7 +162,12 @@ function fromInteraction(d: Json, codec: CustomIdCodec): Normalized {
   const name = str(data.name)?.toLowerCase();
   if (!name) throw new Error('no command name');
   const args = optionValues(data.options).join(' ').trim();
-  const ack: InteractionToAck = { ...ackOf(d), kind: 'command', ephemeral: EPHEMERAL_COMMANDS.has(name) };
+  const ack: InteractionToAck = {
+    ...ackOf(d),
+    userId: sender.userId,
+    kind: 'command',
+    ephemeral: EPHEMERAL_COMMANDS.has(name),
+  };
   const replyHandle = { ...base.replyHandle, value: handleValue(ack) };
   if (name === 'ask') {
     if (!args) return { ignored: '/ask without a question' };
@@ -212,17 +219,28 @@ function fromVote(d: Json, add: boolean): Normalized {
   };
 }
 
-/** What a reply handle holds: the interaction and how to answer it. */
+/**
+ * What a reply handle holds: the interaction (application `a`, id `i`, token `t`), how to answer it
+ * (`k`, ephemeral `e`) and the member who asked (`u`; absent in handles made before it was added).
+ */
 export interface HandleValue {
   a: string;
   i: string;
   t: string;
   k: 'command' | 'component';
   e: boolean;
+  u?: string;
 }
 
 export function handleValue(ack: InteractionToAck): string {
-  const value: HandleValue = { a: ack.applicationId, i: ack.id, t: ack.token, k: ack.kind, e: ack.ephemeral };
+  const value: HandleValue = {
+    a: ack.applicationId,
+    i: ack.id,
+    t: ack.token,
+    k: ack.kind,
+    e: ack.ephemeral,
+    u: ack.userId,
+  };
   return JSON.stringify(value);
 }
 
@@ -231,10 +249,10 @@ export function parseHandle(value: string): HandleValue | null {
   try {
     const parsed: unknown = JSON.parse(value);
     if (!isRecord(parsed)) return null;
-    const { a, i, t, k, e } = parsed;
+    const { a, i, t, k, e, u } = parsed;
     if (!isSnowflake(a) || !isSnowflake(i) || typeof t !== 'string' || !TOKEN.test(t)) return null;
     if (k !== 'command' && k !== 'component') return null;
-    return { a, i, t, k, e: e === true };
+    return { a, i, t, k, e: e === true, ...(isSnowflake(u) ? { u } : {}) };
   } catch {
     return null;
   }

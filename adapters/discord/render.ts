@@ -35,15 +35,37 @@ export function withEveryone(pieces: string[]): string[] {
 }
 
 /**
+ * A web address in a text, kept exactly as written (a backslash in it would become part of the link
+ * Discord makes of it). It holds no `<>[]` (mentions, masked links), backtick or backslash, and round
+ * brackets only in pairs (`…/Bread_(food)`), so the `(` `)` around a URL stay text and are escaped.
+ */
+const URL_TOKEN = /https?:\/\/(?:[^\s<>()[\]`\\]|\([^\s<>()[\]`\\]*\))+/gi;
+/** An address with `@everyone` or `@here` in it is escaped like text: they must never act. */
+const MASS_MENTION = /@(?:everyone|here)/i;
+
+/**
  * Customer text made inert for Discord's markdown: every character that could start formatting, a
  * masked link (`[label](url)`), a mention or a timestamp (`<@id>`, `<t:…>`), a heading, quote or list
- * gets a backslash, which Discord renders away. A member reads exactly the text that was written.
+ * gets a backslash, which Discord renders away. Web addresses are left as written, so their links
+ * work. A member reads exactly the text that was written.
  */
 export function escapeDiscord(text: string): string {
-  return text
-    .replace(/[\\*_~`|[\]<>@]/g, (c) => `\\${c}`)
+  let escaped = '';
+  let done = 0;
+  for (const match of text.matchAll(URL_TOKEN)) {
+    const url = match[0];
+    escaped += escapeMarks(text.slice(done, match.index)) + (MASS_MENTION.test(url) ? escapeMarks(url) : url);
+    done = match.index + url.length;
+  }
+  escaped += escapeMarks(text.slice(done));
+  return escaped
     .replace(/^([ \t]*)([#\-+])/gm, (_m, space: string, mark: string) => `${space}\\${mark}`)
     .replace(/^([ \t]*\d+)\./gm, (_m, number: string) => `${number}\\.`);
+}
+
+/** Text outside web addresses: a backslash before every character that could mean markdown. */
+function escapeMarks(text: string): string {
+  return text.replace(/[\\*_~`|[\]()<>@]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -119,15 +141,19 @@ export function actionRows(rows: Button[][], codec: CustomIdCodec): unknown[] {
     }));
 }
 
-/** A native poll's body: question ≤ 300, ≤ 10 answers of ≤ 55, open until `closesAt` (1-768 h). */
+/**
+ * A native poll's body: question ≤ 300, ≤ 10 answers of ≤ 55, open until `closesAt` (1-768 h). A poll
+ * without a closing time stays open as long as Discord allows (768 h): Hearth's close ends it early.
+ */
 export function pollBody(poll: PollContent, now: number): Record<string, unknown> {
-  const hours = poll.closesAt ? Math.ceil((Date.parse(poll.closesAt) - now) / 3_600_000) : 24;
+  const longest = DISCORD_LIMITS.pollHoursMax;
+  const hours = poll.closesAt ? Math.ceil((Date.parse(poll.closesAt) - now) / 3_600_000) : longest;
   return {
     question: { text: clip(poll.question, DISCORD_LIMITS.pollQuestion) },
     answers: poll.options
       .slice(0, DISCORD_LIMITS.pollAnswers)
       .map((option) => ({ poll_media: { text: clip(option, DISCORD_LIMITS.pollAnswer) } })),
-    duration: Math.min(DISCORD_LIMITS.pollHoursMax, Math.max(1, Number.isFinite(hours) ? hours : 24)),
+    duration: Math.min(longest, Math.max(1, Number.isFinite(hours) ? hours : longest)),
     allow_multiselect: poll.multi,
     layout_type: 1,
   };

@@ -1,9 +1,16 @@
 import type { REST } from 'discord.js';
 import { Routes } from 'discord.js';
 import { PermanentError } from '../../src/core/errors.ts';
+import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
 import { ResumableSends } from '../send-steps.ts';
-import { discordCode, POLL_ALREADY_CLOSED } from './errors.ts';
+import {
+  discordCode,
+  POLL_ALREADY_CLOSED,
+  RECIPIENT_GONE_CODES,
+  TOKEN_GONE_CODES,
+  toCoreError,
+} from './errors.ts';
 import { type HandleValue, parseHandle } from './normalize.ts';
 import {
   actionRows,
@@ -23,8 +30,9 @@ export interface SenderDeps {
   rest: REST;
   codec: CustomIdCodec;
   now: () => number;
-  /** Resolves once this process's acknowledgement of the interaction (if any) is done. */
-  pendingAck(interactionId: string): Promise<void> | undefined;
+  log: Logger;
+  /** This process's acknowledgement of the interaction, if it made one: true once it succeeded. */
+  pendingAck(interactionId: string): Promise<boolean> | undefined;
   /** True for the one answer (across instances) that edits the interaction's deferred message. */
   claimOriginal(interactionId: string): Promise<boolean>;
   /** Discord's answer to an early end: the poll message with its final results. */
@@ -34,11 +42,13 @@ export interface SenderDeps {
 /**
  * One outbox row → REST calls: text in escaped pieces with a nonce each (enforce_nonce), buttons as
  * action rows, native polls and their early end, files, edits; a reply through an interaction's
- * token while it is valid. A retried row resumes at the piece that failed.
+ * token while it is valid, else without it. A retried row resumes at the piece that failed.
  */
 export class DiscordSender {
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
   private readonly resumable = new ResumableSends('discord');
+  /** Members' DM channels, by user id (bounded). */
+  private readonly dmChannels = new Map<string, string>();
 
   constructor(private readonly deps: SenderDeps) {}
 
@@ -46,12 +56,8 @@ export class DiscordSender {
     const channelId = message.to.chatId;
     const components = message.buttons?.length ? actionRows(message.buttons, this.deps.codec) : undefined;
     const text = message.text ?? '';
-    const handle = message.replyHandle;
     const plain = !message.poll && !message.stopPoll && !message.file && !message.editMessageId;
-    if (plain && handle && Date.parse(handle.expiresAt) > this.deps.now()) {
-      const parsed = parseHandle(handle.value);
-      if (parsed) return this.answerInteraction(message.id, parsed, text, components);
-    }
+    if (plain && message.replyHandle) return this.answer(message, message.replyHandle, components);
     if (message.editMessageId) {
       const messageId = message.editMessageId;
       await message.beforeRequest?.();
@@ -130,6 +136,73 @@ export class DiscordSender {
   }
 
   /**
+   * An answer to an interaction: through its token while Discord still takes it (the token is fresh,
+   * the acknowledgement did not fail, Discord knows the interaction), else without it.
+   */
+  private async answer(
+    message: OutboundMessage,
+    replyHandle: NonNullable<OutboundMessage['replyHandle']>,
+    components: unknown[] | undefined,
+  ): Promise<SendResult> {
+    const handle = parseHandle(replyHandle.value);
+    if (!handle)
+      throw new PermanentError('discord: answer expired (its interaction handle is unreadable); not posted');
+    if (!(Date.parse(replyHandle.expiresAt) > this.deps.now()))
+      return this.withoutToken(message, handle, 'the interaction token expired');
+    if ((await this.deps.pendingAck(handle.i)) === false)
+      return this.withoutToken(message, handle, 'the interaction was not acknowledged');
+    try {
+      return await this.answerInteraction(message.id, handle, message.text ?? '', components);
+    } catch (error) {
+      const code = discordCode(error);
+      if (code === undefined || !TOKEN_GONE_CODES.has(code)) throw error;
+      return this.withoutToken(message, handle, `Discord no longer knows the interaction (code ${code})`);
+    }
+  }
+
+  /**
+   * An answer sent as a normal message when the interaction's token cannot carry it: in the channel
+   * when everyone there could see it anyway, in the member's DMs when only they may (never in the
+   * channel: without the member's id it fails, "answer expired"). A refusal there unsubscribes or
+   * deactivates no one: it is a plain permanent failure of this answer.
+   */
+  private async withoutToken(
+    message: OutboundMessage,
+    handle: HandleValue,
+    why: string,
+  ): Promise<SendResult> {
+    if (handle.e && !handle.u)
+      throw new PermanentError(`discord: answer expired (${why}); only the member may see it: not posted`);
+    this.deps.log.info(
+      { interactionId: handle.i, ephemeral: handle.e },
+      `discord: answered without the interaction token (${why})${handle.e ? ' in a DM' : ''}`,
+    );
+    try {
+      const chatId = handle.e && handle.u ? await this.dmChannelOf(handle.u) : message.to.chatId;
+      return await this.deliver({ ...message, replyHandle: undefined, to: { ...message.to, chatId } });
+    } catch (error) {
+      const code = discordCode(error);
+      if (code === undefined || !RECIPIENT_GONE_CODES.has(code)) throw error;
+      const refused = new PermanentError(
+        `discord: answer not delivered (${why}): ${toCoreError(error).message}`,
+      );
+      refused.cause = error;
+      throw refused;
+    }
+  }
+
+  /** The DM channel between the bot and a member (Discord gives the existing one). */
+  private async dmChannelOf(userId: string): Promise<string> {
+    const known = this.dmChannels.get(userId);
+    if (known) return known;
+    const body = { recipient_id: userId };
+    const channel = (await this.deps.rest.post(Routes.userChannels(), { body })) as { id: string };
+    if (this.dmChannels.size >= 10_000) this.dmChannels.clear();
+    this.dmChannels.set(userId, channel.id);
+    return channel.id;
+  }
+
+  /**
    * Answers an interaction through its token: the first answer to a slash command edits the
    * deferred "thinking…" message, every other one is a follow-up (ephemeral when the command was).
    */
@@ -139,7 +212,6 @@ export class DiscordSender {
     text: string,
     components: unknown[] | undefined,
   ): Promise<SendResult> {
-    await this.deps.pendingAck(handle.i);
     const pieces = text.trim() ? discordPieces(text) : [];
     if (pieces.length === 0) throw new PermanentError('discord: nothing to send (empty text)');
     const steps = pieces.map((content, i) => async (): Promise<SendResult> => {

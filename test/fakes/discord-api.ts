@@ -8,10 +8,13 @@
  *   message already made), edits, `GET` one message, poll expiry. `sent(channelId?)` lists created
  *   messages; `posts(channelId)` counts POST attempts (a 429 or 500 counts too).
  * - Interactions: callbacks (`callbacks`), and the webhook answers (`webhookSends`: PATCH @original or
- *   POST follow-up). Commands: `PUT` bulk overwrite (`commandPuts`), `GET` the current set.
- * - Failures: `failNext(failure, pathPart?)` fails the next matching call once (429 route/global/
- *   shared with Retry-After, 403 50007 / 50278 / 50013, 401, 500, or 500 after creating the message).
- * - Users: `user(name)` ids; `dmChannelIdOf(userId)` is a user's DM channel.
+ *   POST follow-up). As on Discord, the webhook of an interaction never acknowledged is unknown (404,
+ *   10015). Commands: `PUT` bulk overwrite (`commandPuts`), `GET` the current set.
+ * - Failures: `failNext(failure, pathPart?, method?)` fails the next matching call once (429 route/
+ *   global/shared with Retry-After, 403 50007 / 50278 / 50013, 401, 500, or 500 after creating the
+ *   message). Without `method` it fails any call but a GET; with one, only calls of that method.
+ * - Users: `user(name)` ids; `dmChannelIdOf(userId)` is a user's DM channel, which
+ *   `POST /users/@me/channels` opens.
  * - Polls: `vote(user, messageId, answerId, add)` changes the fake's counts and dispatches
  *   MESSAGE_POLL_VOTE_ADD/REMOVE; expiring a poll finalizes its counts.
  */
@@ -20,6 +23,7 @@ import { FakeDiscordGateway } from './discord-gateway.ts';
 import {
   answer,
   discordUserId,
+  dmChannelIdOf,
   FAKE_APPLICATION_ID,
   FAKE_BOT,
   FAKE_CHANNEL_ID,
@@ -37,7 +41,10 @@ export type DiscordFailure =
   | { kind: 'missing-permissions' }
   | { kind: 'unauthorized' }
   | { kind: 'server-error' }
-  /** The message is created, but the answer is a 500 (the client retries: the nonce must dedupe). */
+  /**
+   * The message is created (or the interaction acknowledged), but the answer is a 500: the client
+   * retries, and the nonce must dedupe (or Discord says 40060, already acknowledged).
+   */
   | { kind: 'server-error-after-create' };
 
 export interface DiscordMessage {
@@ -80,7 +87,7 @@ export class FakeDiscordApi {
   readonly webhookSends: WebhookSend[] = [];
   readonly commandPuts: { guildId?: string; body: unknown }[] = [];
   private readonly messages: DiscordMessage[] = [];
-  private readonly failures: { failure: DiscordFailure; path?: string }[] = [];
+  private readonly failures: { failure: DiscordFailure; path?: string; method?: string }[] = [];
   private readonly postCounts = new Map<string, number>();
   private commands: unknown[] = [];
   /** Application flags /applications/@me reports (MESSAGE_CONTENT toggle by default). */
@@ -112,8 +119,8 @@ export class FakeDiscordApi {
     return discordUserId(name);
   }
 
-  failNext(failure: DiscordFailure, pathPart?: string): void {
-    this.failures.push({ failure, ...(pathPart ? { path: pathPart } : {}) });
+  failNext(failure: DiscordFailure, pathPart?: string, method?: string): void {
+    this.failures.push({ failure, ...(pathPart ? { path: pathPart } : {}), ...(method ? { method } : {}) });
   }
 
   sent(channelId?: string): DiscordMessage[] {
@@ -197,6 +204,11 @@ export class FakeDiscordApi {
       });
     }
     if (method === 'GET' && route === '/users/@me') return reply(200, FAKE_BOT);
+    if (method === 'POST' && route === '/users/@me/channels') {
+      const recipient = String(body?.recipient_id ?? '');
+      if (!/^\d{5,20}$/.test(recipient)) return reply(400, { message: 'Invalid Form Body', code: 50035 });
+      return reply(200, { id: dmChannelIdOf(recipient), type: 1, recipients: [{ id: recipient }] });
+    }
     if (channelPost?.[1] && method === 'POST') {
       const created = this.create(channelPost[1], body ?? {});
       if (failure) return reply(500, { message: '500: Internal Server Error', code: 0 });
@@ -224,11 +236,18 @@ export class FakeDiscordApi {
     }
     const callback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(route);
     if (method === 'POST' && callback?.[1] && callback[2]) {
-      this.callbacks.push({ interactionId: callback[1], token: callback[2], body: body ?? {} });
+      const interactionId = callback[1];
+      if (this.callbacks.some((c) => c.interactionId === interactionId))
+        return reply(400, { message: 'Interaction has already been acknowledged.', code: 40060 });
+      this.callbacks.push({ interactionId, token: callback[2], body: body ?? {} });
+      if (failure) return reply(500, { message: '500: Internal Server Error', code: 0 });
       return reply(204);
     }
     const hook = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/@original)?$/.exec(route);
     if (hook?.[2] && (method === 'POST' || method === 'PATCH')) {
+      const token = hook[2];
+      if (!this.callbacks.some((c) => c.token === token))
+        return reply(404, { message: 'Unknown Webhook', code: 10015 });
       const kind = hook[3] ? 'original' : 'followup';
       this.webhookSends.push({ token: hook[2], kind, body: body ?? {} });
       return reply(200, { id: nextId(), channel_id: '0', content: body?.content ?? '', author: FAKE_BOT });
@@ -248,8 +267,9 @@ export class FakeDiscordApi {
   }
 
   private takeFailure(route: string, method: string): DiscordFailure | undefined {
-    if (method === 'GET') return undefined;
-    const index = this.failures.findIndex((f) => !f.path || route.includes(f.path));
+    const index = this.failures.findIndex(
+      (f) => (f.method ? f.method === method : method !== 'GET') && (!f.path || route.includes(f.path)),
+    );
     if (index < 0) return undefined;
     return this.failures.splice(index, 1)[0]?.failure;
   }
