@@ -52,6 +52,29 @@ export function isAppPermissionError(error: unknown): boolean {
   );
 }
 
+/**
+ * v1-era codes of a 403 about the recipient: not following (150), unable to send (151), DMs closed
+ * to the account (214), cannot send to this user (349).
+ */
+const RECIPIENT_CODES = [150, 151, 214, 349];
+/** v1-era codes of a 403 about the business account: suspended (64), automated (226), locked (326). */
+const ACCOUNT_CODES = [64, 226, 326];
+/** A 403's words that name the recipient (X's "You cannot send messages to this user."). */
+const NAMES_RECIPIENT = /\b(this user|the recipient|recipient's|recipient is)\b/i;
+
+/**
+ * A 403 because of the business account itself (suspended, locked, flagged as automated): no
+ * recipient is at fault, the owners must act.
+ */
+export function isAccountRestricted(error: unknown): error is ApiResponseError {
+  return error instanceof ApiResponseError && error.code === 403 && error.hasErrorCode(...ACCOUNT_CODES);
+}
+
+/** A 403 that names the recipient (their DM settings, a block): they cannot be reached. */
+function isRecipientRefusal(error: ApiResponseError): boolean {
+  return error.hasErrorCode(...RECIPIENT_CODES) || NAMES_RECIPIENT.test(xDescription(error));
+}
+
 /** The token was refused (revoked, regenerated, mistyped). */
 export function isAuthError(error: unknown): boolean {
   return error instanceof ApiResponseError && error.code === 401;
@@ -70,8 +93,9 @@ export function isAmbiguous(error: unknown): boolean {
  * Maps what twitter-api-v2 throws to the core's errors:
  * - 429 (rate limit or usage cap) → RateLimitedError for the whole account, until the reset X gives
  *   (the 24-hour reset when the daily quota is used up; one minute when no header says);
- * - 403 → PermanentError: the recipient's DM settings or a block make them unreachable
- *   (`recipientGone`); a missing app permission does not (the owners must fix the app);
+ * - 403 about the recipient (codes 150, 151, 214, 349 or words naming them) → PermanentError with
+ *   `recipientGone`; about the business account (64, 226, 326) → TransientError (the owners are
+ *   told; it may pass); a missing app permission or any other 403 → PermanentError, recipient kept;
  * - 401 → TransientError (the owners are told; once the token is fixed it works again);
  * - other 4xx → PermanentError, not retried; 5xx and network failures → TransientError.
  */
@@ -99,7 +123,11 @@ export function toCoreError(error: unknown): Error {
     }
     if (error.code === 403) {
       if (isAppPermissionError(error)) return new PermanentError(`${DM_PERMISSION_HINT} (${description})`);
-      return new PermanentError(`x: recipient cannot receive DMs from this account: ${description}`, true);
+      if (isAccountRestricted(error))
+        return new TransientError(`x: the business account may not send DMs now: ${description}`);
+      if (isRecipientRefusal(error))
+        return new PermanentError(`x: recipient cannot receive DMs from this account: ${description}`, true);
+      return new PermanentError(`x: X refused the DM (403): ${description}`);
     }
     if (error.code === 401)
       return new TransientError(`x: the access token was refused (401): ${description}`);

@@ -10,14 +10,17 @@ import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { type DmEvent, isUserId, XClient as XApiClient, type XClient, type XCredentials } from './client.ts';
 import {
   DM_PERMISSION_HINT,
+  isAccountRestricted,
   isAmbiguous,
   isAppPermissionError,
   isAuthError,
   msUntilReset,
   toCoreError,
+  xDescription,
 } from './errors.ts';
 import { compareIds, normalizeDmEvent } from './normalize.ts';
 import { DmPoller, snowflakeAt } from './polling.ts';
+import { DailyReads } from './read-billing.ts';
 import { dmText } from './render.ts';
 import { crcHandler, eventsHandler, webhookPath } from './webhook.ts';
 
@@ -46,10 +49,22 @@ interface DailyQuota {
 
 /** A DM send begun and not known to have ended: on a retry the conversation is read first. */
 interface PendingSend {
+  /** The least id the DM can have: a snowflake of the attempt's start, less the clock skew. */
   since: string;
+  /** The bot's last DM to the participant that X confirmed before the attempt: the DM is newer. */
+  after?: string;
+}
+
+/** The bot's last DM to a participant that X confirmed. */
+interface LastSent {
+  eventId: string;
 }
 
 const QUOTA_KEY = 'daily-send-quota';
+/** State key of the pieces of a multi-piece send already on X (by outbox id). */
+const progressKey = (outboxId: string) => `progress:${outboxId}`;
+/** State key of the bot's last confirmed DM to a participant. */
+const lastSentKey = (participant: string) => `last-sent:${participant}`;
 /** How far the clocks of X and Hearth may differ when looking for a DM sent "since" an attempt. */
 const CLOCK_SKEW_MS = 60_000;
 
@@ -70,11 +85,12 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
   private state: AdapterState | undefined;
   private botUserId: string | undefined;
   private quota: DailyQuota | undefined;
-  /** Pieces already sent of multi-piece texts, by outbox id: a retry resumes where it failed. */
+  /**
+   * Pieces already sent of multi-piece texts, by outbox id (kept in the state too, `progress:<id>`,
+   * for another instance or a restart): a retry resumes where it failed.
+   */
   private readonly progress = new Map<string, number>();
-  /** DM event ids counted as read today (see onEventsRead). */
-  private readonly billedToday = new Set<string>();
-  private billedDay = '';
+  private readonly reads = new DailyReads();
 
   constructor(private readonly options: XAdapterOptions) {
     this.log = options.log;
@@ -100,17 +116,21 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
         secret,
         log: this.log,
         ready: () => this.botUserId !== undefined && this.receiver !== undefined,
+        accountId: () => this.botUserId,
         handle: (events) => this.receivePushed(events),
       }),
     );
   }
 
-  /** DMs X pushed: each recorded before X gets its 200 (the core drops one already seen by its id). */
+  /**
+   * DMs X pushed for the account: each recorded before X gets its 200 (the core drops one already
+   * seen by its id). Only received ones are billed (`dm.received`; the bot's own `dm.sent` is not).
+   */
   private async receivePushed(events: DmEvent[]): Promise<void> {
     const receiver = this.receiver;
     const botUserId = this.botUserId;
     if (!receiver || !botUserId) throw new Error('x: not started');
-    this.onEventsRead(events);
+    this.onEventsRead(events.filter((dm) => dm.sender_id !== botUserId));
     const receipts = [];
     for (const dm of events) {
       const normalized = normalizeDmEvent(dm, botUserId);
@@ -185,16 +205,35 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     if (pieces.length === 0) throw new PermanentError('x: nothing to send (empty text)');
     this.checkDailyQuota();
     await this.checkBudget(message, pieces.length);
+    const multiPiece = pieces.length > 1;
     let last = '';
-    for (let i = this.progress.get(message.id) ?? 0; i < pieces.length; i++) {
+    for (let i = multiPiece ? await this.piecesSent(message.id) : 0; i < pieces.length; i++) {
+      await message.beforeRequest?.(); // each POST takes its own turn at X's pace
       last = await this.sendPiece(`${message.id}:${i}`, participant, pieces[i] ?? '');
-      if (i < pieces.length - 1) {
-        if (this.progress.size > 10_000) this.progress.clear();
-        this.progress.set(message.id, i + 1);
-      }
+      if (i < pieces.length - 1) await this.notePiecesSent(message.id, i + 1);
     }
-    this.progress.delete(message.id);
+    if (multiPiece) {
+      this.progress.delete(message.id);
+      await this.requireState()
+        .delete(progressKey(message.id))
+        .catch((error: unknown) => this.log.warn({ err: error }, 'x: send progress not cleared'));
+    }
     return { messageId: last };
+  }
+
+  /** How many pieces of a multi-piece send X already has (this instance's count or the state's). */
+  private async piecesSent(outboxId: string): Promise<number> {
+    const stored = (await this.requireState().get<number>(progressKey(outboxId)))?.value;
+    return Math.max(this.progress.get(outboxId) ?? 0, typeof stored === 'number' ? stored : 0);
+  }
+
+  /** Remembers that `count` pieces are on X (a failed state write leaves this instance's count). */
+  private async notePiecesSent(outboxId: string, count: number): Promise<void> {
+    if (this.progress.size > 10_000) this.progress.clear();
+    this.progress.set(outboxId, count);
+    await this.requireState()
+      .set(progressKey(outboxId), count)
+      .catch((error: unknown) => this.log.warn({ err: error }, 'x: send progress not stored'));
   }
 
   /**
@@ -206,8 +245,9 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     const state = this.requireState();
     const pendingKey = `pending-send:${key}`;
     const pending = await state.get<PendingSend>(pendingKey);
+    const lastSent = (await state.get<LastSent>(lastSentKey(participant)))?.value.eventId;
     if (pending) {
-      const found = await this.findSent(participant, text, pending.value.since);
+      const found = await this.findSent(participant, text, pending.value);
       if (found) {
         this.log.info(
           { key, eventId: found },
@@ -217,7 +257,10 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
         return found;
       }
     }
-    await state.set<PendingSend>(pendingKey, { since: snowflakeAt(Date.now() - CLOCK_SKEW_MS) });
+    await state.set<PendingSend>(pendingKey, {
+      since: snowflakeAt(Date.now() - CLOCK_SKEW_MS),
+      ...(lastSent ? { after: lastSent } : {}),
+    });
     let sent: { eventId: string; headers: IncomingHttpHeaders };
     try {
       sent = await this.client.sendDm(participant, text);
@@ -228,17 +271,37 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     }
     this.context?.countUsage?.({ outbound: 1 });
     await state.delete(pendingKey);
-    await this.noteQuota(sent.headers);
+    // X has the DM: a failure to note what follows must not fail the send (its retry would resend).
+    const notes: Promise<void>[] = [this.noteQuota(sent.headers)];
+    if (/^\d+$/.test(sent.eventId))
+      notes.push(state.set<LastSent>(lastSentKey(participant), { eventId: sent.eventId }).then(() => {}));
+    for (const note of notes) {
+      await note.catch((error: unknown) =>
+        this.log.warn({ err: error, key }, 'x: DM sent, but the quota or last sent DM was not stored'),
+      );
+    }
     return sent.eventId;
   }
 
-  /** The id of a DM the bot sent to `participant` with this text since `since`, if X lists one. */
-  private async findSent(participant: string, text: string, since: string): Promise<string | undefined> {
+  /**
+   * The id of the DM of an ambiguous attempt, if X lists it: sent by the bot to `participant` with
+   * this text, no older than the attempt and newer than the last DM confirmed before it.
+   */
+  private async findSent(
+    participant: string,
+    text: string,
+    attempt: PendingSend,
+  ): Promise<string | undefined> {
     try {
       const page = await this.client.dmEvents({ participantId: participant, maxResults: 20 });
       this.onEventsRead(page.events);
+      const { since, after } = attempt;
       const match = page.events.find(
-        (e) => e.sender_id === this.botUserId && e.text === text && compareIds(e.id, since) >= 0,
+        (e) =>
+          e.sender_id === this.botUserId &&
+          e.text === text &&
+          compareIds(e.id, since) >= 0 &&
+          (after === undefined || compareIds(e.id, after) > 0),
       );
       return match?.id;
     } catch (error) {
@@ -246,23 +309,9 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     }
   }
 
-  /**
-   * DM events X returned or pushed: each is billed as a read, once per UTC day however often it is
-   * read again (X deduplicates reads within a day), so each is counted once a day.
-   */
+  /** DM events X returned or pushed (billed): counted as reads, each once per UTC day. */
   private onEventsRead(events: readonly { id?: unknown }[]): void {
-    const day = today();
-    if (this.billedDay !== day || this.billedToday.size > 100_000) {
-      this.billedDay = day;
-      this.billedToday.clear();
-    }
-    let fresh = 0;
-    for (const event of events) {
-      const id = String(event.id);
-      if (this.billedToday.has(id)) continue;
-      this.billedToday.add(id);
-      fresh++;
-    }
+    const fresh = this.reads.countNew(events);
     if (fresh > 0) this.context?.countUsage?.({ inbound: fresh });
   }
 
@@ -271,6 +320,13 @@ export class XAdapter implements PlatformAdapter, HttpMountable {
     else if (isAppPermissionError(error)) {
       this.log.error(DM_PERMISSION_HINT);
       void this.context?.tellOwners(DM_PERMISSION_HINT, `x-dm-permission-${today()}`);
+    } else if (isAccountRestricted(error)) {
+      const why = xDescription(error);
+      this.log.error({ err: error }, 'x: X refuses DMs from the business account (403)');
+      void this.context?.tellOwners(
+        `X refuses DMs from the business account (403: ${why}). It may be locked, suspended or flagged as automated: check it at x.com. X DMs are retried meanwhile; no customer is unsubscribed.`,
+        `x-account-restricted-${today()}`,
+      );
     }
   }
 

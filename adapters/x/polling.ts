@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdapterState } from '../../src/core/adapter-state.ts';
-import { RateLimitedError } from '../../src/core/errors.ts';
+import { PermanentError, RateLimitedError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { InboundReceiver } from '../../src/core/receiver.ts';
-import type { DmEvent, XClient } from './client.ts';
+import type { DmEvent, DmPage, XClient } from './client.ts';
 import { isAuthError, msUntilReset, toCoreError } from './errors.ts';
 import { compareIds, normalizeDmEvent } from './normalize.ts';
 
@@ -20,6 +20,14 @@ export const CURSOR_KEY = 'dm-cursor';
 interface Cursor {
   /** The highest DM event id handed to the core (a decimal big integer). */
   lastEventId: string;
+}
+
+/** A read of the new events cut short on a later page (a 429, a failure, a stop). */
+interface UnfinishedRead {
+  /** The events newer than the cursor read so far. */
+  events: DmEvent[];
+  /** X's token of the page where the read stopped. */
+  nextToken: string;
 }
 
 export interface DmPollerOptions {
@@ -45,14 +53,19 @@ export interface DmPollerOptions {
  * pages are followed only while a page is entirely newer than the cursor; the new events go to the
  * core oldest first, and the cursor (the highest id, a big integer, in the adapter state) moves past
  * each once it is recorded. The very first cursor is "now": history is not answered.
+ * A backlog longer than X's read quota allows in one go is read over several polls: a read cut short
+ * keeps what it read and the next poll goes on from the page it reached (the cursor moves only once
+ * the backlog is read through, so no event is skipped).
  */
 export class DmPoller {
   private cursor: { value: Cursor; version: number } | undefined;
+  private unfinished: UnfinishedRead | undefined;
 
   constructor(private readonly options: DmPollerOptions) {}
 
   async run(signal: AbortSignal): Promise<void> {
     const { log, intervalMs } = this.options;
+    this.unfinished = undefined; // a new term of the role (another may have read meanwhile): start over
     while (!signal.aborted) {
       let wait = intervalMs;
       try {
@@ -79,18 +92,50 @@ export class DmPoller {
 
   /** One poll; returns the least wait before the next that X's read quota allows. */
   async pollOnce(signal: AbortSignal): Promise<number> {
-    const { client, receiver, pageSize, log } = this.options;
+    const { receiver, log } = this.options;
     const cursor = await this.loadCursor();
     await receiver.room();
     if (signal.aborted) return 0;
-    const fresh: DmEvent[] = [];
-    let token: string | undefined;
+    const read = await this.readNew(cursor, signal);
+    if (!read) return 0;
+    const fresh = read.events.sort((a, b) => compareIds(a.id, b.id));
+    for (const dm of fresh) {
+      if (signal.aborted) break;
+      const normalized = normalizeDmEvent(dm, this.options.botUserId);
+      if ('event' in normalized) {
+        await receiver.room();
+        const receipt = receiver.receive(normalized.event);
+        if (!(await receipt.recorded)) break; // given back (stopping): the next poll reads it again
+      } else {
+        log.debug({ eventId: dm.id }, `x: DM event ignored: ${normalized.ignored}`);
+      }
+      await this.advance(dm.id);
+    }
+    return read.quotaWait;
+  }
+
+  /**
+   * The events newer than the cursor, newest page first (going on from an unfinished read), or
+   * undefined when stopped part-way. A failed page read keeps what was read for the next poll.
+   */
+  private async readNew(
+    cursor: Cursor,
+    signal: AbortSignal,
+  ): Promise<{ events: DmEvent[]; quotaWait: number } | undefined> {
+    const { client, pageSize } = this.options;
+    const resumed = this.unfinished;
+    this.unfinished = undefined;
+    const events = resumed?.events ?? [];
+    let token = resumed?.nextToken;
     let quotaWait = 0;
     for (;;) {
-      const page = await client.dmEvents({
-        maxResults: pageSize,
-        ...(token ? { paginationToken: token } : {}),
-      });
+      let page: DmPage;
+      try {
+        page = await client.dmEvents({ maxResults: pageSize, ...(token ? { paginationToken: token } : {}) });
+      } catch (error) {
+        if (token) this.keepUnfinished({ events, nextToken: token }, error);
+        throw error;
+      }
       this.options.onEventsRead(page.events);
       quotaWait = readQuotaWait(page.headers);
       let reachedCursor = false;
@@ -100,26 +145,30 @@ export class DmPoller {
           /^\d+$/.test(event.id) &&
           compareIds(event.id, cursor.lastEventId) > 0
         )
-          fresh.push(event);
+          events.push(event);
         else reachedCursor = true;
       }
-      if (reachedCursor || !page.nextToken || signal.aborted) break;
+      if (reachedCursor || !page.nextToken) return { events, quotaWait };
       token = page.nextToken;
-    }
-    fresh.sort((a, b) => compareIds(a.id, b.id));
-    for (const dm of fresh) {
-      if (signal.aborted) break;
-      const normalized = normalizeDmEvent(dm, this.options.botUserId);
-      if ('event' in normalized) {
-        await receiver.room();
-        const receipt = receiver.receive(normalized.event);
-        if (!(await receipt.recorded)) break; // given back (stopping): the next poll reads it again // given back (stopping): the next poll reads it again
-      } else {
-        log.debug({ eventId: dm.id }, `x: DM event ignored: ${normalized.ignored}`);
+      if (signal.aborted) {
+        this.unfinished = { events, nextToken: token };
+        return undefined;
       }
-      await this.advance(dm.id);
     }
-    return quotaWait;
+  }
+
+  /** Keeps a read cut short for the next poll, unless X refused its token (then it starts over). */
+  private keepUnfinished(read: UnfinishedRead, error: unknown): void {
+    const { log } = this.options;
+    if (toCoreError(error) instanceof PermanentError) {
+      log.warn({ err: error }, 'x: reading older DM pages failed; the next poll starts at the newest');
+      return;
+    }
+    this.unfinished = read;
+    log.info(
+      { read: read.events.length },
+      'x: DM backlog partly read; the next poll goes on from the page it reached',
+    );
   }
 
   private async loadCursor(): Promise<Cursor> {

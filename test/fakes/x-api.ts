@@ -13,8 +13,8 @@
  * - Every answer carries `x-rate-limit-{limit,remaining,reset}` (per endpoint, 15-minute window)
  *   and sends carry `x-user-limit-24hour-{limit,remaining,reset}`; `date` is set from the same clock.
  * - `failNext(failure, filter)` fails the next matching call once: 429 (`retryAfterSeconds`, or the
- *   24-hour cap), 403 (recipient or app permission), 401, 5xx, or `accepted-no-answer` (the DM is
- *   sent, then the connection is cut: the client cannot know).
+ *   24-hour cap), 403 (recipient, app permission or the account itself), 401, 5xx, or
+ *   `accepted-no-answer` (the DM is sent, then the connection is cut: the client cannot know).
  * - `userSays(userId, text)` makes a customer DM the bot; `sent(userId)` lists the bot's DMs to them;
  *   `calls` records every request; `eventsRead` counts events returned by GETs (what X bills).
  */
@@ -37,6 +37,8 @@ export type XFakeFailure =
   | { kind: 'daily-cap'; retryAfterSeconds: number }
   | { kind: 'recipient-forbidden' }
   | { kind: 'app-forbidden' }
+  /** A 403 about the business account itself: 64 suspended, 226 automated, 326 locked. */
+  | { kind: 'account-forbidden'; code: 64 | 226 | 326 }
   | { kind: 'unauthorized' }
   | { kind: 'server-error' }
   | { kind: 'accepted-no-answer' };
@@ -361,6 +363,12 @@ export class FakeXApi {
               message: 'This application is not allowed to access or delete your direct messages.',
             },
           ],
+        });
+        return;
+      case 'account-forbidden':
+        answer(403, {
+          ...problem(403, 'Forbidden', 'about:blank', 'Forbidden'),
+          errors: [{ code: failure.code, message: 'This account is temporarily locked.' }],
         });
         return;
       case 'unauthorized':
