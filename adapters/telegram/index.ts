@@ -4,16 +4,18 @@ import type { Message } from 'telegraf/types';
 import type { AdapterContext, Capabilities, LeaderRole, PlatformAdapter } from '../../src/core/adapter.ts';
 import { PermanentError } from '../../src/core/errors.ts';
 import type { InboundEvent } from '../../src/core/events.ts';
+import { EventsInHand } from '../../src/core/events-in-hand.ts';
 import type { Logger } from '../../src/core/log.ts';
 import type { OutboundMessage, SendResult } from '../../src/core/outbound.ts';
-import type { InboundReceiver } from '../../src/core/receiver.ts';
+import type { InboundReceiver, Receipt } from '../../src/core/receiver.ts';
 import { splitText } from '../../src/core/split-text.ts';
 import type { HttpMount, HttpMountable } from '../../src/http/routes.ts';
 import { departureAgent, departureSignal } from '../request-departures.ts';
 import { ResumableSends } from '../send-steps.ts';
+import { ChatAdmins } from './chat-admins.ts';
 import { telegramDescription, toCoreError } from './errors.ts';
 import { TELEGRAM_CAPABILITIES } from './module.ts';
-import { type BotIdentity, normalizeUpdate } from './normalize.ts';
+import { type BotIdentity, type Normalized, normalizeUpdate } from './normalize.ts';
 import { CallbackCodec, clip, inlineKeyboard, pollParts, TELEGRAM_LIMITS } from './render.ts';
 import { webhookHandler, webhookPath } from './webhook.ts';
 
@@ -37,7 +39,6 @@ export interface TelegramAdapterOptions {
   log: Logger;
 }
 
-const ADMIN_TTL_MS = 60_000;
 /** After losing the polling role, how long to wait for telegraf's last batch before moving on. */
 const POLLING_STOP_WAIT_MS = 2_000;
 
@@ -49,7 +50,9 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
   readonly bot: Telegraf;
   private readonly codec = new CallbackCodec();
   private readonly log: Logger;
-  private readonly admins = new Map<string, { admin: boolean; until: number }>();
+  private readonly admins: ChatAdmins;
+  /** Updates being handed to the receiver, in their chat's order (admin checks included). */
+  private readonly handingOver = new EventsInHand();
   /** Steps already done of multi-message sends, by outbox id: a retry resumes where it failed. */
   private readonly resumable = new ResumableSends('telegram');
   /** Webhook updates in telegraf's hands (stop() waits for them). */
@@ -76,6 +79,7 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
     this.bot.telegram.options.agent = departureAgent(
       options.apiRoot?.startsWith('http://') ? 'http:' : 'https:',
     );
+    this.admins = new ChatAdmins(this.bot.telegram, this.log);
     this.bot.use((ctx) => this.onUpdate(ctx.update));
     this.bot.catch((error) => {
       this.log.error({ err: error }, 'telegram: update handling failed');
@@ -218,18 +222,16 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       this.log.debug({ updateId }, `telegram: update ignored: ${result.ignored}`);
       return;
     }
-    let event: InboundEvent = result.event;
-    if (result.adminCheck) {
-      const isChatAdmin = await this.isChatAdmin(result.adminCheck.chatId, result.adminCheck.userId);
-      event = { ...event, sender: { ...event.sender, isChatAdmin } };
-    }
+    // A batch's updates are handled at once: a slow admin check must not let its chat's next update
+    // overtake it. Only the hand-over is in order here; recording and handling go on in the receiver.
+    const receipt = await this.handingOver.inChatOrder(result.event.address.chatId, () =>
+      this.handOver(result, receiver),
+    );
     if (this.options.webhook) {
-      const receipt = receiver.receive(event, { retry: false });
-      if (!(await receipt.recorded)) throw new Error(`telegram: update ${event.id} not recorded`);
+      if (!(await receipt.recorded)) throw new Error(`telegram: update ${result.event.id} not recorded`);
       await receipt.handled;
       return;
     }
-    const receipt = receiver.receive(event);
     if (!(await receipt.recorded)) {
       this.givenBack.resolve();
       return new Promise<never>(() => {}); // never confirmed: see poll()
@@ -243,21 +245,26 @@ export class TelegramAdapter implements PlatformAdapter, HttpMountable {
       .catch((error: unknown) => this.log.debug({ err: error }, 'telegram: answerCallbackQuery failed'));
   }
 
-  /** Whether a user administers a group (getChatMember, remembered for a minute). */
-  private async isChatAdmin(chatId: number, userId: number): Promise<boolean> {
-    const key = `${chatId}/${userId}`;
-    const known = this.admins.get(key);
-    if (known && known.until > Date.now()) return known.admin;
-    try {
-      const member = await this.bot.telegram.getChatMember(chatId, userId);
-      const admin = member.status === 'creator' || member.status === 'administrator';
-      if (this.admins.size > 5000) this.admins.clear();
-      this.admins.set(key, { admin, until: Date.now() + ADMIN_TTL_MS });
-      return admin;
-    } catch (error) {
-      this.log.warn({ err: error, chatId, userId }, 'telegram: could not check chat admin; assuming not');
-      return false;
+  /**
+   * Hands an event to the receiver, its sender's admin rights checked first when it needs them.
+   * When Telegram fails the check for now, a webhook throws (answered 500, redelivered); polling
+   * hands the event over with the rights unknown (the core asks the sender to try again).
+   */
+  private async handOver(
+    result: Extract<Normalized, { event: InboundEvent }>,
+    receiver: InboundReceiver,
+  ): Promise<Receipt> {
+    let event = result.event;
+    const webhook = this.options.webhook !== undefined;
+    if (result.adminCheck) {
+      const { chatId, userId } = result.adminCheck;
+      const mode = { throwTransient: webhook, stopping: () => receiver.stopped };
+      const admin = await this.admins.isAdmin(chatId, userId, mode);
+      // Unknown: the core asks the sender to try again (while stopping, the receiver gives the event
+      // back unrecorded and Telegram redelivers it).
+      event = { ...event, sender: { ...event.sender, isChatAdmin: admin ?? 'unknown' } };
     }
+    return receiver.receive(event, webhook ? { retry: false } : {});
   }
 
   private async deliver(message: OutboundMessage, tg: TelegramClient): Promise<SendResult> {

@@ -21,8 +21,9 @@ export interface Sender {
   /**
    * The platform says this sender administers the community chat the event came from (a Telegram
    * group admin, a Discord member with Manage Server). Lets them register the chat; nothing more.
+   * `'unknown'`: the platform failed to answer the check just now (the sender is asked to retry).
    */
-  isChatAdmin?: boolean;
+  isChatAdmin?: boolean | 'unknown';
   /**
    * One of the business's owners, as the adapter hosting the owners' room (Slack) established it.
    * The core trusts it only from that adapter (see Owners).

@@ -16,6 +16,12 @@ export function channelsComposer(service: ChannelService): Composer<HearthContex
       await ctx.reply(`Send /${event.name} in the group or channel itself (you must be one of its admins).`);
       return;
     }
+    if (event.sender.isChatAdmin === 'unknown') {
+      await ctx.reply(
+        `I couldn't check your admin rights in this chat just now, so nothing was changed. Please send /${event.name} again in a minute.`,
+      );
+      return;
+    }
     if (event.sender.isChatAdmin !== true) {
       ctx.log.warn(
         { platform: event.address.platform, chatId: event.address.chatId, userId: event.sender.userId },
