@@ -57,7 +57,7 @@ export const CORE_SETTINGS = {
   CONSOLE_TOKEN: optionalString,
   OUTBOX_POLL_MS: int(250, 10, 60_000),
   OUTBOX_BATCH_SIZE: int(100, 1, 5000),
-  OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
+  OUTBOX_MAX_ATTEMPTS: int(24, 1, 100),
   OUTBOX_LEASE_MS: int(60_000, 1000, 3_600_000),
   /**
    * How long a singleton role (Telegram long polling, the Discord gateway, X polling) stays with an

@@ -3,6 +3,7 @@ import { Composer } from '../../core/composer.ts';
 import type { ActionEvent, MessageEvent } from '../../core/events.ts';
 import type { AskBackRecord, AskBackStore } from './ask-backs.ts';
 import type { SupportDecision } from './decide.ts';
+import { REPLY_DEDUPE_PREFIX } from './delivery-outcomes.ts';
 import type { FaqRecord, FaqStore } from './faq-store.ts';
 import type { HandoffService } from './handoffs.ts';
 import type { PhrasingLearner } from './learning.ts';
@@ -87,10 +88,14 @@ export function supportComposer(parts: SupportParts) {
     }
     const firstAnswer = handoff.firstAnsweredAt === null;
     const content = await handoffs.ownerAnswered(handoff, text, ctx.event.sender.userId);
-    await ctx.send(handoffs.customerAddress(handoff), content, { memberId: handoff.memberId });
+    await ctx.send(handoffs.customerAddress(handoff), content, {
+      memberId: handoff.memberId,
+      dedupeKey: `${REPLY_DEDUPE_PREFIX}${handoff.id}:${ctx.event.id}`,
+    });
+    ctx.services.wakeDelivery(); // a keyed row waits for a claim: ask for one now
     if (firstAnswer) {
       await ctx.reply(
-        '✓ Sent to the customer. Further replies in this thread are sent too; press Resolve when done.',
+        '✓ Sent to the customer (if it cannot be delivered, you are told here). Further replies in this thread are sent too; press Resolve when done.',
       );
     }
     ctx.log.info({ handoffId: handoff.id }, 'owner reply relayed to customer');

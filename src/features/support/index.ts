@@ -2,8 +2,9 @@ import type { FeatureFactory } from '../../app/feature.ts';
 import { AskBackStore } from './ask-backs.ts';
 import { supportOwnerCommands } from './commands.ts';
 import { supportComposer } from './composer.ts';
+import { supportDeliveryListener } from './delivery-outcomes.ts';
 import { FaqStore } from './faq-store.ts';
-import { HandoffService, ROOT_CORRELATION_PREFIX } from './handoffs.ts';
+import { HandoffService } from './handoffs.ts';
 import { PhrasingLearner } from './learning.ts';
 import { AnswerChooser } from './llm.ts';
 import { RecentAnswers } from './recent-answers.ts';
@@ -67,13 +68,6 @@ export const supportFeature: FeatureFactory = (services) => {
     async stop() {
       if (refreshTimer) clearInterval(refreshTimer);
     },
-    delivery: {
-      async onSent(row, result) {
-        const correlation = row.correlationId;
-        if (!correlation?.startsWith(ROOT_CORRELATION_PREFIX)) return;
-        if (row.platform !== services.owners.channel.platform) return;
-        await handoffs.threadPosted(correlation.slice(ROOT_CORRELATION_PREFIX.length), result.messageId);
-      },
-    },
+    delivery: supportDeliveryListener(services, handoffs),
   };
 };
