@@ -238,8 +238,12 @@ describe.each(TEST_DATABASES)('polls through the console ($name)', (kind) => {
   });
 
   it('refuses votes after closing politely and leaves the count alone', async () => {
+    // A button pressed in a group gets no post there (one per press, for everyone); in a DM it is told.
     expect(
       await press(app, { platform: 'console', userId: 'ann', chatId: '#community', value: `${pollId}:0` }),
+    ).toEqual([]);
+    expect(
+      await press(app, { platform: 'console', userId: 'ann', chatId: 'ann', value: `${pollId}:0` }),
     ).toEqual(['Thanks! This poll is closed now, so your vote was not counted.']);
     expect(await say(app, { platform: 'x', userId: 'bob', chatId: '#xchat', text: '1' })).toEqual([
       'Thanks! This poll is closed now, so your vote was not counted.',

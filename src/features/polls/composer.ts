@@ -54,8 +54,10 @@ export function pollsComposer(service: PollService): Composer<HearthContext> {
       return;
     }
     const outcome = await castVote(store, ctx, vote.pollId, { toggle: vote.idx });
-    if (outcome.kind === 'closed') await ctx.reply(CLOSED_REPLY);
-    else if (outcome.kind === 'recorded' && ctx.event.isDirect) await ctx.reply(confirmation(outcome));
+    // In a group or channel a reply would be a post for everyone, one per press: tell only in a DM.
+    if (outcome.kind === 'closed') {
+      if (ctx.event.isDirect) await ctx.reply(CLOSED_REPLY);
+    } else if (outcome.kind === 'recorded' && ctx.event.isDirect) await ctx.reply(confirmation(outcome));
   });
 
   composer.on('message', async (ctx, next) => {

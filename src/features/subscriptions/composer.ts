@@ -14,6 +14,15 @@ function topicName(args: string): string {
   return args.trim().toLowerCase().split(/\s+/)[0] ?? '';
 }
 
+/**
+ * A topic name the customer typed, fit to be quoted back: letters, digits, `-` and `_` only. Anything
+ * else ("@someone", "shop.example") could become a mention or a link on the platform, so it is not
+ * repeated.
+ */
+function quotable(name: string): string | undefined {
+  return /^[\p{L}\p{N}_-]{1,40}$/u.test(name) ? name : undefined;
+}
+
 export function helpText(business: string): string {
   return [
     `Hi! I'm the ${business} assistant. Ask me anything, or use:`,
@@ -126,7 +135,9 @@ export function subscriptionsComposer(service: SubscriptionService): Composer<He
     const requested = topicName(ctx.event.args) || topics[0]?.name;
     if (!requested) return ctx.reply('There are no topics to subscribe to yet.');
     if (!topics.some((t) => t.name === requested)) {
-      return ctx.reply(`There is no topic "${requested}". Topics: ${topics.map((t) => t.name).join(', ')}.`);
+      const asked = quotable(requested);
+      const names = topics.map((t) => t.name).join(', ');
+      return ctx.reply(`There is no topic ${asked ? `"${asked}"` : 'by that name'}. Topics: ${names}.`);
     }
     const member = ctx.member!;
     const created = await service.subscribe({
@@ -153,7 +164,11 @@ export function subscriptionsComposer(service: SubscriptionService): Composer<He
       source: 'user',
     });
     if (removed.length === 0) {
-      return ctx.reply(all ? "You're not subscribed to anything." : `You're not subscribed to ${requested}.`);
+      const asked = quotable(requested);
+      if (all) return ctx.reply("You're not subscribed to anything.");
+      return ctx.reply(
+        asked ? `You're not subscribed to ${asked}.` : "You're not subscribed to a topic by that name.",
+      );
     }
     await ctx.reply(`You're unsubscribed from ${removed.join(', ')}.`);
   });
