@@ -5,15 +5,15 @@
  * telegraf against the fake Slack and Bot API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackAdapter } from '../../adapters/slack/index.ts';
 import type { TelegramAdapter } from '../../adapters/telegram/index.ts';
 import { telegram as telegramModule } from '../../adapters/telegram/module.ts';
 import { ROOT_REPOST_DELAY_MS } from '../../src/features/support/delivery-outcomes.ts';
-import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
+import type { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { FakeTelegramApi } from '../fakes/telegram-api.ts';
 import { TEST_DATABASES } from '../support/databases.ts';
-import { startTestHearth, type TestHearth } from '../support/hearth.ts';
+import type { TestHearth } from '../support/hearth.ts';
 import { CapturingLogger } from '../support/logger.ts';
+import { type SlackHearth, startSlackHearth } from '../support/slack-hearth.ts';
 import { until } from '../support/until.ts';
 import { BOT_TOKEN, BOT_USERNAME, privateText } from '../telegram/updates.ts';
 
@@ -26,40 +26,26 @@ const MAX_ATTEMPTS = 3;
 describe.each(TEST_DATABASES)('handoff delivery outcomes ($name)', (kind) => {
   let slackApi: FakeSlackApi;
   let telegramApi: FakeTelegramApi;
-  let app: TestHearth;
   let signer: SlackRequestSigner;
+  let slack: SlackHearth | undefined;
+  let app: TestHearth;
 
   beforeAll(async () => {
     const database = await kind.open();
-    slackApi = await FakeSlackApi.start();
     telegramApi = await FakeTelegramApi.start({ username: BOT_USERNAME });
-    const env = {
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: telegramApi.url,
-      SLACK_OWNERS_CHANNEL: OWNERS,
-      OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-    };
+    const env = { TELEGRAM_BOT_TOKEN: BOT_TOKEN, TELEGRAM_API_ROOT: telegramApi.url };
     const telegram = (await telegramModule.create(env, new CapturingLogger())) as TelegramAdapter | null;
     if (!telegram) throw new Error('no telegram adapter');
-    const slack = new SlackAdapter({
-      botToken: 'xoxb-handoff-delivery',
-      signingSecret: SECRET,
-      apiUrl: slackApi.apiUrl,
-      ownersChannel: OWNERS,
-      log: new CapturingLogger(),
-      capabilities: {
-        rateLimits: [
-          { scope: 'account', limit: 200, windowMs: 1000 },
-          { scope: 'chat', limit: 100, windowMs: 1000 },
-        ],
-      },
+    slack = await startSlackHearth(database, {
+      owners: OWNERS,
+      secret: SECRET,
+      adapters: [telegram],
+      env: { ...env, OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS) },
     });
-    app = await startTestHearth({ database, adapters: [slack, telegram], env });
-    signer = new SlackRequestSigner(SECRET, `${app.baseUrl}/slack/events`, slackApi);
+    ({ app, fake: slackApi, signer } = slack);
   });
   afterAll(async () => {
-    await app?.stop();
-    await slackApi?.close();
+    await slack?.stop();
     await telegramApi?.close();
   });
 

@@ -1,5 +1,6 @@
 import { SlackAdapter } from '../../adapters/slack/index.ts';
 import type { FeatureFactory } from '../../src/app/feature.ts';
+import type { PlatformAdapter } from '../../src/core/adapter.ts';
 import type { Database } from '../../src/db/database.ts';
 import { FakeSlackApi, SlackRequestSigner } from '../fakes/slack-api.ts';
 import { startTestHearth, type TestHearth } from './hearth.ts';
@@ -16,6 +17,8 @@ export interface SlackHearthOptions {
   adapterLog?: CapturingLogger;
   env?: Record<string, string>;
   features?: FeatureFactory[];
+  /** Customer-side adapters to run beside Slack (e.g. Telegram against its own fake). */
+  adapters?: PlatformAdapter[];
 }
 
 /** Hearth with the real Slack adapter (HTTP mode) against a fake Slack, and a signer to post to it. */
@@ -51,7 +54,7 @@ export async function startSlackHearth(
   try {
     app = await startTestHearth({
       database,
-      adapters: [adapter],
+      adapters: [adapter, ...(options.adapters ?? [])],
       ...(options.features ? { features: options.features } : {}),
       env: { SLACK_OWNERS_CHANNEL: options.owners, ...options.env },
     });

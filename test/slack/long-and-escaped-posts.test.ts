@@ -92,7 +92,7 @@ function numberedLines(count: number): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each(TEST_DATABASES)('Slack review fixes through Hearth ($name)', (kind) => {
+describe.each(TEST_DATABASES)('Slack: long, escaped and redirected posts through Hearth ($name)', (kind) => {
   let fake: FakeSlackApi;
   let app: TestHearth;
   let signer: SlackRequestSigner;

@@ -11,7 +11,7 @@ import { MemoryAdapterState } from '../support/adapter-context.ts';
 import { type StartedXAdapter, startXAdapter, xMessage } from './adapter-support.ts';
 import { xUserId } from './harness.ts';
 
-describe('X sending after the review', () => {
+describe('X: sending safely (pace, resumption, duplicates, 403s)', () => {
   let fake: FakeXApi;
   let started: StartedXAdapter[] = [];
   beforeAll(async () => {

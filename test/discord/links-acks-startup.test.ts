@@ -74,7 +74,9 @@ describe('escaping leaves web addresses as written and keeps everything around t
   });
 });
 
-describe('the Discord adapter after review (real discord.js, fake Discord)', { timeout: 90_000 }, () => {
+describe('Discord: links, acknowledgements, expired answers and start-up (real discord.js, fake Discord)', {
+  timeout: 90_000,
+}, () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
