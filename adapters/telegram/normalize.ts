@@ -124,6 +124,13 @@ function fromMessage(id: string, value: unknown, me: BotIdentity, isChannelPost:
     const { id: _, ...rest } = user;
     sender = rest;
   }
+  const movedTo = value.migrate_to_chat_id;
+  if (isInt(movedTo)) {
+    // The group became a supergroup with a new id: what was registered here moves there.
+    const address = addressOf(chat, value);
+    const event = { id, at: atOf(value.date), address, sender, isDirect: false };
+    return { event: { ...event, kind: 'member', change: 'moved', aboutBot: true, movedTo: String(movedTo) } };
+  }
   const text =
     typeof value.text === 'string' ? value.text : typeof value.caption === 'string' ? value.caption : '';
   const isDirect = chat.type === 'private';

@@ -102,9 +102,12 @@ export interface VoteEvent extends EventBase {
 
 export interface MemberEvent extends EventBase {
   kind: 'member';
-  change: 'joined' | 'left' | 'blocked' | 'unblocked';
+  /** `moved`: the chat itself has a new id (`movedTo`), e.g. a Telegram group upgraded to a supergroup. */
+  change: 'joined' | 'left' | 'blocked' | 'unblocked' | 'moved';
   /** True when the change concerns the bot itself (bot added to or removed from a chat). */
   aboutBot?: boolean;
+  /** With `moved`: the chat's new id on the same platform. */
+  movedTo?: string;
 }
 
 export type InboundEvent = MessageEvent | CommandEvent | ActionEvent | VoteEvent | MemberEvent;

@@ -93,4 +93,23 @@ describe.each(TEST_DATABASES)('telegram: what the bot posts where everyone reads
     expect(t.fake.sent(CHANNEL).filter((m) => m.text.includes('closed now'))).toEqual([]);
     expect(await database.prisma.vote.count({ where: { pollId } })).toBe(0);
   });
+
+  it('a registered group upgraded to a supergroup keeps its registration under the new id', async () => {
+    const OLD = -5550001;
+    const NEW = -1005550000077;
+    await database.prisma.channel.create({
+      data: { platform: 'telegram', chatId: String(OLD), name: 'bakers', kind: 'group' },
+    });
+    // Telegram's service message in the old group: "migrated to" the supergroup's new id.
+    t.fake.pushUpdate(
+      BOT_TOKEN,
+      groupText(OLD, 5801, '', { extra: { text: undefined, migrate_to_chat_id: NEW } }),
+    );
+    const moved = await until(
+      () => database.prisma.channel.findFirst({ where: { name: 'bakers', chatId: String(NEW) } }),
+      'the registration under the new id',
+    );
+    expect(moved.active).toBe(true);
+    expect(await database.prisma.channel.count({ where: { chatId: String(OLD) } })).toBe(0);
+  });
 });

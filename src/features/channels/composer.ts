@@ -56,6 +56,13 @@ export function channelsComposer(service: ChannelService): Composer<HearthContex
   composer.on('member', async (ctx, next) => {
     const { event } = ctx;
     if (!event.aboutBot || event.isDirect) return next();
+    if (event.change === 'moved' && event.movedTo) {
+      const { platform, chatId } = event.address;
+      const moved = await service.moveChat(platform, chatId, event.movedTo);
+      if (moved > 0)
+        ctx.log.info({ from: chatId, to: event.movedTo }, 'community channel moved to its new chat id');
+      return;
+    }
     if (event.change === 'left') {
       const count = await service.deactivateChat(event.address.platform, event.address.chatId);
       if (count > 0)

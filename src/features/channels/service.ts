@@ -106,6 +106,24 @@ export class ChannelService {
     return result.count;
   }
 
+  /**
+   * The chat has a new id (a Telegram group upgraded to a supergroup): its registrations move with
+   * it, unless the new id is registered already (then the old ones are only deactivated).
+   */
+  async moveChat(platform: Platform, from: string, to: string): Promise<number> {
+    return this.db.$transaction(async (tx) => {
+      const taken = await tx.channel.count({ where: { platform, chatId: to } });
+      const result =
+        taken > 0
+          ? await tx.channel.updateMany({
+              where: { platform, chatId: from, active: true },
+              data: { active: false },
+            })
+          : await tx.channel.updateMany({ where: { platform, chatId: from }, data: { chatId: to } });
+      return result.count;
+    });
+  }
+
   /** The chat's active registrations (any of its threads). */
   async activeIn(platform: Platform, chatId: string): Promise<ChannelRow[]> {
     return this.db.channel.findMany({ where: { platform, chatId, active: true }, orderBy: { name: 'asc' } });
