@@ -7,9 +7,16 @@ import type { SendResult } from '../src/core/outbound.ts';
  * done instead of posting them again. Progress is kept in memory (bounded), per outbox row id.
  */
 export class ResumableSends {
-  private readonly progress = new Map<string, number>();
+  private readonly progress = new Map<string, { done: number; first?: SendResult }>();
 
-  constructor(private readonly platform: string) {}
+  /**
+   * @param answer which step's result the send answers with: the last (a poll after its intro) or
+   *   the first (a long Slack message is known by its first piece, also when a retry resumed after it).
+   */
+  constructor(
+    private readonly platform: string,
+    private readonly answer: 'first' | 'last' = 'last',
+  ) {}
 
   /**
    * Runs the steps of one send, skipping those a previous attempt of the same outbox row did; each
@@ -20,20 +27,23 @@ export class ResumableSends {
     steps: (() => Promise<SendResult>)[],
     beforeRequest?: () => Promise<void>,
   ): Promise<SendResult> {
-    const done = this.progress.get(id) ?? 0;
+    const state = this.progress.get(id) ?? { done: 0 };
     let result: SendResult | undefined;
-    for (let i = done; i < steps.length; i++) {
+    for (let i = state.done; i < steps.length; i++) {
       const step = steps[i];
       if (!step) continue;
       await beforeRequest?.();
       result = await step();
+      if (i === 0) state.first = result;
       if (i < steps.length - 1) {
         if (this.progress.size > 10_000) this.progress.clear();
-        this.progress.set(id, i + 1);
+        state.done = i + 1;
+        this.progress.set(id, state);
       }
     }
     this.progress.delete(id);
-    if (!result) throw new PermanentError(`${this.platform}: nothing to send`);
-    return result;
+    const answer = this.answer === 'first' ? (state.first ?? result) : result;
+    if (!answer) throw new PermanentError(`${this.platform}: nothing to send`);
+    return answer;
   }
 }

@@ -17,7 +17,6 @@ import { ResumableSends } from '../send-steps.ts';
 import { boltLogger } from './bolt-logger.ts';
 import { isChannelUnreachable, toCoreError } from './errors.ts';
 import { slackText } from './escape.ts';
-import { FirstPieceSends } from './first-piece-sends.ts';
 import { answerUnprocessable, slackBodyProblem } from './http-body.ts';
 import { SLACK_CAPABILITIES, SLACK_CONSOLE_OWNERS_CHANNEL } from './module.ts';
 import {
@@ -80,7 +79,7 @@ export class SlackAdapter implements PlatformAdapter, HttpMountable {
   private botUserId = '';
   private owners: { members: Set<string>; fetchedAt: number } | undefined;
   /** Pieces of long messages already posted, by outbox id: a retry resumes at the failed piece. */
-  private readonly posts = new FirstPieceSends('slack');
+  private readonly posts = new ResumableSends('slack', 'first');
   /** Pieces already answered through a response_url, by outbox id (the same resumption). */
   private readonly responses = new ResumableSends('slack response_url');
 
