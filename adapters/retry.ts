@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateLimitError } from 'discord.js';
 
-/** How a call to Discord is tried again after a failure. */
+/** How a call to a platform is tried again after a failure (start-up reads, acknowledgements, checks). */
 export interface RetryPolicy {
   /** Waits between attempts in ms (the last one repeats); a 429's Retry-After replaces the wait. */
   waitsMs: readonly number[];
   /** Whether a failure may pass by itself; any other is thrown at once. */
   retryable: (error: unknown) => boolean;
+  /** The wait a failure asks for (a 429's Retry-After), in ms; it replaces the planned wait. */
+  retryAfterMs?: (error: unknown) => number | undefined;
   /** No attempt starts later than this many ms after the first: the last failure is thrown instead. */
   withinMs?: number;
   /** Ends the waiting: the abort reason is thrown. */
@@ -32,7 +33,8 @@ export async function withRetries<T>(
     } catch (error) {
       if (policy.signal?.aborted || !policy.retryable(error)) throw error;
       const backoff = policy.waitsMs[Math.min(attempt, policy.waitsMs.length - 1)] ?? 0;
-      const wait = error instanceof RateLimitError ? Math.max(0, error.retryAfter) : backoff;
+      const asked = policy.retryAfterMs?.(error);
+      const wait = asked === undefined ? backoff : Math.max(0, asked);
       if (performance.now() - started + wait >= budget) throw error;
       policy.onRetry?.(error, wait);
       await sleep(wait, undefined, policy.signal ? { signal: policy.signal } : {});

@@ -1,8 +1,14 @@
 import { type REST, Routes } from 'discord.js';
 import type { Logger } from '../../src/core/log.ts';
-import { ALREADY_ACKNOWLEDGED, discordCode, isTransient, toCoreError } from './errors.ts';
+import { withRetries } from '../retry.ts';
+import {
+  ALREADY_ACKNOWLEDGED,
+  discordCode,
+  discordRetryAfterMs,
+  isTransient,
+  toCoreError,
+} from './errors.ts';
 import type { InteractionToAck } from './normalize.ts';
-import { withRetries } from './retry.ts';
 
 /** Acknowledging keeps trying this long: Discord drops an interaction not acknowledged within 3 s. */
 const ACK_WINDOW_MS = 2_500;
@@ -35,6 +41,7 @@ export function acknowledgeInteraction(
       waitsMs: ACK_WAITS_MS,
       withinMs: ACK_WINDOW_MS,
       retryable: isTransient,
+      retryAfterMs: discordRetryAfterMs,
       onRetry: (error, waitMs) =>
         log.info({ err: toCoreError(error) }, `discord: acknowledgement failed; again in ${waitMs} ms`),
     },

@@ -98,3 +98,8 @@ function routeOf(url: string): string {
   } catch {}
   return path.replace(/\/(interactions\/\d+|webhooks\/\d+)\/[^/]+/g, '/$1/<token>');
 }
+
+/** The wait a discord.js rate-limit failure asks for, in ms (for withRetries). */
+export function discordRetryAfterMs(error: unknown): number | undefined {
+  return error instanceof RateLimitError ? error.retryAfter : undefined;
+}

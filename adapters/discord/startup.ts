@@ -2,9 +2,9 @@ import { type REST, Routes } from 'discord.js';
 import type { AdapterContext } from '../../src/core/adapter.ts';
 import type { AdapterState } from '../../src/core/adapter-state.ts';
 import type { Logger } from '../../src/core/log.ts';
+import { withRetries } from '../retry.ts';
 import { registerCommands } from './commands.ts';
-import { isRefusal, isTransient, toCoreError } from './errors.ts';
-import { withRetries } from './retry.ts';
+import { discordRetryAfterMs, isRefusal, isTransient, toCoreError } from './errors.ts';
 
 /** Waits between start-up calls Discord did not answer (5xx, network): ms, the last one repeats. */
 export const STARTUP_WAITS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000];
@@ -22,6 +22,7 @@ export function askAtStart<T>(
     waitsMs: STARTUP_WAITS_MS,
     signal: options.signal,
     retryable: (error) => !isRefusal(error),
+    retryAfterMs: discordRetryAfterMs,
     onRetry: (error, waitMs) =>
       options.log.warn(
         { err: toCoreError(error) },
@@ -64,6 +65,7 @@ export async function registerSlashCommands(options: {
         waitsMs: STARTUP_WAITS_MS,
         signal,
         retryable: isTransient,
+        retryAfterMs: discordRetryAfterMs,
         onRetry: (error, waitMs) =>
           log.warn(
             { err: toCoreError(error) },

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Telegraf } from 'telegraf';
 import { PermanentError, RateLimitedError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/core/log.ts';
+import { withRetries } from '../retry.ts';
 import { toCoreError } from './errors.ts';
 
 /** How long an answer of getChatMember is remembered. */
@@ -10,7 +10,7 @@ const ADMIN_TTL_MS = 60_000;
 const MAX_REMEMBERED = 5000;
 /** Waits between attempts of a check Telegram failed for a while (5xx, 429, network). */
 export const ADMIN_CHECK_RETRY_WAITS_MS: readonly number[] = [250, 1000, 2000];
-/** Longest all retries of one check wait together (a 429 asking longer ends them at once). */
+/** No retry of one check starts later than this after the first attempt (a 429 asking longer ends them). */
 const MAX_RETRY_WAIT_MS = 5000;
 
 /** How to react when Telegram cannot answer a check now. */
@@ -40,45 +40,37 @@ export class ChatAdmins {
     const key = `${chatId}/${userId}`;
     const known = this.known.get(key);
     if (known && known.until > Date.now()) return known.admin;
-    let waited = 0;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const member = await this.telegram.getChatMember(chatId, userId);
-        const admin = member.status === 'creator' || member.status === 'administrator';
-        if (this.known.size >= MAX_REMEMBERED) this.known.clear();
-        this.known.set(key, { admin, until: Date.now() + ADMIN_TTL_MS });
-        return admin;
-      } catch (error) {
-        const failure = toCoreError(error);
-        if (failure instanceof PermanentError) {
-          this.log.warn({ err: failure, chatId, userId }, 'telegram: chat admin check refused; assuming not');
-          return false;
-        }
-        // The SDK's own error, as it was (the logger redacts the token its URL quotes).
-        this.log.warn(
-          { err: error, chatId, userId, attempt: attempt + 1 },
-          'telegram: could not check chat admin',
-        );
-        if (mode.throwTransient) throw failure;
-        const wait = retryWait(failure, attempt, waited);
-        if (wait === undefined || mode.stopping()) {
-          this.log.warn(
-            { err: failure, chatId, userId, attempts: attempt + 1 },
-            'telegram: chat admin check given up; admin rights unknown',
-          );
-          return undefined;
-        }
-        await sleep(wait);
-        waited += wait;
-      }
+    try {
+      const admin = await withRetries(() => this.check(chatId, userId), {
+        waitsMs: ADMIN_CHECK_RETRY_WAITS_MS,
+        withinMs: MAX_RETRY_WAIT_MS,
+        retryable: (failure) =>
+          !(failure instanceof PermanentError) && !mode.throwTransient && !mode.stopping(),
+        retryAfterMs: (failure) => (failure instanceof RateLimitedError ? failure.retryAfterMs : undefined),
+      });
+      if (this.known.size >= MAX_REMEMBERED) this.known.clear();
+      this.known.set(key, { admin, until: Date.now() + ADMIN_TTL_MS });
+      return admin;
+    } catch (failure) {
+      if (failure instanceof PermanentError) return false;
+      if (mode.throwTransient) throw failure;
+      this.log.warn(
+        { err: failure, chatId, userId },
+        'telegram: chat admin check given up; admin rights unknown',
+      );
+      return undefined;
     }
   }
-}
 
-/** How long to wait before attempt `attempt + 1` after `failure`, `waited` ms in; undefined: give up. */
-function retryWait(failure: Error, attempt: number, waited: number): number | undefined {
-  const planned = ADMIN_CHECK_RETRY_WAITS_MS[attempt];
-  if (planned === undefined) return undefined;
-  const wait = failure instanceof RateLimitedError ? Math.max(planned, failure.retryAfterMs) : planned;
-  return waited + wait > MAX_RETRY_WAIT_MS ? undefined : wait;
+  /** One getChatMember; a failure is logged with the SDK's own error and thrown as the core's. */
+  private async check(chatId: number, userId: number): Promise<boolean> {
+    try {
+      const member = await this.telegram.getChatMember(chatId, userId);
+      return member.status === 'creator' || member.status === 'administrator';
+    } catch (error) {
+      // The SDK's error as it was (the logger redacts the token its URL quotes).
+      this.log.warn({ err: error, chatId, userId }, 'telegram: could not check chat admin');
+      throw toCoreError(error);
+    }
+  }
 }
