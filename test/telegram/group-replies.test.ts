@@ -62,6 +62,12 @@ describe.each(TEST_DATABASES)('telegram: what the bot posts where everyone reads
     expect(data).not.toBe('');
     await owner(t.app, `/hearth poll close ${pollId.slice(0, 8)}`);
     await t.replyIn(CHANNEL, 'Poll results');
+    // The post loses its buttons (an edit without reply_markup), before the results are posted.
+    const edit = t.fake.calls.find(
+      (c) => c.method === 'editMessageText' && Number(c.body.message_id) === Number(message.messageId),
+    );
+    expect(edit?.body.text).toContain('This poll is closed');
+    expect(edit?.body.reply_markup).toBeUndefined();
     const press = (userId: number, n: number) => ({
       callback_query: {
         id: `press-${userId}-${n}`,

@@ -147,6 +147,17 @@ export class PollService {
           stopped++;
         }
       }
+      // Buttons left on a community channel's post invite presses that count for nothing: the post
+      // is edited to say it closed (DMs keep theirs; a press there is answered privately).
+      const channelChats = new Set(channels.map((c) => `${c.platform}:${c.chatId}`));
+      for (const post of posts) {
+        if (
+          post.rendering === 'buttons' &&
+          post.messageId &&
+          channelChats.has(`${post.platform}:${post.chatId}`)
+        )
+          messages.push(closedPostEdit(poll, post));
+      }
       const results = resultsContent(poll, tally, true);
       const chats = new Map<string, ChatAddress>();
       for (const channel of channels) {
@@ -250,6 +261,22 @@ function stopRequest(
     to: { platform: post.platform as Platform, chatId: post.chatId },
     content: { text: '', stopPoll: { messageId: post.messageId ?? '' } },
     dedupeKey: `poll-stop:${pollId}:${post.id}`,
+  };
+}
+
+/** A button poll's post in a channel, edited at close: the question stays, the buttons go. */
+function closedPostEdit(
+  poll: { id: string; question: string },
+  post: { id: string; platform: string; chatId: string; messageId: string | null },
+): EnqueueRequest {
+  return {
+    to: { platform: post.platform as Platform, chatId: post.chatId },
+    content: {
+      text: `📊 ${poll.question}
+This poll is closed; the results follow.`,
+      editMessageId: post.messageId ?? '',
+    },
+    dedupeKey: `poll-closed-post:${poll.id}:${post.id}`,
   };
 }
 
