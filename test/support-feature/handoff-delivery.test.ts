@@ -49,6 +49,13 @@ describe.each(TEST_DATABASES)('handoff delivery outcomes ($name)', (kind) => {
     await telegramApi?.close();
   });
 
+  /** Waits until the handoff knows its owners' thread (stored once Slack answered the post). */
+  const linkedToThread = (ts: string) =>
+    until(
+      () => app.hearth.services.db.handoff.findFirst({ where: { ownerThreadId: ts } }),
+      'the handoff linked',
+    );
+
   it('posts a handoff again later when the owners platform was down for every retry', async () => {
     const db = app.hearth.services.db;
     for (let i = 0; i < MAX_ATTEMPTS; i++) slackApi.failNext('chat.postMessage', { kind: 'server-error' });
@@ -94,6 +101,7 @@ describe.each(TEST_DATABASES)('handoff delivery outcomes ($name)', (kind) => {
       () => slackApi.messages(OWNERS).find((m) => m.text.includes('weddings on the moon')),
       'the thread root',
     );
+    await linkedToThread(root.ts);
     telegramApi.setChatFailure(customer, { kind: 'blocked' });
     const posted = await signer.message({
       userId: OWNER,
@@ -122,6 +130,7 @@ describe.each(TEST_DATABASES)('handoff delivery outcomes ($name)', (kind) => {
       () => slackApi.messages(OWNERS).find((m) => m.text.includes('tortoise')),
       'the thread root',
     );
+    await linkedToThread(root.ts);
     // What Slack delivers when the owner pastes a URL, adds a labelled link and mentions a colleague.
     const typed =
       'Yes! Details: <https://bakery.example/events|our events page>, or see <https://bakery.example/faq> - ask <@UOWNER2|sam> &amp; co';
