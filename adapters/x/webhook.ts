@@ -66,14 +66,6 @@ interface PushedDm {
 export const MAX_PUSHED_AGE_MS = 48 * 3600_000;
 
 /**
- * DM events of an Account Activity / X Activity delivery (`direct_message_events[].message_create`)
- * in the shape `GET /2/dm_events` returns; anything else in the payload is left alone.
- */
-export function dmEventsOf(payload: unknown): DmEvent[] {
-  return pushedDms(payload).map((dm) => dm.event);
-}
-
-/**
  * The DMs of a delivery that belong to the business account `accountId` and are recent: a delivery
  * for another account subscribed to the same app (`for_user_id`), an event the account is neither
  * sender nor recipient of, and one without a time or older than MAX_PUSHED_AGE_MS are left out.
@@ -108,6 +100,10 @@ export function accountDmsOf(
   return events;
 }
 
+/**
+ * The DMs of an Account Activity / X Activity delivery (`direct_message_events[].message_create`),
+ * each in the shape `GET /2/dm_events` returns with its recipient; anything else is left alone.
+ */
 function pushedDms(payload: unknown): PushedDm[] {
   if (typeof payload !== 'object' || payload === null) return [];
   const list = (payload as { direct_message_events?: unknown }).direct_message_events;

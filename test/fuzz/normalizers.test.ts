@@ -20,7 +20,7 @@ import {
 import { normalizeUpdate } from '../../adapters/telegram/normalize.ts';
 import { CallbackCodec } from '../../adapters/telegram/render.ts';
 import { normalizeDmEvent } from '../../adapters/x/normalize.ts';
-import { dmEventsOf } from '../../adapters/x/webhook.ts';
+import { accountDmsOf } from '../../adapters/x/webhook.ts';
 import { cleanEvent, INBOUND_LIMITS } from '../../src/core/clean-text.ts';
 import { ValidationError } from '../../src/core/errors.ts';
 import { type InboundEvent, PLATFORMS, parseCommand } from '../../src/core/events.ts';
@@ -493,8 +493,11 @@ describe('X DM events (adapters/x normalize.ts and webhook payloads)', () => {
       expect(typeof result.ignored).toBe('string');
     }
   };
+  // What the webhook hands on (the sample delivery's time as now, so its DM is recent enough).
+  const webhookLog = new CapturingLogger();
   const webhook = (events: unknown) => {
-    for (const event of dmEventsOf(events)) property(event);
+    for (const event of accountDmsOf(events, { accountId: bot, log: webhookLog, now: 1764781200000 }))
+      property(event);
   };
   const delivery = {
     for_user_id: bot,
